@@ -1,0 +1,1 @@
+//! compliance (under construction).

@@ -1,0 +1,25 @@
+//! The shared vocabulary of Infracast: node ids and types, edges, severities, inventories and the
+//! typed property shapes that discovery writes and the engines read.
+//!
+//! This module imports nothing from the rest of the crate and does no IO. Everything here is plain
+//! data with validation at construction (`NodeId::parse`, `NodeType::parse`, …).
+
+mod edge;
+mod inventory;
+mod node;
+pub mod properties;
+mod severity;
+
+pub use edge::{Edge, EdgeKind, edge_id};
+pub use inventory::{Inventory, Scope};
+pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
+pub use severity::Severity;
+
+/// Error for a string that is not one of a closed set of names (node types, edge kinds, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`; expected one of: {expected}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: String,
+}

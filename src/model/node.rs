@@ -1,0 +1,304 @@
+//! Node identity (`provider:region:type:resource-id`), node types and the node record.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::UnknownName;
+
+/// The id of the internet pseudo-node that stands for 0.0.0.0/0 and ::/0.
+pub const INTERNET_NODE_ID: &str = "global:global:internet:internet";
+
+/// Cloud provider of a node. Only AWS is discovered today; `global` is used by pseudo-nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Aws,
+    Global,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Global => "global",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, UnknownName> {
+        match value {
+            "aws" => Ok(Provider::Aws),
+            "global" => Ok(Provider::Global),
+            other => Err(UnknownName {
+                what: "provider",
+                value: other.to_string(),
+                expected: "aws, global".to_string(),
+            }),
+        }
+    }
+}
+
+macro_rules! node_types {
+    ($($variant:ident => $name:literal,)*) => {
+        /// The closed set of node types Infracast understands.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum NodeType {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl NodeType {
+            /// Every node type, in declaration order.
+            pub const ALL: &'static [NodeType] = &[$(NodeType::$variant,)*];
+
+            /// The dotted name used in ids, rules and the API (`aws.ec2.instance`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(NodeType::$variant => $name,)*
+                }
+            }
+
+            pub fn parse(value: &str) -> Result<Self, UnknownName> {
+                match value {
+                    $($name => Ok(NodeType::$variant),)*
+                    other => Err(UnknownName {
+                        what: "node type",
+                        value: other.to_string(),
+                        expected: [$($name,)*].join(", "),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+node_types! {
+    Instance => "aws.ec2.instance",
+    NetworkInterface => "aws.ec2.network_interface",
+    SecurityGroup => "aws.ec2.security_group",
+    NetworkAcl => "aws.ec2.network_acl",
+    Subnet => "aws.ec2.subnet",
+    Vpc => "aws.ec2.vpc",
+    RouteTable => "aws.ec2.route_table",
+    InternetGateway => "aws.ec2.internet_gateway",
+    EgressOnlyInternetGateway => "aws.ec2.egress_only_internet_gateway",
+    NatGateway => "aws.ec2.nat_gateway",
+    VpcPeeringConnection => "aws.ec2.vpc_peering_connection",
+    Volume => "aws.ec2.volume",
+    Snapshot => "aws.ec2.snapshot",
+    ElasticIp => "aws.ec2.elastic_ip",
+    TransitGateway => "aws.ec2.transit_gateway",
+    TransitGatewayAttachment => "aws.ec2.transit_gateway_attachment",
+    VpcEndpoint => "aws.ec2.vpc_endpoint",
+    ManagedPrefixList => "aws.ec2.managed_prefix_list",
+    FlowLog => "aws.ec2.flow_log",
+    RegionSettings => "aws.ec2.region_settings",
+    Internet => "internet",
+}
+
+impl fmt::Display for NodeType {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Why a string is not a valid node id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeIdError {
+    #[error("node id must look like `provider:region:type:resource-id`, got `{0}`")]
+    Shape(String),
+    #[error("node id `{id}`: {source}")]
+    Part { id: String, source: UnknownName },
+    #[error("node id `{id}`: region `{region}` may hold only lowercase letters, digits and `-`")]
+    Region { id: String, region: String },
+    #[error("node id `{id}`: resource id may not be empty or hold whitespace")]
+    ResourceId { id: String },
+}
+
+/// A validated node id: `provider:region:type:resource-id`, stable across discovery runs.
+///
+/// The resource id is everything after the third `:` so ARNs (which contain colons) fit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct NodeId(String);
+
+impl NodeId {
+    pub fn parse(value: &str) -> Result<Self, NodeIdError> {
+        let mut parts = value.splitn(4, ':');
+        let (Some(provider), Some(region), Some(node_type), Some(resource_id)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(NodeIdError::Shape(value.to_string()));
+        };
+        Provider::parse(provider).map_err(|source| NodeIdError::Part {
+            id: value.to_string(),
+            source,
+        })?;
+        NodeType::parse(node_type).map_err(|source| NodeIdError::Part {
+            id: value.to_string(),
+            source,
+        })?;
+        let region_is_valid = !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_is_valid {
+            return Err(NodeIdError::Region {
+                id: value.to_string(),
+                region: region.to_string(),
+            });
+        }
+        if resource_id.is_empty() || resource_id.chars().any(char::is_whitespace) {
+            return Err(NodeIdError::ResourceId {
+                id: value.to_string(),
+            });
+        }
+        Ok(NodeId(value.to_string()))
+    }
+
+    /// The id of an AWS resource: `aws:<region>:<type>:<resource_id>`.
+    pub fn aws(region: &str, node_type: NodeType, resource_id: &str) -> Self {
+        NodeId(format!("aws:{region}:{}:{resource_id}", node_type.as_str()))
+    }
+
+    /// The internet pseudo-node.
+    pub fn internet() -> Self {
+        NodeId(INTERNET_NODE_ID.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn part(&self, index: usize) -> &str {
+        // Invariant: a NodeId is only built by `parse` or the constructors above, so it has four parts.
+        self.0.splitn(4, ':').nth(index).unwrap_or_default()
+    }
+
+    pub fn provider(&self) -> &str {
+        self.part(0)
+    }
+
+    pub fn region(&self) -> &str {
+        self.part(1)
+    }
+
+    pub fn node_type(&self) -> NodeType {
+        NodeType::parse(self.part(2)).unwrap_or(NodeType::Internet)
+    }
+
+    /// The provider's own id of the resource (`i-0abc…`, `sg-…`).
+    pub fn resource_id(&self) -> &str {
+        self.part(3)
+    }
+}
+
+impl TryFrom<String> for NodeId {
+    type Error = NodeIdError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        NodeId::parse(&value)
+    }
+}
+
+impl From<NodeId> for String {
+    fn from(value: NodeId) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// One resource in a tenant's graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub id: NodeId,
+    #[serde(rename = "type")]
+    pub node_type: NodeType,
+    pub provider: String,
+    pub region: String,
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Typed per node type (see `model::properties`); kept as JSON so unknown fields survive.
+    #[serde(default = "empty_object")]
+    pub properties: serde_json::Value,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+impl Node {
+    /// Reads the node's properties as the typed shape `T`; `None` when they do not fit.
+    pub fn typed_properties<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.properties.clone()).ok()
+    }
+
+    /// The internet pseudo-node.
+    pub fn internet() -> Self {
+        Node {
+            id: NodeId::internet(),
+            node_type: NodeType::Internet,
+            provider: "global".to_string(),
+            region: "global".to_string(),
+            account: String::new(),
+            name: "internet".to_string(),
+            tags: BTreeMap::new(),
+            properties: serde_json::json!({"cidrs": ["0.0.0.0/0", "::/0"]}),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_well_formed_id_and_exposes_its_parts() {
+        let id = NodeId::parse("aws:us-east-1:aws.ec2.instance:i-0abc123").unwrap();
+        assert_eq!(id.provider(), "aws");
+        assert_eq!(id.region(), "us-east-1");
+        assert_eq!(id.node_type(), NodeType::Instance);
+        assert_eq!(id.resource_id(), "i-0abc123");
+    }
+
+    #[test]
+    fn keeps_colons_inside_the_resource_id() {
+        let id = NodeId::parse("aws:global:aws.ec2.vpc:arn:aws:ec2:x").unwrap();
+        assert_eq!(id.resource_id(), "arn:aws:ec2:x");
+    }
+
+    #[test]
+    fn rejects_malformed_ids() {
+        assert!(matches!(NodeId::parse("aws:us-east-1"), Err(NodeIdError::Shape(_))));
+        assert!(matches!(
+            NodeId::parse("gcp:us-east-1:aws.ec2.instance:i-1"),
+            Err(NodeIdError::Part { .. })
+        ));
+        assert!(matches!(
+            NodeId::parse("aws:us-east-1:aws.ec2.bucket:i-1"),
+            Err(NodeIdError::Part { .. })
+        ));
+        assert!(matches!(
+            NodeId::parse("aws:US_EAST:aws.ec2.instance:i-1"),
+            Err(NodeIdError::Region { .. })
+        ));
+        assert!(matches!(
+            NodeId::parse("aws:us-east-1:aws.ec2.instance:"),
+            Err(NodeIdError::ResourceId { .. })
+        ));
+    }
+
+    #[test]
+    fn internet_id_is_valid() {
+        assert_eq!(NodeId::parse(INTERNET_NODE_ID).unwrap().node_type(), NodeType::Internet);
+    }
+}

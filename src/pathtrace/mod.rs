@@ -1,0 +1,1 @@
+//! pathtrace (under construction).

@@ -1,0 +1,5 @@
+//! Data-driven engine tests: one binary, one module per engine, fixtures under `tests/fixtures/`.
+
+mod compliance_cases;
+mod pathtrace_cases;
+mod rule_cases;
