@@ -1,1 +1,109 @@
-//! app (under construction).
+//! Wiring: opens the database (embedded or `DATABASE_URL`), applies migrations, builds the HTTP
+//! router and runs the server until a shutdown signal. The only place that assembles everything.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use tokio::net::TcpListener;
+
+use crate::api;
+use crate::config::{Config, DatabaseSource};
+use crate::store::{self, embedded::EmbeddedPostgres};
+
+/// An open database: the pool, and the embedded cluster when this process manages one.
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Opens the configured database, creating and migrating it as needed.
+    pub async fn open(config: &Config) -> anyhow::Result<Database> {
+        let (options, embedded) = match &config.database {
+            DatabaseSource::Url(url) => {
+                let options = PgConnectOptions::from_str(url)
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                (options, None)
+            }
+            DatabaseSource::Embedded => {
+                let data_dir = config.data_dir.clone();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::ensure_running(&data_dir)
+                })
+                .await
+                .context("embedded postgres launcher panicked")??;
+                store::embedded::ensure_database(
+                    &cluster.connect_options("postgres"),
+                    store::embedded::DATABASE,
+                )
+                .await
+                .context("creating the infracast database")?;
+                (
+                    cluster.connect_options(store::embedded::DATABASE),
+                    Some(cluster),
+                )
+            }
+        };
+        let pool = store::connect(options, 20)
+            .await
+            .context("connecting to PostgreSQL")?;
+        store::migrate(&pool).await.context("applying migrations")?;
+        Ok(Database { pool, embedded })
+    }
+
+    /// Closes the pool and stops the embedded cluster if this process started it.
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(mut cluster) = self.embedded.take() {
+            tokio::task::spawn_blocking(move || cluster.stop())
+                .await
+                .context("embedded postgres stop panicked")??;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the API on `listener` until `shutdown` resolves.
+pub async fn serve_on(
+    listener: TcpListener,
+    pool: PgPool,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = api::router(api::AppState::new(pool));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")
+}
+
+/// `infracast serve`: database, then HTTP until SIGINT/SIGTERM, then a clean stop.
+pub async fn serve(config: &Config) -> anyhow::Result<()> {
+    let database = Database::open(config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    tracing::info!(address = %config.bind, "infracast listening");
+    serve_on(listener, database.pool.clone(), shutdown_signal()).await?;
+    tracing::info!("shutting down");
+    database.close().await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate.recv() => {}
+    }
+}

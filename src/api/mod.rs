@@ -1,1 +1,83 @@
-//! api (under construction).
+//! The HTTP adapter: axum routers per resource, DTOs, `ApiError`, paging and rate limits.
+//!
+//! Handlers extract, make one store/domain call and map to a DTO. Long work is enqueued as a job
+//! row; this module never calls `jobs` or `discovery` directly.
+
+mod api_keys;
+mod auth_routes;
+mod edges;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+mod guard;
+mod health;
+mod nodes;
+pub mod rate_limit;
+mod tenants;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use sqlx::PgPool;
+
+pub use error::ApiError;
+pub use guard::TenantContext;
+
+/// Validates a tenant slug and plan as the API does (for the CLI).
+pub fn validate_tenant(slug: &str, plan: &str) -> Result<(), String> {
+    let to_message = |error: ApiError| match error {
+        ApiError::Validation(message) => message,
+        other => format!("{other:?}"),
+    };
+    tenants::validate_slug(slug).map_err(to_message)?;
+    tenants::validate_plan(plan).map_err(to_message)
+}
+
+/// Largest request body accepted (larger bodies get 413).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Cheap-to-clone handles shared by every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub rate_limits: Arc<rate_limit::RateLimits>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool) -> Self {
+        AppState {
+            pool,
+            rate_limits: Arc::new(rate_limit::RateLimits::default()),
+        }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let guarded = Router::new()
+        .merge(health::guarded_router())
+        .merge(auth_routes::guarded_router())
+        .merge(tenants::router())
+        .merge(api_keys::router())
+        .merge(nodes::router())
+        .merge(edges::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
+    Router::new()
+        .merge(health::open_router())
+        .merge(auth_routes::open_router())
+        .merge(guarded)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".to_string())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -47,7 +47,9 @@ impl TenantGraph {
         nodes.sort_by(|left, right| left.id.cmp(&right.id));
         nodes.dedup_by(|later, earlier| later.id == earlier.id);
         // Sorting edges by source keeps adjacency walks cache-friendly (measured 3x on traversals).
-        edges.sort_by(|left, right| (&left.src, &left.dst, left.kind).cmp(&(&right.src, &right.dst, right.kind)));
+        edges.sort_by(|left, right| {
+            (&left.src, &left.dst, left.kind).cmp(&(&right.src, &right.dst, right.kind))
+        });
 
         let mut graph = DiGraph::with_capacity(nodes.len(), edges.len());
         let mut index_by_id = HashMap::with_capacity(nodes.len());
@@ -61,7 +63,8 @@ impl TenantGraph {
         }
         let mut skipped_edges = 0;
         for edge in edges {
-            let (Some(&src), Some(&dst)) = (index_by_id.get(&edge.src), index_by_id.get(&edge.dst)) else {
+            let (Some(&src), Some(&dst)) = (index_by_id.get(&edge.src), index_by_id.get(&edge.dst))
+            else {
                 skipped_edges += 1;
                 continue;
             };
@@ -140,7 +143,12 @@ impl TenantGraph {
         self.neighbours(id, kind, Direction::Incoming)
     }
 
-    fn neighbours(&self, id: &NodeId, kind: Option<EdgeKind>, direction: Direction) -> Vec<Neighbour<'_>> {
+    fn neighbours(
+        &self,
+        id: &NodeId,
+        kind: Option<EdgeKind>,
+        direction: Direction,
+    ) -> Vec<Neighbour<'_>> {
         let Some(&index) = self.index_by_id.get(id) else {
             return Vec::new();
         };
@@ -199,7 +207,8 @@ mod tests {
             Edge::new(EdgeKind::Contains, vpc.id.clone(), subnet_a.id.clone()),
             Edge::new(EdgeKind::Contains, vpc.id.clone(), missing),
         ];
-        let graph = TenantGraph::build(vec![subnet_b.clone(), vpc.clone(), subnet_a.clone()], edges);
+        let graph =
+            TenantGraph::build(vec![subnet_b.clone(), vpc.clone(), subnet_a.clone()], edges);
 
         assert_eq!(graph.node_count(), 3);
         assert_eq!(graph.edge_count(), 2);
@@ -216,6 +225,10 @@ mod tests {
         assert_eq!(parent[0].node.id, vpc.id);
         assert!(!parent[0].outgoing);
         assert_eq!(graph.count_of_type(NodeType::Subnet), 2);
-        assert!(graph.aws_node("us-east-1", NodeType::Vpc, "vpc-1").is_some());
+        assert!(
+            graph
+                .aws_node("us-east-1", NodeType::Vpc, "vpc-1")
+                .is_some()
+        );
     }
 }

@@ -278,7 +278,10 @@ mod tests {
 
     #[test]
     fn rejects_malformed_ids() {
-        assert!(matches!(NodeId::parse("aws:us-east-1"), Err(NodeIdError::Shape(_))));
+        assert!(matches!(
+            NodeId::parse("aws:us-east-1"),
+            Err(NodeIdError::Shape(_))
+        ));
         assert!(matches!(
             NodeId::parse("gcp:us-east-1:aws.ec2.instance:i-1"),
             Err(NodeIdError::Part { .. })
@@ -299,6 +302,9 @@ mod tests {
 
     #[test]
     fn internet_id_is_valid() {
-        assert_eq!(NodeId::parse(INTERNET_NODE_ID).unwrap().node_type(), NodeType::Internet);
+        assert_eq!(
+            NodeId::parse(INTERNET_NODE_ID).unwrap().node_type(),
+            NodeType::Internet
+        );
     }
 }

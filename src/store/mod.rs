@@ -1,1 +1,67 @@
-//! store (under construction).
+//! The store: every SQL statement of Infracast lives here (sqlx, PostgreSQL), plus the migrations
+//! and the embedded PostgreSQL launcher.
+//!
+//! Callers get typed domain values and `store::Error`; they never see `sqlx::Error` or rows.
+//! This module knows nothing about HTTP, jobs or engines.
+
+pub mod api_keys;
+pub mod edges;
+pub mod embedded;
+mod error;
+pub mod nodes;
+pub mod paging;
+pub mod tenants;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+pub use error::Error;
+
+/// Migrations embedded in the binary, applied at start.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens a pool on the given server options.
+pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<PgPool, Error> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(Error::from)
+}
+
+/// Applies pending migrations. Safe to call from several processes: sqlx takes an advisory lock.
+pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|error| Error::Migration(error.to_string()))
+}
+
+/// Row counts for the status endpoint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub tenants: i64,
+    pub nodes: i64,
+    pub edges: i64,
+}
+
+/// Checks the database answers and counts live rows, for one tenant or (with `None`) for all.
+pub async fn counts(pool: &PgPool, tenant_id: Option<&str>) -> Result<Counts, Error> {
+    let row: (i64, i64, i64) = sqlx::query_as(
+        "SELECT
+            (SELECT count(*) FROM tenants WHERE $1::text IS NULL OR tenant_id = $1),
+            (SELECT count(*) FROM nodes WHERE ($1::text IS NULL OR tenant_id = $1) AND deleted_at IS NULL),
+            (SELECT count(*) FROM edges WHERE ($1::text IS NULL OR tenant_id = $1) AND deleted_at IS NULL)",
+    )
+    .bind(tenant_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Counts {
+        tenants: row.0,
+        nodes: row.1,
+        edges: row.2,
+    })
+}

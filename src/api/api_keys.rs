@@ -1,0 +1,109 @@
+//! Tenant API keys: `GET/POST /api/v1/tenants/{tenant}/api-keys`, `DELETE …/api-keys/{key_id}`.
+//! The key's secret is in the create answer only.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath};
+use super::{AppState, TenantContext, envelope};
+use crate::auth::{self, KeyScope, Role};
+use crate::store::{self, api_keys::ApiKey};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/api-keys", get(list).post(create))
+        .route("/api/v1/tenants/{tenant}/api-keys/{key_id}", delete(revoke))
+}
+
+#[derive(Debug, Serialize)]
+struct ApiKeyDto {
+    id: Uuid,
+    name: String,
+    role: String,
+    prefix: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Present only in the answer that created the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+}
+
+impl ApiKeyDto {
+    fn new(key: ApiKey, secret: Option<String>) -> Self {
+        ApiKeyDto {
+            id: key.key_id,
+            name: key.name,
+            role: key.role,
+            prefix: key.key_prefix,
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+            key: secret,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateKey {
+    role: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_write()?;
+    let keys = store::api_keys::list_keys(&state.pool, context.tenant_id()).await?;
+    let dtos: Vec<ApiKeyDto> = keys
+        .into_iter()
+        .map(|key| ApiKeyDto::new(key, None))
+        .collect();
+    Ok(envelope::data(dtos))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiJson(body): ApiJson<CreateKey>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let role = Role::parse(&body.role).map_err(|error| ApiError::Validation(error.to_string()))?;
+    if role == Role::PlatformAdmin {
+        return Err(ApiError::Validation(
+            "tenant keys may have role admin, analyst or viewer".to_string(),
+        ));
+    }
+    let name = body
+        .name
+        .unwrap_or_else(|| format!("{} key", role.as_str()));
+    let scope = KeyScope::Tenant(context.tenant_id().to_string());
+    let (key, secret) = auth::create_key(&state.pool, &scope, role, &name).await?;
+    Ok((
+        StatusCode::CREATED,
+        envelope::data(ApiKeyDto::new(key, Some(secret))),
+    ))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, key_id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    context.require_write()?;
+    let key_id = Uuid::parse_str(&key_id).map_err(|_| ApiError::not_found("api key"))?;
+    store::api_keys::revoke_key(&state.pool, context.tenant_id(), key_id)
+        .await
+        .map_err(|error| match error {
+            store::Error::NotFound => ApiError::not_found("api key"),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}

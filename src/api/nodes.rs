@@ -1,0 +1,204 @@
+//! Nodes under `/api/v1/tenants/{tenant}/nodes`: list (filters, sort, page or cursor), get,
+//! create, delete.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::{AppState, TenantContext, envelope};
+use crate::model::{Node, NodeId, NodeType};
+use crate::store::{self, nodes::NodeFilter, nodes::StoredNode};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/nodes", get(list).post(create))
+        .route(
+            "/api/v1/tenants/{tenant}/nodes/{node_id}",
+            get(read).delete(delete),
+        )
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeDto {
+    id: String,
+    #[serde(rename = "type")]
+    node_type: String,
+    provider: String,
+    region: String,
+    account: String,
+    name: String,
+    tags: BTreeMap<String, String>,
+    properties: Value,
+    first_seen: chrono::DateTime<chrono::Utc>,
+    last_seen: chrono::DateTime<chrono::Utc>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<StoredNode> for NodeDto {
+    fn from(stored: StoredNode) -> Self {
+        NodeDto {
+            id: stored.node.id.to_string(),
+            node_type: stored.node.node_type.as_str().to_string(),
+            provider: stored.node.provider,
+            region: stored.node.region,
+            account: stored.node.account,
+            name: stored.node.name,
+            tags: stored.node.tags,
+            properties: stored.node.properties,
+            first_seen: stored.first_seen,
+            last_seen: stored.last_seen,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateNode {
+    id: String,
+    #[serde(rename = "type")]
+    node_type: Option<String>,
+    provider: Option<String>,
+    region: Option<String>,
+    account: Option<String>,
+    name: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+    properties: Option<Value>,
+}
+
+/// Validates a create request into a node; the id decides provider, region and type.
+fn node_from_request(body: CreateNode) -> Result<Node, ApiError> {
+    let id = NodeId::parse(&body.id).map_err(|error| ApiError::Validation(error.to_string()))?;
+    if let Some(node_type) = &body.node_type {
+        let node_type =
+            NodeType::parse(node_type).map_err(|error| ApiError::Validation(error.to_string()))?;
+        if node_type != id.node_type() {
+            return Err(ApiError::Validation(format!(
+                "`type` is `{node_type}` but the id says `{}`",
+                id.node_type()
+            )));
+        }
+    }
+    for (field, given, from_id) in [
+        ("provider", &body.provider, id.provider()),
+        ("region", &body.region, id.region()),
+    ] {
+        if let Some(given) = given
+            && given != from_id
+        {
+            return Err(ApiError::Validation(format!(
+                "`{field}` is `{given}` but the id says `{from_id}`"
+            )));
+        }
+    }
+    let properties = body
+        .properties
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    if !properties.is_object() {
+        return Err(ApiError::Validation(
+            "`properties` must be a JSON object".to_string(),
+        ));
+    }
+    Ok(Node {
+        node_type: id.node_type(),
+        provider: id.provider().to_string(),
+        region: id.region().to_string(),
+        account: body.account.unwrap_or_default(),
+        name: body.name.unwrap_or_else(|| id.resource_id().to_string()),
+        tags: body.tags.unwrap_or_default(),
+        properties,
+        id,
+    })
+}
+
+fn filter_from_query(query: &QueryParams) -> Result<NodeFilter, ApiError> {
+    let types = query
+        .comma_list("types")
+        .iter()
+        .map(|name| NodeType::parse(name).map_err(|error| ApiError::Validation(error.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tags = query
+        .all("tag")
+        .iter()
+        .map(|pair| match pair.split_once(':') {
+            Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+            _ => Err(ApiError::Validation(format!(
+                "`tag` must look like `key:value`, got `{pair}`"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NodeFilter {
+        types,
+        region: query.non_empty("region")?,
+        provider: query.non_empty("provider")?,
+        account: query.non_empty("account")?,
+        name_contains: query.non_empty("q")?,
+        tags,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let mut allowed = vec!["types", "region", "provider", "account", "q", "tag"];
+    allowed.extend_from_slice(PAGING_KEYS);
+    query.only(&allowed)?;
+    let filter = filter_from_query(&query)?;
+    let sort = query.sort(store::nodes::SORT_COLUMNS, "created_at")?;
+    let request = query.page_request(&sort)?;
+    let page =
+        store::nodes::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
+    Ok(envelope::list(page, &request, NodeDto::from))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, node_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let node = store::nodes::get(&state.pool, context.tenant_id(), &node_id)
+        .await
+        .map_err(not_found_as_node)?;
+    Ok(envelope::data(NodeDto::from(node)))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiJson(body): ApiJson<CreateNode>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let node = node_from_request(body)?;
+    let stored = store::nodes::create(&state.pool, context.tenant_id(), &node).await?;
+    Ok((StatusCode::CREATED, envelope::data(NodeDto::from(stored))))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, node_id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    context.require_write()?;
+    store::nodes::delete(&state.pool, context.tenant_id(), &node_id)
+        .await
+        .map_err(not_found_as_node)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn not_found_as_node(error: store::Error) -> ApiError {
+    match error {
+        store::Error::NotFound => ApiError::not_found("node"),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,140 @@
+//! Per-tenant rate limits by plan (GCRA via `governor`): free 60/min burst 10, pro 300/min burst
+//! 50, enterprise 1000/min burst 100. Every guarded response carries `X-RateLimit-*` headers.
+
+use std::num::NonZeroU32;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+type KeyedLimiter =
+    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+
+/// What a plan allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+pub fn plan_limit(plan: &str) -> PlanLimit {
+    match plan {
+        "enterprise" => PlanLimit {
+            per_minute: 1000,
+            burst: 100,
+        },
+        "pro" => PlanLimit {
+            per_minute: 300,
+            burst: 50,
+        },
+        _ => PlanLimit {
+            per_minute: 60,
+            burst: 10,
+        },
+    }
+}
+
+/// The outcome of one check, ready to become headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix time (seconds) when the full burst is available again.
+    pub reset_at: u64,
+    pub retry_after_seconds: u64,
+}
+
+/// One keyed limiter per plan.
+pub struct RateLimits {
+    free: KeyedLimiter,
+    pro: KeyedLimiter,
+    enterprise: KeyedLimiter,
+}
+
+impl std::fmt::Debug for RateLimits {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RateLimits")
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            free: limiter(plan_limit("free")),
+            pro: limiter(plan_limit("pro")),
+            enterprise: limiter(plan_limit("enterprise")),
+        }
+    }
+}
+
+fn limiter(limit: PlanLimit) -> KeyedLimiter {
+    // Invariant: plan limits are non-zero constants.
+    let per_minute = NonZeroU32::new(limit.per_minute).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(limit.burst).unwrap_or(NonZeroU32::MIN);
+    RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
+        .with_middleware::<StateInformationMiddleware>()
+}
+
+impl RateLimits {
+    /// Takes one request from `key`'s allowance under `plan`.
+    pub fn check(&self, plan: &str, key: &str) -> RateDecision {
+        let limit = plan_limit(plan);
+        let limiter = match plan {
+            "enterprise" => &self.enterprise,
+            "pro" => &self.pro,
+            _ => &self.free,
+        };
+        let replenish = Duration::from_secs(60) / limit.per_minute;
+        let now_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        match limiter.check_key(&key.to_string()) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                let until_full = replenish * limit.burst.saturating_sub(remaining);
+                RateDecision {
+                    allowed: true,
+                    limit: limit.per_minute,
+                    remaining,
+                    reset_at: (now_unix + until_full).as_secs(),
+                    retry_after_seconds: 0,
+                }
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(limiter.clock().now());
+                let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                RateDecision {
+                    allowed: false,
+                    limit: limit.per_minute,
+                    remaining: 0,
+                    reset_at: (now_unix + replenish * limit.burst).as_secs(),
+                    retry_after_seconds: retry_after_seconds.max(1),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_plan_allows_a_burst_of_ten_then_refuses() {
+        let limits = RateLimits::default();
+        for expected_remaining in (0..10).rev() {
+            let decision = limits.check("free", "tenant-a");
+            assert!(decision.allowed);
+            assert_eq!(decision.remaining, expected_remaining);
+            assert_eq!(decision.limit, 60);
+        }
+        let refused = limits.check("free", "tenant-a");
+        assert!(!refused.allowed);
+        assert!(refused.retry_after_seconds >= 1);
+        // Another tenant has its own allowance.
+        assert!(limits.check("free", "tenant-b").allowed);
+    }
+}

@@ -1,0 +1,51 @@
+//! `store::Error`: the one place where SQLSTATEs and constraint names become meanings.
+
+/// What went wrong in the store, in terms callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("embedded postgres: {0}")]
+    Embedded(String),
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::RowNotFound => Error::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Error::Unavailable(error.to_string())
+            }
+            sqlx::Error::Database(database_error) => match database_error.code().as_deref() {
+                // unique_violation
+                Some("23505") => Error::Conflict(
+                    database_error
+                        .constraint()
+                        .unwrap_or("unique constraint")
+                        .to_string(),
+                ),
+                // foreign_key_violation
+                Some("23503") => Error::InvalidReference(
+                    database_error
+                        .constraint()
+                        .unwrap_or("foreign key")
+                        .to_string(),
+                ),
+                _ => Error::Database(error),
+            },
+            _ => Error::Database(error),
+        }
+    }
+}

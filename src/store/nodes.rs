@@ -1,0 +1,281 @@
+//! Nodes of a tenant's graph: create, get, list with filters and paging, delete, and loading all
+//! live nodes for a graph snapshot.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use super::Error;
+use super::paging::{self, Page, PageRequest, Sort, SortColumn};
+use crate::model::{Node, NodeId, NodeType};
+
+/// Columns a node list may be sorted by.
+pub const SORT_COLUMNS: &[SortColumn] = &[
+    SortColumn {
+        field: "name",
+        sql_type: "text",
+    },
+    SortColumn {
+        field: "type",
+        sql_type: "text",
+    },
+    SortColumn {
+        field: "first_seen",
+        sql_type: "timestamptz",
+    },
+    SortColumn {
+        field: "last_seen",
+        sql_type: "timestamptz",
+    },
+    SortColumn {
+        field: "created_at",
+        sql_type: "timestamptz",
+    },
+];
+
+/// A node as stored, with its timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredNode {
+    pub node: Node,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NodeRow {
+    id: String,
+    #[sqlx(rename = "type")]
+    node_type: String,
+    provider: String,
+    region: String,
+    account: String,
+    name: String,
+    tags: sqlx::types::Json<BTreeMap<String, String>>,
+    properties: sqlx::types::Json<serde_json::Value>,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<NodeRow> for StoredNode {
+    type Error = Error;
+
+    fn try_from(row: NodeRow) -> Result<Self, Error> {
+        let id = NodeId::parse(&row.id).map_err(|error| Error::Corrupt(error.to_string()))?;
+        let node_type =
+            NodeType::parse(&row.node_type).map_err(|error| Error::Corrupt(error.to_string()))?;
+        Ok(StoredNode {
+            node: Node {
+                id,
+                node_type,
+                provider: row.provider,
+                region: row.region,
+                account: row.account,
+                name: row.name,
+                tags: row.tags.0,
+                properties: row.properties.0,
+            },
+            first_seen: row.first_seen,
+            last_seen: row.last_seen,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, type, provider, region, account, name, tags, properties, first_seen, last_seen, created_at, updated_at";
+
+/// Filters of a node list; every given filter must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeFilter {
+    pub types: Vec<NodeType>,
+    pub region: Option<String>,
+    pub provider: Option<String>,
+    pub account: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    /// `key:value` pairs, all required.
+    pub tags: Vec<(String, String)>,
+}
+
+/// Creates a node. A live node with the same id is a conflict; a tombstoned one is revived.
+pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<StoredNode, Error> {
+    let row: Option<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO nodes (tenant_id, id, type, provider, region, account, name, tags, properties)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET
+            type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
+            account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
+            properties = EXCLUDED.properties, deleted_at = NULL, first_seen = now(),
+            last_seen = now(), updated_at = now()
+         WHERE nodes.deleted_at IS NOT NULL
+         RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(node.id.as_str())
+    .bind(node.node_type.as_str())
+    .bind(&node.provider)
+    .bind(&node.region)
+    .bind(&node.account)
+    .bind(&node.name)
+    .bind(sqlx::types::Json(&node.tags))
+    .bind(sqlx::types::Json(&node.properties))
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        Some(row) => row.try_into(),
+        None => Err(Error::Conflict(format!(
+            "node `{}` already exists",
+            node.id
+        ))),
+    }
+}
+
+pub async fn get(pool: &PgPool, tenant_id: &str, id: &str) -> Result<StoredNode, Error> {
+    let row: NodeRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM nodes WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    row.try_into()
+}
+
+/// True when every id names a live node of the tenant.
+pub async fn all_exist(pool: &PgPool, tenant_id: &str, ids: &[&str]) -> Result<Vec<String>, Error> {
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM nodes WHERE tenant_id = $1 AND id = ANY($2) AND deleted_at IS NULL",
+    )
+    .bind(tenant_id)
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids
+        .iter()
+        .filter(|id| !found.iter().any(|found_id| found_id == *id))
+        .map(|id| id.to_string())
+        .collect())
+}
+
+fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &NodeFilter) {
+    builder.push(" WHERE tenant_id = ");
+    builder.push_bind(tenant_id.to_string());
+    builder.push(" AND deleted_at IS NULL");
+    if !filter.types.is_empty() {
+        let types: Vec<String> = filter
+            .types
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect();
+        builder.push(" AND type = ANY(");
+        builder.push_bind(types);
+        builder.push(")");
+    }
+    for (column, value) in [
+        ("region", &filter.region),
+        ("provider", &filter.provider),
+        ("account", &filter.account),
+    ] {
+        if let Some(value) = value {
+            builder.push(format!(" AND {column} = "));
+            builder.push_bind(value.clone());
+        }
+    }
+    if let Some(needle) = &filter.name_contains {
+        let escaped = needle
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        builder.push(" AND lower(name) LIKE ");
+        builder.push_bind(format!("%{escaped}%"));
+    }
+    if !filter.tags.is_empty() {
+        let required: serde_json::Map<String, serde_json::Value> = filter
+            .tags
+            .iter()
+            .map(|(key, value)| (key.clone(), serde_json::Value::String(value.clone())))
+            .collect();
+        builder.push(" AND tags @> ");
+        builder.push_bind(sqlx::types::Json(serde_json::Value::Object(required)));
+    }
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant_id: &str,
+    filter: &NodeFilter,
+    sort: &Sort,
+    request: &PageRequest,
+) -> Result<Page<StoredNode>, Error> {
+    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM nodes");
+    push_filters(&mut count, tenant_id, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
+    push_filters(&mut select, tenant_id, filter);
+    if let Some(cursor) = &request.cursor {
+        paging::push_keyset(&mut select, sort, cursor);
+    }
+    paging::push_order_and_limit(&mut select, sort, request);
+    let rows: Vec<NodeRow> = select.build_query_as().fetch_all(pool).await?;
+    let nodes = rows
+        .into_iter()
+        .map(StoredNode::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(paging::finish_page(nodes, total, sort, request, |stored| {
+        (
+            sort_value(stored, sort.column.field),
+            stored.node.id.to_string(),
+        )
+    }))
+}
+
+fn sort_value(stored: &StoredNode, field: &str) -> String {
+    match field {
+        "name" => stored.node.name.clone(),
+        "type" => stored.node.node_type.as_str().to_string(),
+        "first_seen" => paging::timestamp_cursor_value(&stored.first_seen),
+        "last_seen" => paging::timestamp_cursor_value(&stored.last_seen),
+        _ => paging::timestamp_cursor_value(&stored.created_at),
+    }
+}
+
+/// Deletes a node and every edge that touches it.
+pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Error> {
+    let mut transaction = pool.begin().await?;
+    let deleted =
+        sqlx::query("DELETE FROM nodes WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    sqlx::query("DELETE FROM edges WHERE tenant_id = $1 AND (src = $2 OR dst = $2)")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Every live node of the tenant, for building a graph snapshot.
+pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Node>, Error> {
+    let rows: Vec<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
+    )))
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|row| StoredNode::try_from(row).map(|stored| stored.node))
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! Pagination shared by list queries: page/per_page (OFFSET) and keyset cursors for deep pages.
+//!
+//! A cursor is opaque to clients: base64url of `{"s": sort field, "v": last sort value, "i": last id}`.
+//! Keyset pages stay fast at any depth because they seek an index instead of skipping rows.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sqlx::{Postgres, QueryBuilder};
+
+pub const MAX_PER_PAGE: u32 = 500;
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
+/// A sortable column: its name in SQL and how a cursor value is cast back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortColumn {
+    /// The public name (`name`, `first_seen`, …), also the SQL column.
+    pub field: &'static str,
+    /// `text` or `timestamptz`.
+    pub sql_type: &'static str,
+}
+
+/// A validated sort: one column, ascending or descending, the id breaking ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Parses `name` or `-name` against the allowed columns; `Err` names the allowed fields.
+    pub fn parse(value: &str, allowed: &[SortColumn]) -> Result<Sort, String> {
+        let (descending, field) = match value.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, value),
+        };
+        let column = allowed
+            .iter()
+            .find(|column| column.field == field)
+            .ok_or_else(|| {
+                let names: Vec<&str> = allowed.iter().map(|column| column.field).collect();
+                format!(
+                    "unknown sort field `{field}`; allowed: {}",
+                    names.join(", ")
+                )
+            })?;
+        Ok(Sort {
+            column: *column,
+            descending,
+        })
+    }
+}
+
+/// Position after the last row of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "s")]
+    pub sort_field: String,
+    #[serde(rename = "v")]
+    pub value: String,
+    #[serde(rename = "i")]
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        // Invariant: serializing a struct of three strings cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    pub fn decode(value: &str) -> Result<Cursor, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value)
+            .map_err(|_| "cursor is not valid base64url".to_string())?;
+        serde_json::from_slice(&bytes).map_err(|_| "cursor is malformed".to_string())
+    }
+}
+
+/// Which page a caller asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+    pub cursor: Option<Cursor>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            cursor: None,
+        }
+    }
+}
+
+/// One page of results with the total matching count and, when more rows follow, a cursor.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// Adds `AND (column, id) > (value, id)` (or `<` when descending) for a cursor.
+pub fn push_keyset(builder: &mut QueryBuilder<Postgres>, sort: &Sort, cursor: &Cursor) {
+    let comparison = if sort.descending { "<" } else { ">" };
+    builder.push(format!(" AND ({}, id) {comparison} (", sort.column.field));
+    builder.push_bind(cursor.value.clone());
+    builder.push(format!("::{}, ", sort.column.sql_type));
+    builder.push_bind(cursor.id.clone());
+    builder.push(")");
+}
+
+/// Adds ORDER BY, LIMIT (one extra row to know whether more follow) and OFFSET when no cursor.
+pub fn push_order_and_limit(
+    builder: &mut QueryBuilder<Postgres>,
+    sort: &Sort,
+    request: &PageRequest,
+) {
+    let direction = if sort.descending { "DESC" } else { "ASC" };
+    builder.push(format!(
+        " ORDER BY {} {direction}, id {direction} LIMIT ",
+        sort.column.field
+    ));
+    builder.push_bind(i64::from(request.per_page) + 1);
+    if request.cursor.is_none() {
+        builder.push(" OFFSET ");
+        builder.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));
+    }
+}
+
+/// Trims the extra row and builds the next cursor from the last row kept.
+pub fn finish_page<T>(
+    mut rows: Vec<T>,
+    total: i64,
+    sort: &Sort,
+    request: &PageRequest,
+    key_of: impl Fn(&T) -> (String, String),
+) -> Page<T> {
+    let has_more = rows.len() > request.per_page as usize;
+    rows.truncate(request.per_page as usize);
+    let next_cursor = if has_more {
+        rows.last().map(|last| {
+            let (value, id) = key_of(last);
+            Cursor {
+                sort_field: sort.column.field.to_string(),
+                value,
+                id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        total,
+        next_cursor,
+    }
+}
+
+/// Formats a timestamp as a cursor value Postgres reads back exactly (microseconds).
+pub fn timestamp_cursor_value(value: &chrono::DateTime<chrono::Utc>) -> String {
+    value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: &[SortColumn] = &[
+        SortColumn {
+            field: "name",
+            sql_type: "text",
+        },
+        SortColumn {
+            field: "created_at",
+            sql_type: "timestamptz",
+        },
+    ];
+
+    #[test]
+    fn parses_sort_direction_and_rejects_unknown_fields() {
+        let sort = Sort::parse("-created_at", COLUMNS).unwrap();
+        assert!(sort.descending);
+        assert_eq!(sort.column.field, "created_at");
+        assert!(!Sort::parse("name", COLUMNS).unwrap().descending);
+        let error = Sort::parse("colour", COLUMNS).unwrap_err();
+        assert!(
+            error.contains("colour") && error.contains("name, created_at"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let cursor = Cursor {
+            sort_field: "name".into(),
+            value: "web-01".into(),
+            id: "aws:us-east-1:aws.ec2.instance:i-1".into(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        assert!(Cursor::decode("!!!").is_err());
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"[1,2]")).is_err());
+    }
+}

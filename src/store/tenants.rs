@@ -1,0 +1,121 @@
+//! Tenants: the unit of isolation. Deleting a tenant deletes all of its data.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::Error;
+use super::paging::{Page, PageRequest};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    tenant_id: String,
+    name: String,
+    plan: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Self {
+        Tenant {
+            id: row.tenant_id,
+            name: row.name,
+            plan: row.plan,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "tenant_id, name, plan, created_at, updated_at";
+
+pub async fn create(pool: &PgPool, id: &str, name: &str, plan: &str) -> Result<Tenant, Error> {
+    let row: TenantRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO tenants (tenant_id, name, plan) VALUES ($1, $2, $3) RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(name)
+    .bind(plan)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn get(pool: &PgPool, id: &str) -> Result<Tenant, Error> {
+    let row: TenantRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tenants WHERE tenant_id = $1"
+    )))
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn list(pool: &PgPool, request: &PageRequest) -> Result<Page<Tenant>, Error> {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tenants ORDER BY tenant_id LIMIT $1 OFFSET $2"
+    )))
+    .bind(i64::from(request.per_page))
+    .bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page))
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(Tenant::from).collect(),
+        total,
+        next_cursor: None,
+    })
+}
+
+/// Changes name and/or plan; `None` keeps the current value.
+pub async fn update(
+    pool: &PgPool,
+    id: &str,
+    name: Option<&str>,
+    plan: Option<&str>,
+) -> Result<Tenant, Error> {
+    let row: TenantRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE tenants SET name = coalesce($2, name), plan = coalesce($3, plan), updated_at = now()
+         WHERE tenant_id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(name)
+    .bind(plan)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.into())
+}
+
+/// Deletes the tenant and everything it owns (rows without a foreign key are deleted explicitly).
+pub async fn delete(pool: &PgPool, id: &str) -> Result<(), Error> {
+    let mut transaction = pool.begin().await?;
+    for statement in [
+        "DELETE FROM auth_tokens WHERE tenant_id = $1",
+        "DELETE FROM api_keys WHERE tenant_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    let deleted = sqlx::query("DELETE FROM tenants WHERE tenant_id = $1")
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    transaction.commit().await?;
+    Ok(())
+}

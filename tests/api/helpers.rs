@@ -1,0 +1,228 @@
+//! `spawn_app()`: the real application on a random loopback port with a fresh database, plus
+//! small request helpers. With `DATABASE_URL` set, test databases are created on that server;
+//! otherwise on the embedded cluster under `target/test-pg` (shared by test processes, started on
+//! first use; `infracast db stop --data-dir target/test-pg` stops it).
+
+use std::str::FromStr;
+
+use infracast::auth::{self, KeyScope, Role};
+use infracast::store::{self, embedded::EmbeddedPostgres};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    pub platform_key: String,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// A response with its parsed JSON body (Null when the body is empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The `error.code` of an error answer.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn error_message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the documented error shape and returns the message.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.error_code(),
+            code,
+            "unexpected code; body: {}",
+            self.body
+        );
+        assert!(
+            !self.error_message().is_empty(),
+            "error without message: {}",
+            self.body
+        );
+        assert!(
+            self.body["error"].get("details").is_some(),
+            "error without details: {}",
+            self.body
+        );
+        self.error_message().to_string()
+    }
+}
+
+async fn server_options() -> PgConnectOptions {
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && !url.trim().is_empty()
+    {
+        return PgConnectOptions::from_str(&url)
+            .expect("DATABASE_URL must be a valid PostgreSQL URL");
+    }
+    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-pg");
+    let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::ensure_running(&data_dir))
+        .await
+        .expect("launcher task")
+        .expect("embedded postgres for tests");
+    cluster.connect_options("postgres")
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> PgPool {
+    let server = server_options().await;
+    let name = format!("ic_test_{}", uuid::Uuid::new_v4().simple());
+    store::embedded::ensure_database(&server, &name)
+        .await
+        .expect("create test database");
+    let pool = store::connect(server.database(&name), 10)
+        .await
+        .expect("connect test database");
+    store::migrate(&pool).await.expect("migrate test database");
+    pool
+}
+
+pub async fn spawn_app() -> TestApp {
+    let pool = fresh_database().await;
+    spawn_app_on(pool).await
+}
+
+pub async fn spawn_app_on(pool: PgPool) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let address = format!("http://{}", listener.local_addr().expect("local address"));
+    let (shutdown, shutdown_signal) = oneshot::channel::<()>();
+    let server_pool = pool.clone();
+    tokio::spawn(async move {
+        infracast::app::serve_on(listener, server_pool, async {
+            let _ = shutdown_signal.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    let (_, platform_key) = auth::create_key(
+        &pool,
+        &KeyScope::Platform,
+        Role::PlatformAdmin,
+        "test platform",
+    )
+    .await
+    .expect("platform key");
+    TestApp {
+        address,
+        pool,
+        client: reqwest::Client::new(),
+        platform_key,
+        _shutdown: shutdown,
+    }
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("response body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Answer {
+        self.request(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, key: &str, body: Value) -> Answer {
+        self.request(Method::PUT, path, Some(key), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Answer {
+        self.request(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// Creates a tenant through the API and returns a tenant key of `role` made through the API.
+    pub async fn tenant_with_key(&self, slug: &str, plan: &str, role: &str) -> String {
+        let created = self
+            .post(
+                "/api/v1/tenants",
+                &self.platform_key,
+                serde_json::json!({"id": slug, "name": slug, "plan": plan}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        self.key_for(slug, role).await
+    }
+
+    /// A new key of `role` for an existing tenant, made by the platform admin through the API.
+    pub async fn key_for(&self, slug: &str, role: &str) -> String {
+        let key = self
+            .post(
+                &format!("/api/v1/tenants/{slug}/api-keys"),
+                &self.platform_key,
+                serde_json::json!({"role": role}),
+            )
+            .await;
+        assert_eq!(key.status, StatusCode::CREATED, "{}", key.body);
+        key.body["data"]["key"]
+            .as_str()
+            .expect("key in create answer")
+            .to_string()
+    }
+}
+
+/// Percent-encodes a node id for use in a path segment.
+pub fn encode(id: &str) -> String {
+    id.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the HTTP API: the real app on a loopback port with a fresh database each.
+
+mod helpers;
+
+mod auth_and_status;
+mod edges;
+mod embedded_postgres;
+mod errors;
+mod isolation;
+mod nodes;
+mod rate_limits;
+mod tenants;
