@@ -1,0 +1,146 @@
+//! Conventions that code review would otherwise have to remember: engines import no IO crates and
+//! no shell modules, `model` imports nothing from the crate, every module opens with `//!`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current)
+            .unwrap_or_else(|error| panic!("read {}: {error}", current.display()))
+        {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn source_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Lines of `path` that mention one of `forbidden` as a path root (`use x::`, `x::y(`).
+fn offending_lines(path: &Path, forbidden: &[&str]) -> Vec<String> {
+    let text = fs::read_to_string(path).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .filter(|(_, line)| {
+            forbidden.iter().any(|name| {
+                line.contains(&format!("use {name}::"))
+                    || line.contains(&format!("use {name};"))
+                    || line.contains(&format!(" {name}::"))
+                    || line.contains(&format!("({name}::"))
+                    || line.contains(&format!("<{name}::"))
+            })
+        })
+        .map(|(number, line)| format!("{}:{}: {}", path.display(), number + 1, line.trim()))
+        .collect()
+}
+
+const ENGINES: &[&str] = &["graph", "pathtrace", "rules", "compliance"];
+const IO_CRATES: &[&str] = &[
+    "tokio",
+    "sqlx",
+    "axum",
+    "aws_config",
+    "aws_sdk_ec2",
+    "aws_sdk_sts",
+    "aws_smithy_types",
+    "reqwest",
+    "tera",
+    "hyper",
+    "tower",
+    "std::fs",
+    "std::net",
+    "std::process",
+];
+const SHELL_MODULES: &[&str] = &[
+    "crate::api",
+    "crate::store",
+    "crate::jobs",
+    "crate::discovery",
+    "crate::auth",
+    "crate::app",
+    "crate::cli",
+    "crate::reports",
+];
+
+#[test]
+fn engines_import_no_io_crates_and_no_shell_modules() {
+    let mut offences = Vec::new();
+    for engine in ENGINES {
+        for file in rust_files(&source_root().join(engine)) {
+            offences.extend(offending_lines(&file, IO_CRATES));
+            offences.extend(offending_lines(&file, SHELL_MODULES));
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "engines must stay pure:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn model_imports_nothing_from_the_rest_of_the_crate() {
+    let mut offences = Vec::new();
+    for file in rust_files(&source_root().join("model")) {
+        let text = fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.contains("crate::") && !line.contains("crate::model") {
+                offences.push(format!(
+                    "{}:{}: {}",
+                    file.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "model must not import other modules:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn every_source_file_opens_with_a_module_comment() {
+    let missing: Vec<String> = rust_files(&source_root())
+        .into_iter()
+        .filter(|file| {
+            !fs::read_to_string(file)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` module comment:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_itself_catches_an_offending_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("bad.rs");
+    fs::write(
+        &file,
+        "//! bad\nuse sqlx::PgPool;\nfn f() { tokio::spawn(async {}); }\n// use axum::Router;\n",
+    )
+    .unwrap();
+    let found = offending_lines(&file, IO_CRATES);
+    assert_eq!(found.len(), 2, "{found:?}");
+}
