@@ -15,4 +15,5 @@ pub mod model;
 pub mod pathtrace;
 pub mod reports;
 pub mod rules;
+pub mod snapshots;
 pub mod store;

@@ -112,7 +112,9 @@ impl From<store::Error> for ApiError {
     fn from(error: store::Error) -> Self {
         match error {
             store::Error::NotFound => ApiError::NotFound("resource not found".to_string()),
-            store::Error::Conflict(message) => ApiError::Conflict(message),
+            store::Error::Conflict(message) | store::Error::Fenced(message) => {
+                ApiError::Conflict(message)
+            }
             store::Error::InvalidReference(message) => ApiError::Validation(message),
             store::Error::Unavailable(message) => ApiError::Unavailable(message),
             error @ (store::Error::Migration(_)

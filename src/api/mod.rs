@@ -11,8 +11,10 @@ pub mod error;
 pub mod extract;
 mod guard;
 mod health;
+mod jobs;
 mod nodes;
 pub mod rate_limit;
+mod schedules;
 mod tenants;
 
 use std::sync::Arc;
@@ -63,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api_keys::router())
         .merge(nodes::router())
         .merge(edges::router())
+        .merge(jobs::router())
+        .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()
         .merge(health::open_router())

@@ -121,6 +121,7 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
             edge.id, edge.kind, edge.src, edge.dst
         )));
     };
+    super::tenants::bump_graph_generation(&mut transaction, tenant_id).await?;
     transaction.commit().await?;
     row.try_into()
 }
@@ -202,6 +203,7 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
     if deleted.rows_affected() == 0 {
         return Err(Error::NotFound);
     }
+    super::tenants::bump_graph_generation(&mut *pool.acquire().await?, tenant_id).await?;
     Ok(())
 }
 

@@ -15,6 +15,9 @@ pub enum Error {
     Migration(String),
     #[error("embedded postgres: {0}")]
     Embedded(String),
+    /// A job commit presented a fencing token that is no longer current (its lease was taken over).
+    #[error("fenced: {0}")]
+    Fenced(String),
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

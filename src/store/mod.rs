@@ -8,8 +8,11 @@ pub mod api_keys;
 pub mod edges;
 pub mod embedded;
 mod error;
+pub mod jobs;
 pub mod nodes;
 pub mod paging;
+pub mod reconcile;
+pub mod schedules;
 pub mod tenants;
 
 use std::time::Duration;

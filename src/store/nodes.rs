@@ -263,6 +263,7 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
         .bind(id)
         .execute(&mut *transaction)
         .await?;
+    super::tenants::bump_graph_generation(&mut transaction, tenant_id).await?;
     transaction.commit().await?;
     Ok(())
 }

@@ -119,3 +119,25 @@ pub async fn delete(pool: &PgPool, id: &str) -> Result<(), Error> {
     transaction.commit().await?;
     Ok(())
 }
+
+/// Marks the tenant's graph as changed (cached snapshots compare this generation).
+pub async fn bump_graph_generation(
+    connection: &mut sqlx::PgConnection,
+    tenant_id: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE tenants SET graph_generation = graph_generation + 1 WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// The tenant's current graph generation.
+pub async fn graph_generation(pool: &PgPool, tenant_id: &str) -> Result<i64, Error> {
+    let generation: i64 =
+        sqlx::query_scalar("SELECT graph_generation FROM tenants WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(generation)
+}

@@ -2,6 +2,9 @@
 
 mod helpers;
 
+mod jobs;
+mod reconcile;
+
 mod auth_and_status;
 mod edges;
 mod embedded_postgres;

@@ -1,0 +1,375 @@
+//! Discovery jobs under `/api/v1/tenants/{tenant}/jobs`: create, list, get, start, cancel, the
+//! diff a job made, and its progress as Server-Sent Events. The API only writes job rows; workers
+//! run them.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, QueryParams};
+use super::{AppState, TenantContext, envelope};
+use crate::store::paging::SortColumn;
+use crate::store::{self, jobs::Job, jobs::NewJob};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/jobs", get(list).post(create))
+        .route("/api/v1/tenants/{tenant}/jobs/{job_id}", get(read))
+        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/start", post(start))
+        .route(
+            "/api/v1/tenants/{tenant}/jobs/{job_id}/cancel",
+            post(cancel),
+        )
+        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/diff", get(diff))
+        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/events", get(events))
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobDto {
+    id: Uuid,
+    kind: String,
+    provider: Option<String>,
+    config: Value,
+    status: String,
+    cancel_requested: bool,
+    progress: Value,
+    scopes: Value,
+    counts: Value,
+    errors: Value,
+    attempts: i32,
+    schedule_id: Option<Uuid>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    started_at: Option<chrono::DateTime<chrono::Utc>>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Job> for JobDto {
+    fn from(job: Job) -> Self {
+        JobDto {
+            id: job.job_id,
+            kind: job.kind,
+            provider: job.provider,
+            config: job.config.0,
+            status: job.status,
+            cancel_requested: job.cancel_requested,
+            progress: job.progress.0,
+            scopes: job.scopes.0,
+            counts: job.counts.0,
+            errors: job.errors.0,
+            attempts: job.attempts,
+            schedule_id: job.schedule_id,
+            created_at: job.created_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            updated_at: job.updated_at,
+        }
+    }
+}
+
+/// The body of `POST /jobs` and of a schedule's job template.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRequest {
+    pub provider: String,
+    #[serde(default)]
+    pub config: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateJob {
+    provider: String,
+    #[serde(default)]
+    config: Value,
+    /// Queue at once instead of waiting for `POST /start`.
+    #[serde(default)]
+    start: bool,
+}
+
+/// The `aws` provider's settings, checked here so a bad job is refused with 400 at once rather
+/// than failing later in a worker. The worker parses the same JSON into `discovery::aws::AwsConfig`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Fields exist to be validated by serde, not read.
+struct AwsConfigShape {
+    regions: Vec<String>,
+    endpoint_url: Option<String>,
+    role_arn: Option<String>,
+    account_id: Option<String>,
+    max_concurrent_regions: Option<usize>,
+    profile: Option<String>,
+    region_endpoints: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureFileShape {
+    path: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureSampleShape {
+    sample: bool,
+}
+
+fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Validates a provider and its config; the message names the problem.
+pub fn validate_job_request(provider: &str, config: &Value) -> Result<(), ApiError> {
+    match provider {
+        "aws" => {
+            let shape: AwsConfigShape = serde_json::from_value(config.clone())
+                .map_err(|error| ApiError::Validation(format!("invalid aws config: {error}")))?;
+            if shape.regions.is_empty() {
+                return Err(ApiError::Validation(
+                    "aws config: `regions` must name at least one region".to_string(),
+                ));
+            }
+            if let Some(bad) = shape.regions.iter().find(|region| !is_region_name(region)) {
+                return Err(ApiError::Validation(format!(
+                    "aws config: `{bad}` is not a region name like us-east-1"
+                )));
+            }
+            let endpoints = shape
+                .endpoint_url
+                .iter()
+                .chain(shape.region_endpoints.iter().flat_map(|map| map.values()));
+            for endpoint in endpoints {
+                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                    return Err(ApiError::Validation(format!(
+                        "aws config: endpoint `{endpoint}` must be an http(s) URL"
+                    )));
+                }
+            }
+            if shape.max_concurrent_regions == Some(0) {
+                return Err(ApiError::Validation(
+                    "aws config: `max_concurrent_regions` must be at least 1".to_string(),
+                ));
+            }
+            Ok(())
+        }
+        "fixture" => {
+            let file = serde_json::from_value::<FixtureFileShape>(config.clone());
+            let sample = serde_json::from_value::<FixtureSampleShape>(config.clone());
+            match (file, sample) {
+                (Ok(file), _) if !file.path.trim().is_empty() => Ok(()),
+                (_, Ok(FixtureSampleShape { sample: true })) => Ok(()),
+                _ => Err(ApiError::Validation(
+                    "fixture config must be {\"path\": \"<inventory file on the server>\"} or {\"sample\": true}".to_string(),
+                )),
+            }
+        }
+        other => Err(ApiError::Validation(format!(
+            "unknown provider `{other}`; expected aws or fixture"
+        ))),
+    }
+}
+
+fn parse_job_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found("job"))
+}
+
+fn not_found_as_job(error: store::Error) -> ApiError {
+    match error {
+        store::Error::NotFound => ApiError::not_found("job"),
+        other => other.into(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiJson(body): ApiJson<CreateJob>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    validate_job_request(&body.provider, &body.config)?;
+    let new_job = NewJob {
+        kind: "discovery".to_string(),
+        provider: Some(body.provider),
+        config: body.config,
+        start: body.start,
+    };
+    let job = store::jobs::create(&state.pool, context.tenant_id(), &new_job).await?;
+    Ok((StatusCode::CREATED, envelope::data(JobDto::from(job))))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&["status", "page", "per_page"])?;
+    let statuses = query.comma_list("status");
+    if let Some(bad) = statuses
+        .iter()
+        .find(|status| !store::jobs::STATUSES.contains(&status.as_str()))
+    {
+        return Err(ApiError::Validation(format!(
+            "unknown job status `{bad}`; expected one of: {}",
+            store::jobs::STATUSES.join(", ")
+        )));
+    }
+    const BY_CREATED: &[SortColumn] = &[SortColumn {
+        field: "created_at",
+        sql_type: "timestamptz",
+    }];
+    let sort = query.sort(BY_CREATED, "-created_at")?;
+    let request = query.page_request(&sort)?;
+    let page = store::jobs::list(&state.pool, context.tenant_id(), &statuses, &request).await?;
+    Ok(envelope::list(page, &request, JobDto::from))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, job_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let job = store::jobs::get(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
+        .await
+        .map_err(not_found_as_job)?;
+    Ok(envelope::data(JobDto::from(job)))
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, job_id)): ApiPath<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let job = store::jobs::start(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
+        .await
+        .map_err(not_found_as_job)?;
+    Ok((StatusCode::ACCEPTED, envelope::data(JobDto::from(job))))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, job_id)): ApiPath<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let job = store::jobs::request_cancel(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
+        .await
+        .map_err(not_found_as_job)?;
+    Ok((StatusCode::ACCEPTED, envelope::data(JobDto::from(job))))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, job_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let job_id = parse_job_id(&job_id)?;
+    let job = store::jobs::get(&state.pool, context.tenant_id(), job_id)
+        .await
+        .map_err(not_found_as_job)?;
+    let changes = store::jobs::changes(&state.pool, context.tenant_id(), job_id).await?;
+    let mut grouped = json!({
+        "added": {"nodes": [], "edges": []},
+        "changed": {"nodes": [], "edges": []},
+        "removed": {"nodes": [], "edges": []},
+    });
+    for change in changes {
+        let entity = if change.entity == "node" {
+            "nodes"
+        } else {
+            "edges"
+        };
+        if let Some(list) = grouped[&change.change][entity].as_array_mut() {
+            list.push(Value::String(change.entity_id));
+        }
+    }
+    Ok(envelope::data(
+        json!({"job_id": job_id, "status": job.status, "counts": job.counts.0, "diff": grouped}),
+    ))
+}
+
+/// Streams `progress` events while the job changes and one `done` event with its final state.
+async fn events(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, job_id)): ApiPath<(String, String)>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let job_id = parse_job_id(&job_id)?;
+    let tenant_id = context.tenant_id().to_string();
+    let first = store::jobs::get(&state.pool, &tenant_id, job_id)
+        .await
+        .map_err(not_found_as_job)?;
+    let pool = state.pool.clone();
+    let stream = async_stream(pool, tenant_id, first);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn job_event(job: &Job) -> Value {
+    json!({"id": job.job_id, "status": job.status, "progress": job.progress.0, "scopes": job.scopes.0, "counts": job.counts.0, "errors": job.errors.0})
+}
+
+/// Polls the job row (works across processes) and emits an event whenever it changed.
+fn async_stream(
+    pool: sqlx::PgPool,
+    tenant_id: String,
+    first: Job,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(Some((first, true)), move |state| {
+        let pool = pool.clone();
+        let tenant_id = tenant_id.clone();
+        async move {
+            let (mut job, is_first) = state?;
+            if !is_first {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    match store::jobs::get(&pool, &tenant_id, job.job_id).await {
+                        Ok(latest)
+                            if latest.updated_at != job.updated_at
+                                || latest.status != job.status =>
+                        {
+                            job = latest;
+                            break;
+                        }
+                        Ok(_) => continue,
+                        Err(_) => return None,
+                    }
+                }
+            }
+            let name = if job.is_terminal() {
+                "done"
+            } else {
+                "progress"
+            };
+            let event = Event::default()
+                .event(name)
+                .json_data(job_event(&job))
+                .unwrap_or_default();
+            let next = if job.is_terminal() {
+                None
+            } else {
+                Some((job, false))
+            };
+            Some((Ok(event), next))
+        }
+    })
+}

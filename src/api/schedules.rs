@@ -1,0 +1,201 @@
+//! Schedules under `/api/v1/tenants/{tenant}/schedules`: a cron expression and a job template;
+//! create, list, get, delete, enable, disable.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath};
+use super::jobs::{JobRequest, validate_job_request};
+use super::{AppState, TenantContext, envelope};
+use crate::store::{self, schedules::Schedule};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/schedules", get(list).post(create))
+        .route(
+            "/api/v1/tenants/{tenant}/schedules/{schedule_id}",
+            get(read).delete(delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/schedules/{schedule_id}/enable",
+            post(enable),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/schedules/{schedule_id}/disable",
+            post(disable),
+        )
+}
+
+#[derive(Debug, Serialize)]
+struct ScheduleDto {
+    id: Uuid,
+    name: String,
+    cron: String,
+    job: Value,
+    enabled: bool,
+    next_run_at: chrono::DateTime<chrono::Utc>,
+    last_run_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Schedule> for ScheduleDto {
+    fn from(schedule: Schedule) -> Self {
+        ScheduleDto {
+            id: schedule.schedule_id,
+            name: schedule.name,
+            cron: schedule.cron,
+            job: schedule.job_template.0,
+            enabled: schedule.enabled,
+            next_run_at: schedule.next_run_at,
+            last_run_at: schedule.last_run_at,
+            created_at: schedule.created_at,
+            updated_at: schedule.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSchedule {
+    name: Option<String>,
+    cron: String,
+    job: JobRequest,
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+fn next_run(cron: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    store::schedules::parse_cron(cron).map_err(ApiError::Validation)?;
+    store::schedules::next_run(cron, chrono::Utc::now())
+        .ok_or_else(|| ApiError::Validation(format!("cron expression `{cron}` never fires again")))
+}
+
+fn parse_schedule_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found("schedule"))
+}
+
+fn not_found_as_schedule(error: store::Error) -> ApiError {
+    match error {
+        store::Error::NotFound => ApiError::not_found("schedule"),
+        other => other.into(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiJson(body): ApiJson<CreateSchedule>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let next_run_at = next_run(&body.cron)?;
+    validate_job_request(&body.job.provider, &body.job.config)?;
+    let template = json!({"provider": body.job.provider, "config": body.job.config});
+    let name = body
+        .name
+        .unwrap_or_else(|| format!("{} discovery", body.job.provider));
+    let schedule = store::schedules::create(
+        &state.pool,
+        context.tenant_id(),
+        &name,
+        body.cron.trim(),
+        &template,
+        body.enabled,
+        next_run_at,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        envelope::data(ScheduleDto::from(schedule)),
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+) -> Result<Json<Value>, ApiError> {
+    let schedules = store::schedules::list(&state.pool, context.tenant_id()).await?;
+    let dtos: Vec<ScheduleDto> = schedules.into_iter().map(ScheduleDto::from).collect();
+    Ok(envelope::data(dtos))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, schedule_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let schedule = store::schedules::get(
+        &state.pool,
+        context.tenant_id(),
+        parse_schedule_id(&schedule_id)?,
+    )
+    .await
+    .map_err(not_found_as_schedule)?;
+    Ok(envelope::data(ScheduleDto::from(schedule)))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, schedule_id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    context.require_write()?;
+    store::schedules::delete(
+        &state.pool,
+        context.tenant_id(),
+        parse_schedule_id(&schedule_id)?,
+    )
+    .await
+    .map_err(not_found_as_schedule)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_enabled(
+    state: &AppState,
+    context: &TenantContext,
+    schedule_id: &str,
+    enabled: bool,
+) -> Result<Json<Value>, ApiError> {
+    context.require_write()?;
+    let schedule_id = parse_schedule_id(schedule_id)?;
+    let current = store::schedules::get(&state.pool, context.tenant_id(), schedule_id)
+        .await
+        .map_err(not_found_as_schedule)?;
+    let next_run_at = next_run(&current.cron)?;
+    let schedule = store::schedules::set_enabled(
+        &state.pool,
+        context.tenant_id(),
+        schedule_id,
+        enabled,
+        next_run_at,
+    )
+    .await
+    .map_err(not_found_as_schedule)?;
+    Ok(envelope::data(ScheduleDto::from(schedule)))
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, schedule_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    set_enabled(&state, &context, &schedule_id, true).await
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, schedule_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    set_enabled(&state, &context, &schedule_id, false).await
+}

@@ -1,0 +1,91 @@
+//! Per-tenant immutable graph snapshots, cached in memory and swapped atomically.
+//!
+//! A snapshot is built from the tenant's live nodes and edges (off the async threads) and replaced
+//! whole, so readers never see a half-built graph. The tenant's `graph_generation` tells every
+//! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::graph::TenantGraph;
+use crate::store;
+
+/// One immutable snapshot of a tenant's graph.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub graph: TenantGraph,
+    pub generation: i64,
+    pub built_at: DateTime<Utc>,
+    pub build_millis: u128,
+}
+
+/// The cache of snapshots, shared by the API and the job workers of one process.
+#[derive(Debug, Default)]
+pub struct GraphSnapshots {
+    by_tenant: RwLock<HashMap<String, Arc<Snapshot>>>,
+}
+
+impl GraphSnapshots {
+    /// The current snapshot of the tenant, rebuilt when the stored graph changed since it was built.
+    pub async fn current(
+        &self,
+        pool: &PgPool,
+        tenant_id: &str,
+    ) -> Result<Arc<Snapshot>, store::Error> {
+        let generation = store::tenants::graph_generation(pool, tenant_id).await?;
+        if let Some(snapshot) = self.cached(tenant_id)
+            && snapshot.generation == generation
+        {
+            return Ok(snapshot);
+        }
+        self.rebuild(pool, tenant_id, generation).await
+    }
+
+    fn cached(&self, tenant_id: &str) -> Option<Arc<Snapshot>> {
+        // A poisoned lock only means a reader panicked; the map itself is still consistent.
+        let map = self
+            .by_tenant
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(tenant_id).cloned()
+    }
+
+    /// Loads the live graph and swaps in a new snapshot.
+    pub async fn rebuild(
+        &self,
+        pool: &PgPool,
+        tenant_id: &str,
+        generation: i64,
+    ) -> Result<Arc<Snapshot>, store::Error> {
+        let nodes = store::nodes::load_live(pool, tenant_id).await?;
+        let edges = store::edges::load_live(pool, tenant_id).await?;
+        let snapshot = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let graph = TenantGraph::build(nodes, edges);
+            Snapshot {
+                graph,
+                generation,
+                built_at: Utc::now(),
+                build_millis: started.elapsed().as_millis(),
+            }
+        })
+        .await
+        .map_err(|error| store::Error::Corrupt(format!("snapshot build panicked: {error}")))?;
+        let snapshot = Arc::new(snapshot);
+        let mut map = self
+            .by_tenant
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Keep the newer one if another task raced us.
+        let keep = match map.get(tenant_id) {
+            Some(existing) if existing.generation > snapshot.generation => existing.clone(),
+            _ => snapshot,
+        };
+        map.insert(tenant_id.to_string(), keep.clone());
+        Ok(keep)
+    }
+}

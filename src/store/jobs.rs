@@ -1,0 +1,367 @@
+//! The job queue in PostgreSQL: create, start, cancel, claim with `FOR UPDATE SKIP LOCKED` and a
+//! lease renewed by heartbeat, and a fencing token checked at commit.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::Error;
+use super::paging::{Page, PageRequest};
+
+pub const TERMINAL_STATUSES: &[&str] = &["succeeded", "partially_succeeded", "failed", "cancelled"];
+pub const STATUSES: &[&str] = &[
+    "created",
+    "pending",
+    "running",
+    "succeeded",
+    "partially_succeeded",
+    "failed",
+    "cancelled",
+];
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Job {
+    pub tenant_id: String,
+    pub job_id: Uuid,
+    pub kind: String,
+    pub provider: Option<String>,
+    pub config: sqlx::types::Json<Value>,
+    pub status: String,
+    pub cancel_requested: bool,
+    pub progress: sqlx::types::Json<Value>,
+    pub scopes: sqlx::types::Json<Value>,
+    pub counts: sqlx::types::Json<Value>,
+    pub errors: sqlx::types::Json<Value>,
+    pub attempts: i32,
+    pub fencing_token: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub schedule_id: Option<Uuid>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Job {
+    pub fn is_terminal(&self) -> bool {
+        TERMINAL_STATUSES.contains(&self.status.as_str())
+    }
+}
+
+const COLUMNS: &str = "tenant_id, job_id, kind, provider, config, status, cancel_requested, progress, scopes, counts, \
+     errors, attempts, fencing_token, lease_owner, lease_expires_at, schedule_id, started_at, finished_at, created_at, updated_at";
+
+/// What a new job is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub provider: Option<String>,
+    pub config: Value,
+    /// Queue it now (`pending`) rather than wait for `start` (`created`).
+    pub start: bool,
+}
+
+pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<Job, Error> {
+    let status = if new_job.start { "pending" } else { "created" };
+    let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(Uuid::new_v4())
+    .bind(&new_job.kind)
+    .bind(&new_job.provider)
+    .bind(sqlx::types::Json(&new_job.config))
+    .bind(status)
+    .fetch_one(pool)
+    .await?;
+    Ok(job)
+}
+
+/// Creates the job a schedule owes for `scheduled_for`, unless another process already did.
+pub async fn create_scheduled(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    new_job: &NewJob,
+    schedule_id: Uuid,
+    scheduled_for: DateTime<Utc>,
+) -> Result<Option<Job>, Error> {
+    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status, schedule_id, scheduled_for)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)
+         ON CONFLICT (tenant_id, schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
+         RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(Uuid::new_v4())
+    .bind(&new_job.kind)
+    .bind(&new_job.provider)
+    .bind(sqlx::types::Json(&new_job.config))
+    .bind(schedule_id)
+    .bind(scheduled_for)
+    .fetch_optional(&mut *connection)
+    .await?;
+    Ok(job)
+}
+
+pub async fn get(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND job_id = $2"
+    )))
+    .bind(tenant_id)
+    .bind(job_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(job)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant_id: &str,
+    statuses: &[String],
+    request: &PageRequest,
+) -> Result<Page<Job>, Error> {
+    let push_filter = |builder: &mut QueryBuilder<Postgres>| {
+        builder.push(" WHERE tenant_id = ");
+        builder.push_bind(tenant_id.to_string());
+        if !statuses.is_empty() {
+            builder.push(" AND status = ANY(");
+            builder.push_bind(statuses.to_vec());
+            builder.push(")");
+        }
+    };
+    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM jobs");
+    push_filter(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM jobs"));
+    push_filter(&mut select);
+    select.push(" ORDER BY created_at DESC, job_id DESC LIMIT ");
+    select.push_bind(i64::from(request.per_page));
+    select.push(" OFFSET ");
+    select.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));
+    let jobs: Vec<Job> = select.build_query_as().fetch_all(pool).await?;
+    Ok(Page {
+        items: jobs,
+        total,
+        next_cursor: None,
+    })
+}
+
+/// `created` → `pending`. Any other state is a conflict.
+pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET status = 'pending', updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2 AND status = 'created' RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    match job {
+        Some(job) => Ok(job),
+        None => {
+            let current = get(pool, tenant_id, job_id).await?;
+            Err(Error::Conflict(format!(
+                "job is `{}`; only a `created` job can be started",
+                current.status
+            )))
+        }
+    }
+}
+
+/// Cancels a job: one not yet running is cancelled at once; a running one is asked to stop (its
+/// worker sees the flag within a page of API calls). A finished job is a conflict.
+pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET
+            cancel_requested = true,
+            status = CASE WHEN status IN ('created', 'pending') THEN 'cancelled' ELSE status END,
+            finished_at = CASE WHEN status IN ('created', 'pending') THEN now() ELSE finished_at END,
+            updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2 AND status IN ('created', 'pending', 'running')
+         RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    match job {
+        Some(job) => Ok(job),
+        None => {
+            let current = get(pool, tenant_id, job_id).await?;
+            Err(Error::Conflict(format!(
+                "job already finished as `{}`",
+                current.status
+            )))
+        }
+    }
+}
+
+/// Claims the oldest pending job, or a running one whose lease expired (its worker died).
+/// Each claim increments the fencing token.
+pub async fn claim_next(
+    pool: &PgPool,
+    worker_id: &str,
+    lease_seconds: f64,
+) -> Result<Option<Job>, Error> {
+    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET status = 'running', lease_owner = $1,
+            lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,
+            attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+         WHERE (tenant_id, job_id) = (
+            SELECT tenant_id, job_id FROM jobs
+            WHERE status = 'pending' OR (status = 'running' AND lease_expires_at < now())
+            ORDER BY created_at
+            FOR UPDATE SKIP LOCKED
+            LIMIT 1)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(worker_id)
+    .bind(lease_seconds)
+    .fetch_optional(pool)
+    .await?;
+    Ok(job)
+}
+
+/// What a heartbeat learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// False when another worker holds the job now: stop working on it.
+    pub lease_held: bool,
+    pub cancel_requested: bool,
+}
+
+/// Renews the lease (when `renew`) and reads the cancel flag, for the holder of `token` only.
+pub async fn heartbeat(
+    pool: &PgPool,
+    tenant_id: &str,
+    job_id: Uuid,
+    token: i64,
+    lease_seconds: f64,
+    renew: bool,
+) -> Result<Heartbeat, Error> {
+    let row: Option<(bool,)> = sqlx::query_as(
+        "UPDATE jobs SET
+            lease_expires_at = CASE WHEN $5 THEN now() + make_interval(secs => $4) ELSE lease_expires_at END
+         WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'
+         RETURNING cancel_requested",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(token)
+    .bind(lease_seconds)
+    .bind(renew)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some((cancel_requested,)) => Heartbeat {
+            lease_held: true,
+            cancel_requested,
+        },
+        None => Heartbeat {
+            lease_held: false,
+            cancel_requested: false,
+        },
+    })
+}
+
+/// Records progress (the holder of `token` only; a stale worker's write is ignored).
+pub async fn record_progress(
+    pool: &PgPool,
+    tenant_id: &str,
+    job_id: Uuid,
+    token: i64,
+    progress: &Value,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET progress = $4, updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(token)
+    .bind(sqlx::types::Json(progress))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Locks the job row inside the commit transaction and checks the fencing token: a worker whose
+/// lease was taken over gets `Error::Fenced` and must roll back.
+pub async fn lock_for_commit(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    token: i64,
+) -> Result<(), Error> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT fencing_token, status FROM jobs WHERE tenant_id = $1 AND job_id = $2 FOR UPDATE",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .fetch_optional(&mut *connection)
+    .await?;
+    match row {
+        Some((current, status)) if current == token && status == "running" => Ok(()),
+        Some((current, status)) => Err(Error::Fenced(format!(
+            "job {job_id} is `{status}` with fencing token {current}; this worker holds {token}"
+        ))),
+        None => Err(Error::NotFound),
+    }
+}
+
+/// The final state of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: String,
+    pub scopes: Value,
+    pub counts: Value,
+    pub errors: Value,
+    pub progress: Value,
+}
+
+/// Writes the final state; call after `lock_for_commit` in the same transaction.
+pub async fn finish(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    outcome: &Outcome,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET status = $3, scopes = $4, counts = $5, errors = $6, progress = $7,
+            finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(&outcome.status)
+    .bind(sqlx::types::Json(&outcome.scopes))
+    .bind(sqlx::types::Json(&outcome.counts))
+    .bind(sqlx::types::Json(&outcome.errors))
+    .bind(sqlx::types::Json(&outcome.progress))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// One entry of a job's diff.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Change {
+    pub entity: String,
+    pub entity_id: String,
+    pub change: String,
+}
+
+pub async fn changes(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Vec<Change>, Error> {
+    let changes: Vec<Change> = sqlx::query_as(
+        "SELECT entity, entity_id, change FROM job_changes
+         WHERE tenant_id = $1 AND job_id = $2 ORDER BY change, entity, entity_id",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(changes)
+}

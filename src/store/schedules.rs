@@ -1,0 +1,209 @@
+//! Cron schedules that create discovery jobs. A due schedule is taken with `FOR UPDATE SKIP
+//! LOCKED` and its job is inserted under a unique (schedule, due time) key, so it fires exactly
+//! once however many processes run the scheduler.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::Error;
+use super::jobs::{self, NewJob};
+
+/// Parses a 5-field (minute first) or 6/7-field (seconds first) cron expression.
+pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
+    let fields = expression.split_whitespace().count();
+    let normalised = match fields {
+        5 => format!("0 {expression}"),
+        6 | 7 => expression.to_string(),
+        _ => {
+            return Err(format!(
+                "cron expression `{expression}` must have 5 fields (minute hour day month weekday)"
+            ));
+        }
+    };
+    cron::Schedule::from_str(&normalised)
+        .map_err(|error| format!("invalid cron expression `{expression}`: {error}"))
+}
+
+/// The first due time strictly after `after`.
+pub fn next_run(expression: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    parse_cron(expression).ok()?.after(&after).next()
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Schedule {
+    pub tenant_id: String,
+    pub schedule_id: Uuid,
+    pub name: String,
+    pub cron: String,
+    pub job_template: sqlx::types::Json<Value>,
+    pub enabled: bool,
+    pub next_run_at: DateTime<Utc>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at, last_run_at, created_at, updated_at";
+
+pub async fn create(
+    pool: &PgPool,
+    tenant_id: &str,
+    name: &str,
+    cron: &str,
+    job_template: &Value,
+    enabled: bool,
+    next_run_at: DateTime<Utc>,
+) -> Result<Schedule, Error> {
+    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO schedules (tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(Uuid::new_v4())
+    .bind(name)
+    .bind(cron)
+    .bind(sqlx::types::Json(job_template))
+    .bind(enabled)
+    .bind(next_run_at)
+    .fetch_one(pool)
+    .await?;
+    Ok(schedule)
+}
+
+pub async fn get(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<Schedule, Error> {
+    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 AND schedule_id = $2"
+    )))
+    .bind(tenant_id)
+    .bind(schedule_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(schedule)
+}
+
+pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Schedule>, Error> {
+    let schedules: Vec<Schedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 ORDER BY created_at, schedule_id"
+    )))
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(schedules)
+}
+
+/// Enables or disables; enabling sets the next due time given by the caller.
+pub async fn set_enabled(
+    pool: &PgPool,
+    tenant_id: &str,
+    schedule_id: Uuid,
+    enabled: bool,
+    next_run_at: DateTime<Utc>,
+) -> Result<Schedule, Error> {
+    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE schedules SET enabled = $3, next_run_at = CASE WHEN $3 THEN $4 ELSE next_run_at END, updated_at = now()
+         WHERE tenant_id = $1 AND schedule_id = $2 RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(schedule_id)
+    .bind(enabled)
+    .bind(next_run_at)
+    .fetch_one(pool)
+    .await?;
+    Ok(schedule)
+}
+
+pub async fn delete(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<(), Error> {
+    let deleted = sqlx::query("DELETE FROM schedules WHERE tenant_id = $1 AND schedule_id = $2")
+        .bind(tenant_id)
+        .bind(schedule_id)
+        .execute(pool)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+/// Fires every due schedule once: creates its job (unless one exists for that due time) and moves
+/// `next_run_at` to `next_after(schedule, now)`. Returns the jobs created by this call.
+pub async fn fire_due(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    next_after: impl Fn(&Schedule, DateTime<Utc>) -> Option<DateTime<Utc>>,
+) -> Result<Vec<jobs::Job>, Error> {
+    let mut transaction = pool.begin().await?;
+    let due: Vec<Schedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schedules WHERE enabled AND next_run_at <= $1
+         ORDER BY next_run_at FOR UPDATE SKIP LOCKED LIMIT 100"
+    )))
+    .bind(now)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let mut created = Vec::new();
+    for schedule in due {
+        let template = &schedule.job_template.0;
+        let new_job = NewJob {
+            kind: "discovery".to_string(),
+            provider: template
+                .get("provider")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            config: template
+                .get("config")
+                .cloned()
+                .unwrap_or(Value::Object(Default::default())),
+            start: true,
+        };
+        if let Some(job) = jobs::create_scheduled(
+            &mut transaction,
+            &schedule.tenant_id,
+            &new_job,
+            schedule.schedule_id,
+            schedule.next_run_at,
+        )
+        .await?
+        {
+            created.push(job);
+        }
+        let next = next_after(&schedule, now);
+        sqlx::query(
+            "UPDATE schedules SET last_run_at = $3, next_run_at = coalesce($4, next_run_at),
+                enabled = ($4 IS NOT NULL), updated_at = now()
+             WHERE tenant_id = $1 AND schedule_id = $2",
+        )
+        .bind(&schedule.tenant_id)
+        .bind(schedule.schedule_id)
+        .bind(now)
+        .bind(next)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn accepts_five_field_cron_and_finds_the_next_time() {
+        let after = Utc.with_ymd_and_hms(2026, 1, 1, 10, 7, 30).unwrap();
+        assert_eq!(
+            next_run("*/15 * * * *", after),
+            Some(Utc.with_ymd_and_hms(2026, 1, 1, 10, 15, 0).unwrap())
+        );
+        assert_eq!(
+            next_run("0 3 * * *", after),
+            Some(Utc.with_ymd_and_hms(2026, 1, 2, 3, 0, 0).unwrap())
+        );
+        assert!(parse_cron("every day").is_err());
+        assert!(parse_cron("61 * * * *").is_err());
+    }
+}
