@@ -8,8 +8,13 @@ use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::api;
 use crate::config::{Config, DatabaseSource};
+use crate::jobs;
+use crate::snapshots::GraphSnapshots;
 use crate::store::{self, embedded::EmbeddedPostgres};
 
 /// An open database: the pool, and the embedded cluster when this process manages one.
@@ -78,16 +83,34 @@ pub async fn serve_on(
         .context("HTTP server failed")
 }
 
-/// `infracast serve`: database, then HTTP until SIGINT/SIGTERM, then a clean stop.
+/// `infracast serve`: database, then HTTP, job workers and the scheduler until SIGINT/SIGTERM,
+/// then a clean stop.
 pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let database = Database::open(config).await?;
+    serve_database(config, &database).await?;
+    database.close().await
+}
+
+/// Runs the API, `config.workers` job workers and the scheduler on an open database.
+pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    tracing::info!(address = %config.bind, "infracast listening");
-    serve_on(listener, database.pool.clone(), shutdown_signal()).await?;
+    tracing::info!(address = %config.bind, workers = config.workers, "infracast listening");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runtime = jobs::JobRuntime::new(database.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let workers = tokio::spawn(jobs::run_workers(runtime, config.workers, stopped.clone()));
+    let scheduler = tokio::spawn(jobs::scheduler::run(
+        database.pool.clone(),
+        Duration::from_secs(5),
+        stopped,
+    ));
+    let served = serve_on(listener, database.pool.clone(), shutdown_signal()).await;
     tracing::info!("shutting down");
-    database.close().await
+    let _ = stop.send(true);
+    let _ = workers.await;
+    let _ = scheduler.await;
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -64,6 +64,46 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Run one discovery job now (in this process) and print its result.
+    Discover(DiscoverArgs),
+    /// Start the database, create tenant `demo` with an admin key (printed), discover the sample
+    /// estate, and serve the API.
+    Demo {
+        #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Write a deterministic synthetic inventory (JSON) whose size scales with --instances.
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        instances: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[arg(long, env = "INFRACAST_TENANT")]
+    pub tenant: String,
+    /// `aws` or `fixture`.
+    #[arg(long, default_value = "aws")]
+    pub provider: String,
+    /// AWS regions, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// An EC2-compatible endpoint (e.g. http://127.0.0.1:5000).
+    #[arg(long, env = "INFRACAST_AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    #[arg(long)]
+    pub role_arn: Option<String>,
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// Inventory file for `--provider fixture` (or `sample` for the shipped sample estate).
+    #[arg(long)]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,7 +216,190 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Db { command } => run_db(&cli.global, command).await,
+        Command::Discover(arguments) => {
+            let database = Database::open(&config(&cli.global, None)).await?;
+            let result = discover(&database, &arguments).await;
+            database.close().await?;
+            result
+        }
+        Command::Demo { bind } => {
+            let config = config(&cli.global, Some(bind));
+            let database = Database::open(&config).await?;
+            let result = demo(&config, &database).await;
+            database.close().await?;
+            result
+        }
+        Command::Generate {
+            instances,
+            seed,
+            output,
+        } => {
+            let inventory = crate::discovery::generate::generate_estate(instances, seed);
+            let json = serde_json::to_string(&inventory)?;
+            match output {
+                Some(path) => std::fs::write(&path, json)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            eprintln!(
+                "{} nodes, {} edges",
+                inventory.nodes.len(),
+                inventory.edges.len()
+            );
+            Ok(())
+        }
     }
+}
+
+fn job_config(arguments: &DiscoverArgs) -> anyhow::Result<serde_json::Value> {
+    match arguments.provider.as_str() {
+        "aws" => {
+            if arguments.regions.is_empty() {
+                bail!("--regions is required for --provider aws");
+            }
+            let mut config = serde_json::json!({"regions": arguments.regions});
+            for (key, value) in [
+                ("endpoint_url", &arguments.endpoint_url),
+                ("role_arn", &arguments.role_arn),
+                ("account_id", &arguments.account_id),
+            ] {
+                if let Some(value) = value {
+                    config[key] = serde_json::json!(value);
+                }
+            }
+            Ok(config)
+        }
+        "fixture" => match arguments.file.as_deref() {
+            Some("sample") => Ok(serde_json::json!({"sample": true})),
+            Some(path) => {
+                let absolute =
+                    std::fs::canonicalize(path).with_context(|| format!("cannot read {path}"))?;
+                Ok(serde_json::json!({"path": absolute}))
+            }
+            None => bail!("--file is required for --provider fixture (a path, or `sample`)"),
+        },
+        other => bail!("unknown provider `{other}`; expected aws or fixture"),
+    }
+}
+
+/// Runs discovery jobs in this process until the one it created has finished.
+async fn run_discovery(
+    database: &Database,
+    tenant: &str,
+    provider: &str,
+    config: serde_json::Value,
+    show_progress: bool,
+) -> anyhow::Result<crate::jobs::FinishedJob> {
+    use std::io::{IsTerminal, Write};
+    let new_job = store::jobs::NewJob {
+        kind: "discovery".into(),
+        provider: Some(provider.to_string()),
+        config,
+        start: true,
+    };
+    let job = store::jobs::create(&database.pool, tenant, &new_job)
+        .await
+        .map_err(|error| match error {
+            store::Error::InvalidReference(_) => {
+                anyhow::anyhow!("tenant `{tenant}` does not exist")
+            }
+            other => other.into(),
+        })?;
+    let mut runtime = crate::jobs::JobRuntime::new(
+        database.pool.clone(),
+        std::sync::Arc::new(crate::snapshots::GraphSnapshots::default()),
+    );
+    if show_progress && std::io::stderr().is_terminal() {
+        runtime.on_progress = Some(std::sync::Arc::new(|progress: &crate::jobs::Progress| {
+            eprint!(
+                "\r\x1b[2K[{} / {} scopes] {} items, {} pages: {}",
+                progress.scopes_finished,
+                progress.scopes_started.max(1),
+                progress.items_fetched,
+                progress.pages_fetched,
+                progress.last_event
+            );
+            let _ = std::io::stderr().flush();
+        }));
+    }
+    loop {
+        match crate::jobs::run_next(&runtime).await? {
+            Some(finished) if finished.job_id == job.job_id => {
+                if show_progress && std::io::stderr().is_terminal() {
+                    eprintln!();
+                }
+                return Ok(finished);
+            }
+            Some(_) => continue,
+            None => {
+                let current = store::jobs::get(&database.pool, tenant, job.job_id).await?;
+                if current.is_terminal() {
+                    bail!(
+                        "job {} finished elsewhere as {}",
+                        job.job_id,
+                        current.status
+                    );
+                }
+                // Another process holds it; wait for its lease to end or for it to finish.
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn discover(database: &Database, arguments: &DiscoverArgs) -> anyhow::Result<()> {
+    let config = job_config(arguments)?;
+    let finished = run_discovery(
+        database,
+        &arguments.tenant,
+        &arguments.provider,
+        config,
+        true,
+    )
+    .await?;
+    let job = store::jobs::get(&database.pool, &arguments.tenant, finished.job_id).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "job_id": job.job_id, "status": job.status, "counts": job.counts.0, "scopes": job.scopes.0, "errors": job.errors.0
+        }))?
+    );
+    if job.status == "failed" {
+        bail!("discovery failed");
+    }
+    Ok(())
+}
+
+async fn demo(config: &Config, database: &Database) -> anyhow::Result<()> {
+    match store::tenants::create(&database.pool, "demo", "Demo", "enterprise").await {
+        Ok(_) | Err(store::Error::Conflict(_)) => {}
+        Err(error) => return Err(error).context("creating tenant demo"),
+    }
+    let (_, key) = auth::create_key(
+        &database.pool,
+        &KeyScope::Tenant("demo".into()),
+        Role::Admin,
+        "demo admin",
+    )
+    .await?;
+    let finished = run_discovery(
+        database,
+        "demo",
+        "fixture",
+        serde_json::json!({"sample": true}),
+        false,
+    )
+    .await?;
+    eprintln!(
+        "discovered the sample estate into tenant `demo`: {} ({})",
+        finished.status, finished.counts
+    );
+    eprintln!(
+        "try: curl -H 'Authorization: Bearer {key}' 'http://{}/api/v1/tenants/demo/nodes?types=aws.ec2.instance'",
+        config.bind
+    );
+    println!("{key}");
+    app::serve_database(config, database).await
 }
 
 async fn create_key(

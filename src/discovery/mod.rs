@@ -1,1 +1,103 @@
-//! discovery (under construction).
+//! Discovery providers: each turns a source (the AWS EC2 API, an inventory file, a generator)
+//! into an `Inventory` of nodes and edges plus a result per scope (provider × account × region).
+//!
+//! Providers never write to the store and never decide what to delete: they report which scopes
+//! completed, and the job pipeline tombstones only inside those.
+
+pub mod aws;
+pub mod build;
+pub mod fixture;
+pub mod generate;
+pub mod sample;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+
+use crate::model::{Inventory, Scope};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    #[error("invalid inventory: {0}")]
+    InvalidInventory(String),
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("provider error: {0}")]
+    Provider(String),
+}
+
+impl Error {
+    /// Whether running the job again may succeed (network trouble, throttling).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Provider(_))
+    }
+}
+
+/// How one scope ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum ScopeStatus {
+    Completed,
+    Failed { error: String },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeResult {
+    pub scope: Scope,
+    pub status: ScopeStatus,
+    pub nodes: usize,
+    pub edges: usize,
+    /// Calls the endpoint did not support: recorded, not fatal.
+    pub gaps: Vec<String>,
+}
+
+/// What a provider found: the inventory of completed scopes only, and every scope's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiscoveryOutcome {
+    pub inventory: Inventory,
+    pub scopes: Vec<ScopeResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    ScopeStarted {
+        scope: Scope,
+    },
+    PageFetched {
+        scope: Scope,
+        resource: &'static str,
+        items: usize,
+    },
+    ScopeFinished {
+        result: ScopeResult,
+    },
+}
+
+/// Cancellation and progress reporting shared with the caller.
+#[derive(Clone)]
+pub struct DiscoveryControl {
+    pub cancelled: Arc<AtomicBool>,
+    pub on_progress: Arc<dyn Fn(ProgressEvent) + Send + Sync>,
+}
+
+impl DiscoveryControl {
+    /// A control that is never cancelled and ignores progress.
+    pub fn detached() -> Self {
+        DiscoveryControl {
+            cancelled: Arc::new(AtomicBool::new(false)),
+            on_progress: Arc::new(|_| {}),
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    pub fn report(&self, event: ProgressEvent) {
+        (self.on_progress)(event);
+    }
+}

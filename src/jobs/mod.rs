@@ -1,1 +1,117 @@
-//! jobs (under construction).
+//! Jobs: the worker pool, the scheduler and the pipeline. The only orchestrator: it claims a job
+//! row, runs a discovery provider, reconciles the result into the store under the job's fencing
+//! token, swaps in a new graph snapshot and re-evaluates.
+//!
+//! Nothing here is reachable from `api`; the API only writes job rows.
+
+mod pipeline;
+mod providers;
+pub mod scheduler;
+mod watcher;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+pub use pipeline::FinishedJob;
+pub use providers::Progress;
+
+use crate::snapshots::GraphSnapshots;
+
+/// Lease and polling timings of a worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub worker_id: String,
+    /// How long a claim holds before another worker may take the job over.
+    pub lease: Duration,
+    /// How often the lease is renewed while the job runs.
+    pub renew_every: Duration,
+    /// How often the cancel flag is read while the job runs.
+    pub check_every: Duration,
+    /// How long an idle worker waits before looking for work again.
+    pub idle_poll: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            lease: Duration::from_secs(60),
+            renew_every: Duration::from_secs(15),
+            check_every: Duration::from_secs(1),
+            idle_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "worker".to_string())
+}
+
+/// Called with the running job's progress after every event.
+pub type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Everything a job needs from the process.
+#[derive(Clone)]
+pub struct JobRuntime {
+    pub pool: PgPool,
+    pub snapshots: Arc<GraphSnapshots>,
+    pub config: WorkerConfig,
+    /// Receives progress of running jobs (the CLI draws a progress bar from it).
+    pub on_progress: Option<ProgressCallback>,
+}
+
+impl JobRuntime {
+    pub fn new(pool: PgPool, snapshots: Arc<GraphSnapshots>) -> Self {
+        JobRuntime {
+            pool,
+            snapshots,
+            config: WorkerConfig::default(),
+            on_progress: None,
+        }
+    }
+}
+
+/// Claims and runs one job, if any is waiting.
+pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob>> {
+    pipeline::run_next(runtime).await
+}
+
+/// Runs `count` workers until `shutdown` turns true. A worker that fails on one job logs it and
+/// goes on with the next.
+pub async fn run_workers(runtime: JobRuntime, count: usize, shutdown: watch::Receiver<bool>) {
+    let mut handles = Vec::new();
+    for index in 0..count {
+        let mut runtime = runtime.clone();
+        runtime.config.worker_id = format!("{}-{index}", runtime.config.worker_id);
+        let mut shutdown = shutdown.clone();
+        handles.push(tokio::spawn(async move {
+            loop {
+                if *shutdown.borrow() {
+                    return;
+                }
+                match run_next(&runtime).await {
+                    Ok(Some(finished)) => {
+                        tracing::info!(job = %finished.job_id, status = %finished.status, "job finished");
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(error) => tracing::error!(error = ?error, "worker failed to run a job"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(runtime.config.idle_poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }));
+    }
+    for handle in handles {
+        let _ = handle.await;
+    }
+}

@@ -1,0 +1,418 @@
+//! The sample estate shipped for demos and tests: one account, one region, two VPCs (prod
+//! 10.0.0.0/16 and shared 10.1.0.0/16) joined by a peering, public and private subnets, an IGW and
+//! a NAT per VPC, 60 instances, and a dozen deliberate misconfigurations:
+//!
+//! 1. `prod-web-*` allow SSH from 0.0.0.0/0 and have public IPs (really reachable);
+//! 2. `legacy-rdp` allows RDP from 0.0.0.0/0 but sits in a private subnet (not reachable);
+//! 3. `shared-db-open` allows PostgreSQL from 0.0.0.0/0;
+//! 4. unencrypted EBS volumes on the `batch-*` instances;
+//! 5. a public, unencrypted snapshot;
+//! 6. IMDSv1 allowed on the `legacy-*` and `batch-*` instances;
+//! 7. the default security groups allow traffic (self-reference);
+//! 8. the shared VPC has no flow logs;
+//! 9. a peering route to 10.0.0.0/8, broader than the peer's 10.1.0.0/16;
+//! 10. an unattached elastic IP and an unattached volume;
+//! 11. EBS encryption by default is off;
+//! 12. the prod NACL allows SSH from 0.0.0.0/0;
+//! 13. instances of the shared VPC sit in public subnets auto-assigning public IPs.
+
+use serde_json::{Value, json};
+
+use super::build::EstateBuilder;
+use super::generate::{InstanceSpec, VpcParts, add_instance, add_region_settings, add_vpc};
+use crate::model::properties::*;
+use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
+
+pub const ACCOUNT: &str = "111122223333";
+pub const REGION: &str = "us-east-1";
+
+fn patch_properties(builder: &mut EstateBuilder, id: &NodeId, change: impl FnOnce(&mut Value)) {
+    if let Some(node) = builder
+        .inventory
+        .nodes
+        .iter_mut()
+        .find(|node| &node.id == id)
+    {
+        change(&mut node.properties);
+    }
+}
+
+fn instance(
+    vpc: &VpcParts,
+    number: u32,
+    name: &str,
+    public: bool,
+    groups: Vec<String>,
+    imds_v2: bool,
+    encrypted: bool,
+) -> InstanceSpec {
+    let subnets = if public {
+        &vpc.public_subnets
+    } else {
+        &vpc.private_subnets
+    };
+    let subnet_index = number % 2;
+    let third = subnet_index * 16 + if public { 0 } else { 32 };
+    InstanceSpec {
+        raw_id: format!(
+            "i-{}{number:04}",
+            if vpc.cidr_prefix == "10.0" {
+                "0a"
+            } else {
+                "0b"
+            }
+        ),
+        name: name.to_string(),
+        subnet: subnets[subnet_index as usize].clone(),
+        private_ip: format!("{}.{third}.{}", vpc.cidr_prefix, 10 + number),
+        public_ip: public.then(|| {
+            format!(
+                "54.{}.0.{}",
+                if vpc.cidr_prefix == "10.0" { 10 } else { 11 },
+                10 + number
+            )
+        }),
+        groups,
+        imds_v2,
+        volume_encrypted: encrypted,
+        tags: vec![(
+            "env".into(),
+            if vpc.cidr_prefix == "10.0" {
+                "prod"
+            } else {
+                "shared"
+            }
+            .into(),
+        )],
+    }
+}
+
+/// Builds the sample estate (deterministic).
+pub fn sample_estate() -> Inventory {
+    let mut builder = EstateBuilder::new(ACCOUNT, REGION);
+    add_region_settings(&mut builder, false);
+    let prod = add_vpc(&mut builder, "prod", "vpc-0prod", 0, 0, true, true);
+    let shared = add_vpc(&mut builder, "shared", "vpc-0shared", 1, 0, false, false);
+
+    // Extra groups carrying misconfigurations 2 and 3.
+    for (raw, name, vpc, port) in [
+        ("sg-legacy-rdp", "legacy-rdp", &prod, 3389),
+        ("sg-shared-db-open", "shared-db-open", &shared, 5432),
+    ] {
+        let node = builder.node(
+            NodeType::SecurityGroup,
+            raw,
+            name,
+            &[],
+            &SecurityGroupProperties {
+                group_id: raw.into(),
+                group_name: name.into(),
+                vpc_id: Some(vpc.vpc_id.clone()),
+                description: Some(format!("{name} (misconfigured)")),
+                is_default: false,
+                ingress: vec![SecurityGroupRule {
+                    protocol: "tcp".into(),
+                    from_port: Some(port),
+                    to_port: Some(port),
+                    ipv4_ranges: vec!["0.0.0.0/0".into()],
+                    ..Default::default()
+                }],
+                egress: vec![SecurityGroupRule {
+                    protocol: "-1".into(),
+                    ipv4_ranges: vec!["0.0.0.0/0".into()],
+                    ..Default::default()
+                }],
+            },
+        );
+        let vpc_node = builder.id(NodeType::Vpc, &vpc.vpc_id);
+        builder.edge(EdgeKind::Contains, &vpc_node, &node);
+    }
+
+    let mut specs = Vec::new();
+    for number in 0..8 {
+        specs.push((
+            &prod,
+            instance(
+                &prod,
+                number,
+                &format!("prod-web-{number:02}"),
+                true,
+                vec![prod.web_group.clone()],
+                true,
+                true,
+            ),
+        ));
+    }
+    for number in 8..24 {
+        specs.push((
+            &prod,
+            instance(
+                &prod,
+                number,
+                &format!("prod-app-{:02}", number - 8),
+                false,
+                vec![prod.app_group.clone()],
+                true,
+                true,
+            ),
+        ));
+    }
+    for number in 24..30 {
+        specs.push((
+            &prod,
+            instance(
+                &prod,
+                number,
+                &format!("prod-db-{:02}", number - 24),
+                false,
+                vec![prod.db_group.clone()],
+                true,
+                true,
+            ),
+        ));
+    }
+    specs.push((
+        &prod,
+        instance(
+            &prod,
+            30,
+            "legacy-rdp-01",
+            false,
+            vec!["sg-legacy-rdp".into()],
+            false,
+            true,
+        ),
+    ));
+    specs.push((
+        &prod,
+        instance(
+            &prod,
+            31,
+            "legacy-bastion",
+            true,
+            vec![prod.admin_group.clone()],
+            false,
+            true,
+        ),
+    ));
+    for number in 0..10 {
+        specs.push((
+            &shared,
+            instance(
+                &shared,
+                number,
+                &format!("shared-svc-{number:02}"),
+                true,
+                vec![shared.web_group.clone()],
+                true,
+                true,
+            ),
+        ));
+    }
+    for number in 10..20 {
+        specs.push((
+            &shared,
+            instance(
+                &shared,
+                number,
+                &format!("batch-{:02}", number - 10),
+                false,
+                vec![shared.app_group.clone()],
+                false,
+                false,
+            ),
+        ));
+    }
+    for number in 20..26 {
+        specs.push((
+            &shared,
+            instance(
+                &shared,
+                number,
+                &format!("shared-db-{:02}", number - 20),
+                false,
+                vec![shared.db_group.clone(), "sg-shared-db-open".into()],
+                true,
+                true,
+            ),
+        ));
+    }
+    for number in 26..28 {
+        specs.push((
+            &shared,
+            instance(
+                &shared,
+                number,
+                &format!("shared-cache-{:02}", number - 26),
+                false,
+                vec![shared.app_group.clone()],
+                true,
+                true,
+            ),
+        ));
+    }
+    let mut volumes = Vec::new();
+    for (vpc, spec) in &specs {
+        let (_, _, volume) = add_instance(&mut builder, vpc, spec);
+        volumes.push(volume);
+    }
+
+    // 5: a public, unencrypted snapshot of a batch volume; and a healthy one.
+    for (raw, volume, public, encrypted) in [
+        ("snap-0public", &volumes[50], true, false),
+        ("snap-0private", &volumes[0], false, true),
+    ] {
+        let snapshot = builder.node(
+            NodeType::Snapshot,
+            raw,
+            "",
+            &[],
+            &SnapshotProperties {
+                snapshot_id: raw.into(),
+                volume_id: Some(volume.resource_id().to_string()),
+                encrypted,
+                public,
+                owner_id: Some(ACCOUNT.into()),
+                state: Some("completed".into()),
+                volume_size_gib: Some(20),
+                ..Default::default()
+            },
+        );
+        builder.edge(EdgeKind::SnapshotOf, &snapshot, volume);
+    }
+    // 10: an unattached elastic IP and an unattached volume.
+    builder.node(
+        NodeType::ElasticIp,
+        "eipalloc-0unattached",
+        "spare-ip",
+        &[],
+        &ElasticIpProperties {
+            allocation_id: "eipalloc-0unattached".into(),
+            public_ip: Some("54.99.0.1".into()),
+            domain: Some("vpc".into()),
+            ..Default::default()
+        },
+    );
+    builder.node(
+        NodeType::Volume,
+        "vol-0orphan",
+        "orphaned-data",
+        &[],
+        &VolumeProperties {
+            volume_id: "vol-0orphan".into(),
+            encrypted: true,
+            size_gib: Some(100),
+            volume_type: Some("gp3".into()),
+            state: "available".into(),
+            ..Default::default()
+        },
+    );
+
+    // The peering between the VPCs, with routes back both ways; 9: prod routes all of 10/8 to it.
+    let peering = builder.node(
+        NodeType::VpcPeeringConnection,
+        "pcx-0prodshared",
+        "prod-shared",
+        &[],
+        &VpcPeeringConnectionProperties {
+            peering_connection_id: "pcx-0prodshared".into(),
+            status: "active".into(),
+            requester_vpc_id: Some(prod.vpc_id.clone()),
+            requester_cidr_blocks: vec!["10.0.0.0/16".into()],
+            requester_account: Some(ACCOUNT.into()),
+            requester_region: Some(REGION.into()),
+            accepter_vpc_id: Some(shared.vpc_id.clone()),
+            accepter_cidr_blocks: vec!["10.1.0.0/16".into()],
+            accepter_account: Some(ACCOUNT.into()),
+            accepter_region: Some(REGION.into()),
+        },
+    );
+    for (vpc, destination) in [(&prod, "10.0.0.0/8"), (&shared, "10.0.0.0/16")] {
+        let vpc_node = builder.id(NodeType::Vpc, &vpc.vpc_id);
+        builder.edge(EdgeKind::PeersWith, &peering, &vpc_node);
+        for table in [&vpc.private_route_table, &vpc.public_route_table] {
+            let table_id = builder.id(NodeType::RouteTable, table);
+            patch_properties(&mut builder, &table_id, |properties| {
+                if let Some(routes) = properties["routes"].as_array_mut() {
+                    routes.push(json!({"destination_cidr": destination, "target_type": "vpc_peering_connection", "target_id": "pcx-0prodshared", "state": "active"}));
+                }
+            });
+            builder.edge_with(
+                EdgeKind::RoutesTo,
+                &table_id,
+                &peering,
+                json!({"destination": destination}),
+            );
+        }
+    }
+    // 12: the prod NACL explicitly allows SSH from anywhere (before its allow-all rule).
+    let prod_acl = builder.id(NodeType::NetworkAcl, "acl-vpc-0prod-default");
+    patch_properties(&mut builder, &prod_acl, |properties| {
+        if let Some(entries) = properties["entries"].as_array_mut() {
+            entries.insert(0, json!({"rule_number": 90, "egress": false, "action": "allow", "protocol": "tcp", "cidr_block": "0.0.0.0/0", "port_from": 22, "port_to": 22}));
+        }
+    });
+    builder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn sample_estate_is_consistent_and_carries_its_misconfigurations() {
+        let estate = sample_estate();
+        let instances: Vec<_> = estate
+            .nodes
+            .iter()
+            .filter(|node| node.node_type == NodeType::Instance)
+            .collect();
+        assert_eq!(instances.len(), 60);
+        assert_eq!(
+            estate
+                .nodes
+                .iter()
+                .filter(|node| node.node_type == NodeType::Vpc)
+                .count(),
+            2
+        );
+        let ids: HashSet<_> = estate.nodes.iter().map(|node| node.id.clone()).collect();
+        assert_eq!(ids.len(), estate.nodes.len());
+        assert!(
+            estate
+                .edges
+                .iter()
+                .all(|edge| ids.contains(&edge.src) && ids.contains(&edge.dst))
+        );
+        let unencrypted = estate
+            .nodes
+            .iter()
+            .filter(|node| node.node_type == NodeType::Volume)
+            .filter(|node| {
+                node.typed_properties::<VolumeProperties>()
+                    .is_some_and(|volume| !volume.encrypted)
+            })
+            .count();
+        assert_eq!(unencrypted, 10);
+        let public_snapshots = estate
+            .nodes
+            .iter()
+            .filter_map(|node| {
+                node.typed_properties::<SnapshotProperties>()
+                    .filter(|_| node.node_type == NodeType::Snapshot)
+            })
+            .filter(|snapshot| snapshot.public)
+            .count();
+        assert_eq!(public_snapshots, 1);
+        let prod_acl = estate
+            .nodes
+            .iter()
+            .find(|node| node.id.resource_id() == "acl-vpc-0prod-default")
+            .unwrap();
+        let acl: NetworkAclProperties = prod_acl.typed_properties().unwrap();
+        assert_eq!(acl.entries[0].rule_number, 90);
+        assert_eq!(acl.entries[0].port_from, Some(22));
+    }
+}
