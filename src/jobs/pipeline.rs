@@ -145,7 +145,13 @@ async fn commit(
     progress: Progress,
 ) -> anyhow::Result<FinishedJob> {
     let progress = serde_json::to_value(&progress).unwrap_or(Value::Null);
+    let mut transaction = runtime.pool.begin().await?;
+    // A cancel that arrived after the watcher's last look still wins: checked under the row lock.
+    let cancel_requested =
+        store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let cancelled = cancelled || cancel_requested;
     let (status, outcome, errors) = match discovered {
+        Err(_) if cancelled => ("cancelled", None, Vec::new()),
         Err(message) => ("failed", None, vec![message]),
         Ok(outcome) => {
             let completed = outcome
@@ -176,8 +182,6 @@ async fn commit(
         }
     };
 
-    let mut transaction = runtime.pool.begin().await?;
-    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
     let mut counts = Value::Object(Default::default());
     if let (Some(outcome), "succeeded" | "partially_succeeded") = (&outcome, status) {
         let completed: Vec<Scope> = outcome

@@ -289,23 +289,27 @@ pub async fn record_progress(
 }
 
 /// Locks the job row inside the commit transaction and checks the fencing token: a worker whose
-/// lease was taken over gets `Error::Fenced` and must roll back.
+/// lease was taken over gets `Error::Fenced` and must roll back. Returns whether a cancel was
+/// requested (the commit must then change nothing).
 pub async fn lock_for_commit(
     connection: &mut PgConnection,
     tenant_id: &str,
     job_id: Uuid,
     token: i64,
-) -> Result<(), Error> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT fencing_token, status FROM jobs WHERE tenant_id = $1 AND job_id = $2 FOR UPDATE",
+) -> Result<bool, Error> {
+    let row: Option<(i64, String, bool)> = sqlx::query_as(
+        "SELECT fencing_token, status, cancel_requested FROM jobs
+         WHERE tenant_id = $1 AND job_id = $2 FOR UPDATE",
     )
     .bind(tenant_id)
     .bind(job_id)
     .fetch_optional(&mut *connection)
     .await?;
     match row {
-        Some((current, status)) if current == token && status == "running" => Ok(()),
-        Some((current, status)) => Err(Error::Fenced(format!(
+        Some((current, status, cancel_requested)) if current == token && status == "running" => {
+            Ok(cancel_requested)
+        }
+        Some((current, status, _)) => Err(Error::Fenced(format!(
             "job {job_id} is `{status}` with fencing token {current}; this worker holds {token}"
         ))),
         None => Err(Error::NotFound),

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod jobs;
+mod pipeline;
 mod reconcile;
 
 mod auth_and_status;

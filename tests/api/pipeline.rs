@@ -1,0 +1,298 @@
+//! Discovery jobs end to end through the API and a worker run in the test (no sleeps): results,
+//! diffs, rescans that tombstone, failures and cancellations that change nothing, and a lease
+//! takeover that finishes once.
+
+use std::sync::Arc;
+
+use infracast::jobs::{self, JobRuntime};
+use infracast::snapshots::GraphSnapshots;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn runtime(app: &TestApp) -> JobRuntime {
+    JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()))
+}
+
+fn inventory_file(directory: &tempfile::TempDir, name: &str, instances: &[&str]) -> String {
+    let mut nodes = vec![
+        json!({"id": "aws:us-east-1:aws.ec2.vpc:vpc-1", "type": "aws.ec2.vpc", "provider": "aws", "region": "us-east-1", "account": "111"}),
+    ];
+    let mut edges = Vec::new();
+    for instance in instances {
+        let id = format!("aws:us-east-1:aws.ec2.instance:{instance}");
+        nodes.push(json!({"id": id, "type": "aws.ec2.instance", "provider": "aws", "region": "us-east-1", "account": "111", "name": instance}));
+        edges
+            .push(json!({"kind": "contains", "src": "aws:us-east-1:aws.ec2.vpc:vpc-1", "dst": id}));
+    }
+    let path = directory.path().join(name);
+    std::fs::write(&path, json!({"scopes": [{"provider": "aws", "account": "111", "region": "us-east-1"}], "nodes": nodes, "edges": edges}).to_string()).unwrap();
+    path.display().to_string()
+}
+
+async fn run_job(app: &TestApp, key: &str, config: Value) -> Value {
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            key,
+            json!({"provider": "fixture", "config": config, "start": true}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+    let finished = jobs::run_next(&runtime(app))
+        .await
+        .unwrap()
+        .expect("a pending job");
+    assert_eq!(finished.job_id.to_string(), job_id);
+    app.get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), key)
+        .await
+        .body["data"]
+        .clone()
+}
+
+async fn instance_names(app: &TestApp, key: &str) -> Vec<String> {
+    let answer = app
+        .get(
+            "/api/v1/tenants/acme/nodes?types=aws.ec2.instance&sort=name",
+            key,
+        )
+        .await;
+    answer.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rescan_tombstones_what_vanished_and_the_diff_says_so() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let directory = tempfile::tempdir().unwrap();
+    let first = inventory_file(&directory, "first.json", &["i-1", "i-2", "i-3"]);
+    let job = run_job(&app, &key, json!({"path": first})).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["counts"]["nodes_added"], 4);
+    assert_eq!(job["counts"]["edges_added"], 3);
+    assert_eq!(job["scopes"][0]["status"], "completed");
+    assert_eq!(instance_names(&app, &key).await, vec!["i-1", "i-2", "i-3"]);
+
+    let second = inventory_file(&directory, "second.json", &["i-1", "i-3", "i-4"]);
+    let job = run_job(&app, &key, json!({"path": second})).await;
+    let job_id = job["id"].as_str().unwrap();
+    assert_eq!(job["status"], "succeeded");
+    assert_eq!(
+        (
+            job["counts"]["nodes_added"].as_u64(),
+            job["counts"]["nodes_removed"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(instance_names(&app, &key).await, vec!["i-1", "i-3", "i-4"]);
+    let diff = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}/diff"), &key)
+        .await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert_eq!(
+        diff.body["data"]["diff"]["added"]["nodes"],
+        json!(["aws:us-east-1:aws.ec2.instance:i-4"])
+    );
+    assert_eq!(
+        diff.body["data"]["diff"]["removed"]["nodes"],
+        json!(["aws:us-east-1:aws.ec2.instance:i-2"])
+    );
+    assert_eq!(
+        diff.body["data"]["diff"]["removed"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(diff.body["data"]["diff"]["changed"]["nodes"], json!([]));
+
+    // The graph snapshot follows the store.
+    let snapshots = GraphSnapshots::default();
+    let snapshot = snapshots.current(&app.pool, "acme").await.unwrap();
+    assert_eq!(snapshot.graph.node_count(), 4);
+    assert_eq!(snapshot.graph.edge_count(), 3);
+}
+
+#[tokio::test]
+async fn a_failing_job_changes_nothing() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let directory = tempfile::tempdir().unwrap();
+    let good = inventory_file(&directory, "good.json", &["i-1", "i-2"]);
+    run_job(&app, &key, json!({"path": good})).await;
+
+    let missing = directory.path().join("missing.json").display().to_string();
+    let job = run_job(&app, &key, json!({"path": missing})).await;
+    assert_eq!(job["status"], "failed");
+    assert!(
+        job["errors"][0].as_str().unwrap().contains("missing.json"),
+        "{job}"
+    );
+    let broken = directory.path().join("broken.json");
+    std::fs::write(&broken, "{\"nodes\": [{\"id\": \"nope\"}]}").unwrap();
+    let job = run_job(&app, &key, json!({"path": broken.display().to_string()})).await;
+    assert_eq!(job["status"], "failed");
+    assert_eq!(
+        instance_names(&app, &key).await,
+        vec!["i-1", "i-2"],
+        "a failed job must leave the previous graph intact"
+    );
+}
+
+#[tokio::test]
+async fn a_job_cancelled_while_running_commits_nothing() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let directory = tempfile::tempdir().unwrap();
+    let path = inventory_file(&directory, "estate.json", &["i-1"]);
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"path": path}, "start": true}),
+        )
+        .await;
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+
+    // While a worker holds it, a cancel through the API only raises the flag...
+    let claimed = infracast::store::jobs::claim_next(&app.pool, "test-worker", 60.0)
+        .await
+        .unwrap()
+        .unwrap();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/tenants/acme/jobs/{job_id}/cancel"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.body["data"]["status"], "running");
+    assert_eq!(cancelled.body["data"]["cancel_requested"], true);
+    let heartbeat = infracast::store::jobs::heartbeat(
+        &app.pool,
+        "acme",
+        claimed.job_id,
+        claimed.fencing_token,
+        60.0,
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        heartbeat.cancel_requested,
+        "the worker learns of the cancel at its next check"
+    );
+
+    // ...and when that worker dies and another takes the job over, it finishes as cancelled
+    // without writing the inventory.
+    sqlx::query("UPDATE jobs SET lease_expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let finished = jobs::run_next(&runtime(&app))
+        .await
+        .unwrap()
+        .expect("takeover");
+    assert_eq!(finished.status, "cancelled");
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "cancelled");
+    assert_eq!(
+        app.get("/api/v1/tenants/acme/nodes", &key).await.body["meta"]["total"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_taken_over_and_finishes_once() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let directory = tempfile::tempdir().unwrap();
+    let path = inventory_file(&directory, "estate.json", &["i-1", "i-2"]);
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"path": path}, "start": true}),
+        )
+        .await;
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+    // A worker claims it and dies (never heartbeats); its lease runs out.
+    let dead = infracast::store::jobs::claim_next(&app.pool, "dead-worker", 60.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        jobs::run_next(&runtime(&app)).await.unwrap().is_none(),
+        "a leased job is not taken early"
+    );
+    sqlx::query("UPDATE jobs SET lease_expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let finished = jobs::run_next(&runtime(&app))
+        .await
+        .unwrap()
+        .expect("takeover");
+    assert_eq!(finished.status, "succeeded");
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await
+        .body["data"]
+        .clone();
+    assert_eq!(job["attempts"], 2);
+    assert_eq!(job["status"], "succeeded");
+    // The dead worker waking up cannot commit, and nothing runs twice.
+    let mut transaction = app.pool.begin().await.unwrap();
+    assert!(
+        infracast::store::jobs::lock_for_commit(
+            &mut transaction,
+            "acme",
+            dead.job_id,
+            dead.fencing_token
+        )
+        .await
+        .is_err()
+    );
+    drop(transaction);
+    assert!(jobs::run_next(&runtime(&app)).await.unwrap().is_none());
+    let nodes: i64 = sqlx::query_scalar("SELECT count(*) FROM nodes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(nodes, 3);
+}
+
+#[tokio::test]
+async fn events_stream_ends_with_the_final_state() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let job = run_job(&app, &key, json!({"sample": true})).await;
+    assert_eq!(job["status"], "succeeded");
+    assert_eq!(job["counts"]["nodes_seen"], job["counts"]["nodes_added"]);
+    let body = app
+        .client
+        .get(format!(
+            "{}/api/v1/tenants/acme/jobs/{}/events",
+            app.address,
+            job["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("event: done"), "{body}");
+    assert!(body.contains("\"status\":\"succeeded\""), "{body}");
+}
