@@ -3,10 +3,12 @@
 mod helpers;
 
 mod jobs;
+mod moto;
 mod pipeline;
 mod reconcile;
 
 mod auth_and_status;
+mod aws_discovery;
 mod edges;
 mod embedded_postgres;
 mod errors;

@@ -512,11 +512,7 @@ pub fn transform_instance(origin: &Origin, instance: &ec2::Instance) -> Option<N
             .collect(),
         subnet_id: owned(instance.subnet_id()),
         vpc_id: owned(instance.vpc_id()),
-        security_group_ids: instance
-            .security_groups()
-            .iter()
-            .filter_map(|group| group.group_id().map(str::to_string))
-            .collect(),
+        security_group_ids: instance_group_ids(instance, &interfaces),
         network_interface_ids: interfaces
             .iter()
             .filter_map(|interface| interface.network_interface_id().map(str::to_string))
@@ -549,6 +545,29 @@ pub fn transform_instance(origin: &Origin, instance: &ec2::Instance) -> Option<N
         instance.tags(),
         &properties,
     ))
+}
+
+/// The instance's security groups; some endpoints report them only on its network interfaces,
+/// so those of the primary interface fill in when the instance lists none.
+fn instance_group_ids(
+    instance: &ec2::Instance,
+    interfaces: &[&ec2::InstanceNetworkInterface],
+) -> Vec<String> {
+    let mut groups: Vec<String> = instance
+        .security_groups()
+        .iter()
+        .filter_map(|group| group.group_id().map(str::to_string))
+        .collect();
+    if groups.is_empty()
+        && let Some(primary) = interfaces.first()
+    {
+        groups = primary
+            .groups()
+            .iter()
+            .filter_map(|group| group.group_id().map(str::to_string))
+            .collect();
+    }
+    groups
 }
 
 pub fn transform_volume(origin: &Origin, volume: &ec2::Volume) -> Option<Node> {
