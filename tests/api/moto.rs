@@ -56,11 +56,9 @@ impl MotoServer {
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         assert!(ready, "moto_server did not start on port {port}");
-        server
-            .child
-            .try_wait()
-            .expect("moto status")
-            .map(|status| panic!("moto_server exited: {status}"));
+        if let Some(status) = server.child.try_wait().expect("moto status") {
+            panic!("moto_server exited: {status}");
+        }
         server
     }
 
