@@ -97,4 +97,5 @@ async fn main() {
         outcome.inventory.edges.len()
     );
     let _ = moto.kill();
+    let _ = moto.wait();
 }
