@@ -235,6 +235,7 @@ async fn list(
     }
     const BY_CREATED: &[SortColumn] = &[SortColumn {
         field: "created_at",
+        column: "created_at",
         sql_type: "timestamptz",
     }];
     let sort = query.sort(BY_CREATED, "-created_at")?;

@@ -9,6 +9,7 @@ mod edges;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+mod findings;
 mod guard;
 mod health;
 mod jobs;
@@ -45,6 +46,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub pool: PgPool,
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    /// Rule metadata by id (title, description, remediation…), shown with findings.
+    pub rule_catalog: Arc<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
         AppState {
             pool,
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
+            rule_catalog: Arc::new(std::collections::HashMap::new()),
         }
     }
 }
@@ -66,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(nodes::router())
         .merge(edges::router())
         .merge(jobs::router())
+        .merge(findings::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

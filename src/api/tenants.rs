@@ -109,6 +109,7 @@ async fn list(
     query.only(&["page", "per_page"])?;
     const BY_ID: &[SortColumn] = &[SortColumn {
         field: "id",
+        column: "id",
         sql_type: "text",
     }];
     let sort = query.sort(BY_ID, "id")?;

@@ -10,18 +10,22 @@ use crate::model::{Edge, EdgeKind, NodeId};
 pub const SORT_COLUMNS: &[SortColumn] = &[
     SortColumn {
         field: "created_at",
+        column: "created_at",
         sql_type: "timestamptz",
     },
     SortColumn {
         field: "kind",
+        column: "kind",
         sql_type: "text",
     },
     SortColumn {
         field: "first_seen",
+        column: "first_seen",
         sql_type: "timestamptz",
     },
     SortColumn {
         field: "last_seen",
+        column: "last_seen",
         sql_type: "timestamptz",
     },
 ];

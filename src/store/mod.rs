@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod edges;
 pub mod embedded;
 mod error;
+pub mod findings;
 pub mod jobs;
 pub mod nodes;
 pub mod paging;

@@ -14,22 +14,27 @@ use crate::model::{Node, NodeId, NodeType};
 pub const SORT_COLUMNS: &[SortColumn] = &[
     SortColumn {
         field: "name",
+        column: "name",
         sql_type: "text",
     },
     SortColumn {
         field: "type",
+        column: "type",
         sql_type: "text",
     },
     SortColumn {
         field: "first_seen",
+        column: "first_seen",
         sql_type: "timestamptz",
     },
     SortColumn {
         field: "last_seen",
+        column: "last_seen",
         sql_type: "timestamptz",
     },
     SortColumn {
         field: "created_at",
+        column: "created_at",
         sql_type: "timestamptz",
     },
 ];

@@ -14,8 +14,10 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 /// A sortable column: its name in SQL and how a cursor value is cast back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortColumn {
-    /// The public name (`name`, `first_seen`, …), also the SQL column.
+    /// The public name (`name`, `first_seen`, …).
     pub field: &'static str,
+    /// The SQL column it sorts by.
+    pub column: &'static str,
     /// `text` or `timestamptz`.
     pub sql_type: &'static str,
 }
@@ -106,7 +108,7 @@ pub struct Page<T> {
 /// Adds `AND (column, id) > (value, id)` (or `<` when descending) for a cursor.
 pub fn push_keyset(builder: &mut QueryBuilder<Postgres>, sort: &Sort, cursor: &Cursor) {
     let comparison = if sort.descending { "<" } else { ">" };
-    builder.push(format!(" AND ({}, id) {comparison} (", sort.column.field));
+    builder.push(format!(" AND ({}, id) {comparison} (", sort.column.column));
     builder.push_bind(cursor.value.clone());
     builder.push(format!("::{}, ", sort.column.sql_type));
     builder.push_bind(cursor.id.clone());
@@ -122,7 +124,7 @@ pub fn push_order_and_limit(
     let direction = if sort.descending { "DESC" } else { "ASC" };
     builder.push(format!(
         " ORDER BY {} {direction}, id {direction} LIMIT ",
-        sort.column.field
+        sort.column.column
     ));
     builder.push_bind(i64::from(request.per_page) + 1);
     if request.cursor.is_none() {
@@ -173,10 +175,12 @@ mod tests {
     const COLUMNS: &[SortColumn] = &[
         SortColumn {
             field: "name",
+            column: "name",
             sql_type: "text",
         },
         SortColumn {
             field: "created_at",
+            column: "created_at",
             sql_type: "timestamptz",
         },
     ];

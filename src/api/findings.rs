@@ -1,0 +1,255 @@
+//! Findings under `/api/v1/tenants/{tenant}/findings`: list (filters `severity`, `status`,
+//! `rule_id`, `node_id`, `type`, `category`, `region`), get, accept, resolve. Analysts and admins
+//! may triage; viewers may not.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::{AppState, TenantContext, envelope};
+use crate::model::{NodeType, Severity};
+use crate::store::{self, findings::Finding, findings::FindingFilter};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/findings", get(list))
+        .route("/api/v1/tenants/{tenant}/findings/{finding_id}", get(read))
+        .route(
+            "/api/v1/tenants/{tenant}/findings/{finding_id}/accept",
+            post(accept),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/findings/{finding_id}/resolve",
+            post(resolve),
+        )
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingDto {
+    id: Uuid,
+    rule_id: String,
+    node_id: String,
+    node_type: String,
+    region: String,
+    severity: String,
+    categories: Vec<String>,
+    status: String,
+    acceptance: Option<Value>,
+    resolution_reason: Option<String>,
+    rule_version: i32,
+    reason: String,
+    evidence: Value,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    reopen_count: i32,
+}
+
+impl From<Finding> for FindingDto {
+    fn from(finding: Finding) -> Self {
+        let acceptance = finding
+            .acceptance_kind
+            .as_ref()
+            .filter(|_| finding.status == "accepted")
+            .map(|kind| {
+                json!({
+                    "kind": kind,
+                    "reason": finding.acceptance_reason,
+                    "by": finding.accepted_by,
+                    "at": finding.accepted_at,
+                    "expires_at": finding.expires_at,
+                })
+            });
+        FindingDto {
+            id: finding.id,
+            rule_id: finding.rule_id,
+            node_id: finding.node_id,
+            node_type: finding.node_type,
+            region: finding.region,
+            severity: finding.severity,
+            categories: finding.categories,
+            status: finding.status,
+            acceptance,
+            resolution_reason: finding.resolution_reason,
+            rule_version: finding.rule_version,
+            reason: finding.reason,
+            evidence: finding.evidence.0,
+            first_seen: finding.first_seen,
+            last_seen: finding.last_seen,
+            resolved_at: finding.resolved_at,
+            reopen_count: finding.reopen_count,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptRequest {
+    reason: String,
+    #[serde(default = "risk_accepted")]
+    kind: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+fn risk_accepted() -> String {
+    "risk_accepted".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveRequest {
+    reason: String,
+}
+
+fn parse_finding_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found("finding"))
+}
+
+fn not_found_as_finding(error: store::Error) -> ApiError {
+    match error {
+        store::Error::NotFound => ApiError::not_found("finding"),
+        other => other.into(),
+    }
+}
+
+fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
+    let severities = query
+        .comma_list("severity")
+        .iter()
+        .map(|value| Severity::parse(value).map(|severity| severity.as_str().to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
+    let statuses = query.comma_list("status");
+    if let Some(bad) = statuses
+        .iter()
+        .find(|status| !store::findings::STATUSES.contains(&status.as_str()))
+    {
+        return Err(ApiError::Validation(format!(
+            "unknown finding status `{bad}`; expected open, accepted or resolved"
+        )));
+    }
+    let node_types = query
+        .comma_list("type")
+        .iter()
+        .map(|value| NodeType::parse(value).map(|node_type| node_type.as_str().to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
+    Ok(FindingFilter {
+        severities,
+        statuses,
+        rule_ids: query.comma_list("rule_id"),
+        node_id: query.non_empty("node_id")?,
+        node_types,
+        category: query.non_empty("category")?,
+        region: query.non_empty("region")?,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let mut allowed = vec![
+        "severity", "status", "rule_id", "node_id", "type", "category", "region",
+    ];
+    allowed.extend_from_slice(PAGING_KEYS);
+    query.only(&allowed)?;
+    let filter = filter_from_query(&query)?;
+    let sort = query.sort(store::findings::SORT_COLUMNS, "-severity")?;
+    let request = query.page_request(&sort)?;
+    let page =
+        store::findings::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
+    Ok(envelope::list(page, &request, FindingDto::from))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, finding_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let finding = store::findings::get(
+        &state.pool,
+        context.tenant_id(),
+        parse_finding_id(&finding_id)?,
+    )
+    .await
+    .map_err(not_found_as_finding)?;
+    let rule = state
+        .rule_catalog
+        .get(&finding.rule_id)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut body = serde_json::to_value(FindingDto::from(finding)).unwrap_or(Value::Null);
+    body["rule"] = rule;
+    Ok(envelope::data(body))
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, finding_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<AcceptRequest>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_triage()?;
+    if body.reason.trim().is_empty() {
+        return Err(ApiError::Validation(
+            "`reason` must say why the finding is accepted".to_string(),
+        ));
+    }
+    if !["risk_accepted", "false_positive"].contains(&body.kind.as_str()) {
+        return Err(ApiError::Validation(format!(
+            "unknown acceptance kind `{}`; expected risk_accepted or false_positive",
+            body.kind
+        )));
+    }
+    if let Some(expires_at) = body.expires_at
+        && expires_at <= Utc::now()
+    {
+        return Err(ApiError::Validation(
+            "`expires_at` must be in the future".to_string(),
+        ));
+    }
+    let accepted_by = format!("key:{}", context.principal.key_id);
+    let finding = store::findings::accept(
+        &state.pool,
+        context.tenant_id(),
+        parse_finding_id(&finding_id)?,
+        &body.kind,
+        body.reason.trim(),
+        &accepted_by,
+        body.expires_at,
+    )
+    .await
+    .map_err(not_found_as_finding)?;
+    Ok(envelope::data(FindingDto::from(finding)))
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, finding_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ResolveRequest>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_triage()?;
+    if body.reason.trim().is_empty() {
+        return Err(ApiError::Validation(
+            "`reason` must say why the finding is resolved".to_string(),
+        ));
+    }
+    let finding = store::findings::resolve(
+        &state.pool,
+        context.tenant_id(),
+        parse_finding_id(&finding_id)?,
+        body.reason.trim(),
+    )
+    .await
+    .map_err(not_found_as_finding)?;
+    Ok(envelope::data(FindingDto::from(finding)))
+}
