@@ -61,7 +61,7 @@ async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
     );
 
     // The SSH rule is fixed: its finding resolves.
-    let fixed = evaluate(&app, &[ebs.clone()]).await;
+    let fixed = evaluate(&app, std::slice::from_ref(&ebs)).await;
     assert_eq!(fixed.resolved.len(), 1);
     assert_eq!(fixed.resolved[0].id, ssh_id);
     let resolved = app
@@ -88,7 +88,7 @@ async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
         "acme",
         None,
         0,
-        &[ebs.clone()],
+        std::slice::from_ref(&ebs),
         &[SSH_RULE.to_string()],
     )
     .await
