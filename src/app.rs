@@ -76,7 +76,16 @@ pub async fn serve_on(
     pool: PgPool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let router = api::router(api::AppState::new(pool));
+    serve_state_on(listener, api::AppState::new(pool), shutdown).await
+}
+
+/// Runs the API with a prepared state on `listener` until `shutdown` resolves.
+pub async fn serve_state_on(
+    listener: TcpListener,
+    state: api::AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = api::router(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
@@ -103,6 +112,12 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
     let scheduler = tokio::spawn(jobs::scheduler::run(
         database.pool.clone(),
         Duration::from_secs(5),
+        stopped.clone(),
+    ));
+    let allow_internal = crate::netguard::internal_targets_allowed_by_environment();
+    let deliveries = tokio::spawn(jobs::deliveries::run(
+        database.pool.clone(),
+        allow_internal,
         stopped,
     ));
     let served = serve_on(listener, database.pool.clone(), shutdown_signal()).await;
@@ -110,6 +125,7 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
     let _ = stop.send(true);
     let _ = workers.await;
     let _ = scheduler.await;
+    let _ = deliveries.await;
     served
 }
 

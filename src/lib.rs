@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod graph;
 pub mod jobs;
 pub mod model;
+pub mod netguard;
 pub mod pathtrace;
 pub mod reports;
 pub mod rules;

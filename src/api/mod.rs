@@ -17,6 +17,7 @@ mod nodes;
 pub mod rate_limit;
 mod schedules;
 mod tenants;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub rate_limits: Arc<rate_limit::RateLimits>,
     /// Rule metadata by id (title, description, remediation…), shown with findings.
     pub rule_catalog: Arc<std::collections::HashMap<String, serde_json::Value>>,
+    /// Whether webhooks may target loopback/private addresses (`INFRACAST_WEBHOOK_ALLOW_PRIVATE=1`).
+    pub allow_internal_webhooks: bool,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             pool,
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
             rule_catalog: Arc::new(std::collections::HashMap::new()),
+            allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
         }
     }
 }
@@ -71,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(edges::router())
         .merge(jobs::router())
         .merge(findings::router())
+        .merge(webhooks::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

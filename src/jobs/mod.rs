@@ -4,6 +4,7 @@
 //!
 //! Nothing here is reachable from `api`; the API only writes job rows.
 
+pub mod deliveries;
 mod pipeline;
 mod providers;
 pub mod scheduler;

@@ -217,6 +217,13 @@ async fn commit(
         },
     )
     .await?;
+    let event = if status == "failed" {
+        "job.failed"
+    } else {
+        "job.completed"
+    };
+    let payload = json!({"job_id": job.job_id, "kind": job.kind, "provider": job.provider, "status": status, "counts": counts, "errors": errors});
+    store::webhooks::enqueue(&mut transaction, &job.tenant_id, event, &payload).await?;
     transaction.commit().await?;
     Ok(FinishedJob {
         tenant_id: job.tenant_id.clone(),

@@ -246,6 +246,20 @@ pub async fn apply_evaluation(
     })))
     .execute(&mut *transaction)
     .await?;
+    for (event, findings) in [
+        ("finding.created", &new),
+        ("finding.reopened", &reopened),
+        ("finding.resolved", &resolved),
+    ] {
+        for finding in findings {
+            let payload = serde_json::json!({
+                "finding_id": finding.id, "rule_id": finding.rule_id, "node_id": finding.node_id,
+                "severity": finding.severity, "status": finding.status, "reason": finding.reason,
+                "reopen_count": finding.reopen_count,
+            });
+            super::webhooks::enqueue(&mut transaction, tenant_id, event, &payload).await?;
+        }
+    }
     transaction.commit().await?;
     Ok(EvaluationDelta {
         evaluation_id,

@@ -15,6 +15,7 @@ pub mod paging;
 pub mod reconcile;
 pub mod schedules;
 pub mod tenants;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -103,15 +103,28 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_on(pool).await
 }
 
+/// Like `spawn_app`, but webhooks may target loopback (as `INFRACAST_WEBHOOK_ALLOW_PRIVATE=1`).
+pub async fn spawn_app_allowing_internal_webhooks() -> TestApp {
+    let pool = fresh_database().await;
+    let mut state = infracast::api::AppState::new(pool.clone());
+    state.allow_internal_webhooks = true;
+    spawn_app_with_state(pool, state).await
+}
+
 pub async fn spawn_app_on(pool: PgPool) -> TestApp {
+    let mut state = infracast::api::AppState::new(pool.clone());
+    state.allow_internal_webhooks = false;
+    spawn_app_with_state(pool, state).await
+}
+
+async fn spawn_app_with_state(pool: PgPool, state: infracast::api::AppState) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
-    let server_pool = pool.clone();
     tokio::spawn(async move {
-        infracast::app::serve_on(listener, server_pool, async {
+        infracast::app::serve_state_on(listener, state, async {
             let _ = shutdown_signal.await;
         })
         .await

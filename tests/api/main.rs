@@ -17,3 +17,4 @@ mod isolation;
 mod nodes;
 mod rate_limits;
 mod tenants;
+mod webhooks;

@@ -1,0 +1,196 @@
+//! Webhooks under `/api/v1/tenants/{tenant}/webhooks`: create (`url`, `events`, `secret`; the
+//! secret is never returned), list, get, delete, and the delivery log.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath};
+use super::{AppState, TenantContext, envelope};
+use crate::netguard;
+use crate::store::{self, webhooks::Webhook};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenants/{tenant}/webhooks", get(list).post(create))
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}",
+            get(read).delete(delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries",
+            get(deliveries),
+        )
+}
+
+#[derive(Debug, Serialize)]
+struct WebhookDto {
+    id: Uuid,
+    url: String,
+    events: Vec<String>,
+    enabled: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Webhook> for WebhookDto {
+    fn from(webhook: Webhook) -> Self {
+        WebhookDto {
+            id: webhook.id,
+            url: webhook.url,
+            events: webhook.events,
+            enabled: webhook.enabled,
+            created_at: webhook.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateWebhook {
+    url: String,
+    events: Vec<String>,
+    secret: String,
+}
+
+fn parse_webhook_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found("webhook"))
+}
+
+fn not_found_as_webhook(error: store::Error) -> ApiError {
+    match error {
+        store::Error::NotFound => ApiError::not_found("webhook"),
+        other => other.into(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiJson(body): ApiJson<CreateWebhook>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    if body.events.is_empty() {
+        return Err(ApiError::Validation(
+            "`events` must name at least one event".to_string(),
+        ));
+    }
+    if let Some(bad) = body
+        .events
+        .iter()
+        .find(|event| !store::webhooks::EVENT_TYPES.contains(&event.as_str()))
+    {
+        return Err(ApiError::Validation(format!(
+            "unknown event `{bad}`; expected any of: {}",
+            store::webhooks::EVENT_TYPES.join(", ")
+        )));
+    }
+    if body.secret.len() < 16 {
+        return Err(ApiError::Validation(
+            "`secret` must be at least 16 characters".to_string(),
+        ));
+    }
+    let url = reqwest::Url::parse(&body.url)
+        .map_err(|error| ApiError::Validation(format!("`url` is not a URL: {error}")))?;
+    netguard::resolve_target(&url, state.allow_internal_webhooks)
+        .await
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
+    let mut events = body.events.clone();
+    events.sort();
+    events.dedup();
+    let webhook = store::webhooks::create(
+        &state.pool,
+        context.tenant_id(),
+        url.as_str(),
+        &events,
+        &body.secret,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        envelope::data(WebhookDto::from(webhook)),
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_write()?;
+    let webhooks = store::webhooks::list(&state.pool, context.tenant_id()).await?;
+    Ok(envelope::data(
+        webhooks
+            .into_iter()
+            .map(WebhookDto::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, webhook_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_write()?;
+    let webhook = store::webhooks::get(
+        &state.pool,
+        context.tenant_id(),
+        parse_webhook_id(&webhook_id)?,
+    )
+    .await
+    .map_err(not_found_as_webhook)?;
+    Ok(envelope::data(WebhookDto::from(webhook)))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, webhook_id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    context.require_write()?;
+    store::webhooks::delete(
+        &state.pool,
+        context.tenant_id(),
+        parse_webhook_id(&webhook_id)?,
+    )
+    .await
+    .map_err(not_found_as_webhook)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, webhook_id)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    context.require_write()?;
+    let webhook_id = parse_webhook_id(&webhook_id)?;
+    store::webhooks::get(&state.pool, context.tenant_id(), webhook_id)
+        .await
+        .map_err(not_found_as_webhook)?;
+    let deliveries =
+        store::webhooks::deliveries(&state.pool, context.tenant_id(), webhook_id).await?;
+    let body: Vec<Value> = deliveries
+        .into_iter()
+        .map(|delivery| {
+            serde_json::json!({
+                "id": delivery.id,
+                "event_id": delivery.event_id,
+                "event": delivery.event_type,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "next_attempt_at": delivery.next_attempt_at,
+                "last_status_code": delivery.last_status_code,
+                "last_error": delivery.last_error,
+                "last_response": delivery.last_response,
+                "delivered_at": delivery.delivered_at,
+                "created_at": delivery.created_at,
+            })
+        })
+        .collect();
+    Ok(envelope::data(body))
+}

@@ -1,0 +1,223 @@
+//! Webhook subscriptions, the event outbox and delivery bookkeeping.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::Error;
+
+pub const EVENT_TYPES: &[&str] = &[
+    "finding.created",
+    "finding.resolved",
+    "finding.reopened",
+    "job.completed",
+    "job.failed",
+];
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Webhook {
+    pub tenant_id: String,
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+const WEBHOOK_COLUMNS: &str = "tenant_id, id, url, events, secret, enabled, created_at";
+
+pub async fn create(
+    pool: &PgPool,
+    tenant_id: &str,
+    url: &str,
+    events: &[String],
+    secret: &str,
+) -> Result<Webhook, Error> {
+    let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO webhooks (tenant_id, id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING {WEBHOOK_COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(Uuid::new_v4())
+    .bind(url)
+    .bind(events)
+    .bind(secret)
+    .fetch_one(pool)
+    .await?;
+    Ok(webhook)
+}
+
+pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Webhook>, Error> {
+    let webhooks: Vec<Webhook> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(webhooks)
+}
+
+pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Webhook, Error> {
+    let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
+    )))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(webhook)
+}
+
+pub async fn delete(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<(), Error> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Records an event and a pending delivery for every enabled subscription to it, inside the
+/// caller's transaction (so the event exists exactly when the change that caused it does).
+pub async fn enqueue(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    event_type: &str,
+    payload: &Value,
+) -> Result<Uuid, Error> {
+    let event_id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO webhook_events (tenant_id, id, event_type, payload) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tenant_id)
+    .bind(event_id)
+    .bind(event_type)
+    .bind(sqlx::types::Json(payload))
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, status)
+         SELECT $1, gen_random_uuid(), w.id, $2, 'pending' FROM webhooks w
+         WHERE w.tenant_id = $1 AND w.enabled AND $3 = ANY(w.events)
+         ON CONFLICT (tenant_id, webhook_id, event_id) DO NOTHING",
+    )
+    .bind(tenant_id)
+    .bind(event_id)
+    .bind(event_type)
+    .execute(&mut *connection)
+    .await?;
+    Ok(event_id)
+}
+
+/// A delivery due now, with what is needed to send it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DueDelivery {
+    pub tenant_id: String,
+    pub id: Uuid,
+    pub attempts: i32,
+    pub url: String,
+    pub secret: String,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub payload: sqlx::types::Json<Value>,
+    pub event_created_at: DateTime<Utc>,
+}
+
+/// Takes up to `limit` due deliveries, pushing their next attempt `lease_seconds` ahead so another
+/// process does not send them at the same time.
+pub async fn claim_due(
+    pool: &PgPool,
+    limit: i64,
+    lease_seconds: f64,
+) -> Result<Vec<DueDelivery>, Error> {
+    let due: Vec<DueDelivery> = sqlx::query_as(
+        "WITH due AS (
+            SELECT tenant_id, id FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= now()
+            ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT $1)
+         UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+         FROM due, webhooks w, webhook_events e
+         WHERE d.tenant_id = due.tenant_id AND d.id = due.id
+           AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+           AND e.tenant_id = d.tenant_id AND e.id = d.event_id
+         RETURNING d.tenant_id, d.id, d.attempts, w.url, w.secret, e.id AS event_id, e.event_type, e.payload,
+                   e.created_at AS event_created_at",
+    )
+    .bind(limit)
+    .bind(lease_seconds)
+    .fetch_all(pool)
+    .await?;
+    Ok(due)
+}
+
+/// Records one attempt: delivered, failed for good, or retried after `retry_in_seconds`.
+pub async fn record_attempt(
+    pool: &PgPool,
+    delivery: &DueDelivery,
+    status: &str,
+    status_code: Option<i32>,
+    error: Option<&str>,
+    response: Option<&str>,
+    retry_in_seconds: f64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4, last_error = $5,
+            last_response = $6, next_attempt_at = now() + make_interval(secs => $7),
+            delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE NULL END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(&delivery.tenant_id)
+    .bind(delivery.id)
+    .bind(status)
+    .bind(status_code)
+    .bind(error)
+    .bind(response)
+    .bind(retry_in_seconds)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub last_response: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn deliveries(
+    pool: &PgPool,
+    tenant_id: &str,
+    webhook_id: Uuid,
+) -> Result<Vec<Delivery>, Error> {
+    let deliveries: Vec<Delivery> = sqlx::query_as(
+        "SELECT d.id, d.event_id, e.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code,
+                d.last_error, d.last_response, d.delivered_at, d.created_at
+         FROM webhook_deliveries d JOIN webhook_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+         WHERE d.tenant_id = $1 AND d.webhook_id = $2 ORDER BY d.created_at, d.id",
+    )
+    .bind(tenant_id)
+    .bind(webhook_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(deliveries)
+}
