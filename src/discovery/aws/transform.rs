@@ -780,3 +780,428 @@ pub fn transform_region_settings(
         &properties,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types as ec2;
+
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+        }
+    }
+
+    fn tag(key: &str, value: &str) -> ec2::Tag {
+        ec2::Tag::builder().key(key).value(value).build()
+    }
+
+    #[test]
+    fn security_group_rules_keep_sources_and_normalise_protocols() {
+        let group = ec2::SecurityGroup::builder()
+            .group_id("sg-1")
+            .group_name("web")
+            .vpc_id("vpc-1")
+            .tags(tag("Name", "web-sg"))
+            .ip_permissions(
+                ec2::IpPermission::builder()
+                    .ip_protocol("6")
+                    .from_port(22)
+                    .to_port(22)
+                    .ip_ranges(ec2::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                    .ipv6_ranges(ec2::Ipv6Range::builder().cidr_ipv6("::/0").build())
+                    .build(),
+            )
+            .ip_permissions(
+                ec2::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(5432)
+                    .to_port(5432)
+                    .user_id_group_pairs(ec2::UserIdGroupPair::builder().group_id("sg-2").build())
+                    .prefix_list_ids(ec2::PrefixListId::builder().prefix_list_id("pl-1").build())
+                    .build(),
+            )
+            .ip_permissions_egress(
+                ec2::IpPermission::builder()
+                    .ip_protocol("-1")
+                    .from_port(-1)
+                    .to_port(-1)
+                    .build(),
+            )
+            .build();
+        let node = transform_security_group(&origin(), &group).unwrap();
+        assert_eq!(
+            node.id.as_str(),
+            "aws:eu-west-1:aws.ec2.security_group:sg-1"
+        );
+        assert_eq!(node.name, "web-sg");
+        assert_eq!(node.account, "111122223333");
+        let properties: SecurityGroupProperties = node.typed_properties().unwrap();
+        assert!(!properties.is_default);
+        assert_eq!(properties.ingress[0].protocol, "tcp");
+        assert_eq!(
+            (
+                properties.ingress[0].from_port,
+                properties.ingress[0].to_port
+            ),
+            (Some(22), Some(22))
+        );
+        assert_eq!(properties.ingress[0].ipv4_ranges, vec!["0.0.0.0/0"]);
+        assert_eq!(properties.ingress[0].ipv6_ranges, vec!["::/0"]);
+        assert_eq!(properties.ingress[1].referenced_group_ids, vec!["sg-2"]);
+        assert_eq!(properties.ingress[1].prefix_list_ids, vec!["pl-1"]);
+        // "All traffic" has no port range, whatever AWS put in the port fields.
+        assert_eq!(properties.egress[0].protocol, "-1");
+        assert_eq!(properties.egress[0].from_port, None);
+        let default = ec2::SecurityGroup::builder()
+            .group_id("sg-9")
+            .group_name("default")
+            .build();
+        let default: SecurityGroupProperties = transform_security_group(&origin(), &default)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert!(default.is_default);
+    }
+
+    #[test]
+    fn route_tables_name_their_targets_and_the_main_association() {
+        let table = ec2::RouteTable::builder()
+            .route_table_id("rtb-1")
+            .vpc_id("vpc-1")
+            .associations(ec2::RouteTableAssociation::builder().main(true).build())
+            .associations(
+                ec2::RouteTableAssociation::builder()
+                    .subnet_id("subnet-1")
+                    .main(false)
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_cidr_block("10.0.0.0/16")
+                    .gateway_id("local")
+                    .state(ec2::RouteState::Active)
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id("igw-1")
+                    .state(ec2::RouteState::Active)
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_cidr_block("10.1.0.0/16")
+                    .vpc_peering_connection_id("pcx-1")
+                    .state(ec2::RouteState::Blackhole)
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_ipv6_cidr_block("::/0")
+                    .egress_only_internet_gateway_id("eigw-1")
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_cidr_block("10.9.0.0/16")
+                    .nat_gateway_id("nat-1")
+                    .build(),
+            )
+            .build();
+        let properties: RouteTableProperties = transform_route_table(&origin(), &table)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert!(properties.is_main);
+        assert_eq!(properties.subnet_ids, vec!["subnet-1"]);
+        let targets: Vec<(&str, &str, &str)> = properties
+            .routes
+            .iter()
+            .map(|route| {
+                (
+                    route.target_type.as_str(),
+                    route.target_id.as_str(),
+                    route.state.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                ("local", "local", "active"),
+                ("internet_gateway", "igw-1", "active"),
+                ("vpc_peering_connection", "pcx-1", "blackhole"),
+                ("egress_only_internet_gateway", "eigw-1", "active"),
+                ("nat_gateway", "nat-1", "active"),
+            ]
+        );
+        assert_eq!(
+            properties.routes[3].destination_ipv6_cidr.as_deref(),
+            Some("::/0")
+        );
+    }
+
+    #[test]
+    fn instances_carry_imds_public_ip_and_groups_and_terminated_ones_vanish() {
+        let instance = ec2::Instance::builder()
+            .instance_id("i-1")
+            .state(
+                ec2::InstanceState::builder()
+                    .name(ec2::InstanceStateName::Running)
+                    .build(),
+            )
+            .public_ip_address("54.1.2.3")
+            .private_ip_address("10.0.1.5")
+            .subnet_id("subnet-1")
+            .vpc_id("vpc-1")
+            .metadata_options(
+                ec2::InstanceMetadataOptionsResponse::builder()
+                    .http_tokens(ec2::HttpTokensState::Optional)
+                    .http_endpoint(ec2::InstanceMetadataEndpointState::Enabled)
+                    .http_put_response_hop_limit(2)
+                    .build(),
+            )
+            .iam_instance_profile(
+                ec2::IamInstanceProfile::builder()
+                    .arn("arn:aws:iam::1:instance-profile/web")
+                    .build(),
+            )
+            .network_interfaces(
+                ec2::InstanceNetworkInterface::builder()
+                    .network_interface_id("eni-2")
+                    .attachment(
+                        ec2::InstanceNetworkInterfaceAttachment::builder()
+                            .device_index(1)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .network_interfaces(
+                ec2::InstanceNetworkInterface::builder()
+                    .network_interface_id("eni-1")
+                    .attachment(
+                        ec2::InstanceNetworkInterfaceAttachment::builder()
+                            .device_index(0)
+                            .build(),
+                    )
+                    .groups(
+                        ec2::GroupIdentifier::builder()
+                            .group_id("sg-from-eni")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let node = transform_instance(&origin(), &instance).unwrap();
+        let properties: InstanceProperties = node.typed_properties().unwrap();
+        assert_eq!(properties.state, "running");
+        assert_eq!(properties.public_ip.as_deref(), Some("54.1.2.3"));
+        let imds = properties.imds.unwrap();
+        assert_eq!(
+            (imds.http_tokens.as_str(), imds.http_put_response_hop_limit),
+            ("optional", Some(2))
+        );
+        assert_eq!(
+            properties.network_interface_ids,
+            vec!["eni-1", "eni-2"],
+            "primary interface first"
+        );
+        assert_eq!(
+            properties.security_group_ids,
+            vec!["sg-from-eni"],
+            "groups of the primary interface fill in"
+        );
+        assert_eq!(
+            properties.iam_instance_profile_arn.as_deref(),
+            Some("arn:aws:iam::1:instance-profile/web")
+        );
+
+        let terminated = ec2::Instance::builder()
+            .instance_id("i-2")
+            .state(
+                ec2::InstanceState::builder()
+                    .name(ec2::InstanceStateName::Terminated)
+                    .build(),
+            )
+            .build();
+        assert!(transform_instance(&origin(), &terminated).is_none());
+    }
+
+    #[test]
+    fn network_acl_entries_volumes_snapshots_and_peerings() {
+        let acl = ec2::NetworkAcl::builder()
+            .network_acl_id("acl-1")
+            .vpc_id("vpc-1")
+            .is_default(false)
+            .associations(
+                ec2::NetworkAclAssociation::builder()
+                    .subnet_id("subnet-1")
+                    .build(),
+            )
+            .entries(
+                ec2::NetworkAclEntry::builder()
+                    .rule_number(100)
+                    .egress(false)
+                    .rule_action(ec2::RuleAction::Deny)
+                    .protocol("6")
+                    .cidr_block("0.0.0.0/0")
+                    .port_range(ec2::PortRange::builder().from(22).to(22).build())
+                    .build(),
+            )
+            .build();
+        let acl: NetworkAclProperties = transform_network_acl(&origin(), &acl)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert_eq!(acl.subnet_ids, vec!["subnet-1"]);
+        let entry = &acl.entries[0];
+        assert_eq!(
+            (
+                entry.rule_number,
+                entry.action.as_str(),
+                entry.protocol.as_str(),
+                entry.port_from,
+                entry.egress
+            ),
+            (100, "deny", "tcp", Some(22), false)
+        );
+
+        let volume = ec2::Volume::builder()
+            .volume_id("vol-1")
+            .encrypted(false)
+            .state(ec2::VolumeState::InUse)
+            .attachments(ec2::VolumeAttachment::builder().instance_id("i-1").build())
+            .build();
+        let volume: VolumeProperties = transform_volume(&origin(), &volume)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert!(!volume.encrypted);
+        assert_eq!(volume.attached_instance_ids, vec!["i-1"]);
+        let snapshot = ec2::Snapshot::builder()
+            .snapshot_id("snap-1")
+            .volume_id("vol-1")
+            .encrypted(false)
+            .build();
+        let snapshot: SnapshotProperties = transform_snapshot(&origin(), &snapshot, true)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert!(snapshot.public && !snapshot.encrypted);
+
+        let peering = ec2::VpcPeeringConnection::builder()
+            .vpc_peering_connection_id("pcx-1")
+            .status(
+                ec2::VpcPeeringConnectionStateReason::builder()
+                    .code(ec2::VpcPeeringConnectionStateReasonCode::Active)
+                    .build(),
+            )
+            .requester_vpc_info(
+                ec2::VpcPeeringConnectionVpcInfo::builder()
+                    .vpc_id("vpc-1")
+                    .cidr_block("10.0.0.0/16")
+                    .build(),
+            )
+            .accepter_vpc_info(
+                ec2::VpcPeeringConnectionVpcInfo::builder()
+                    .vpc_id("vpc-2")
+                    .cidr_block_set(ec2::CidrBlock::builder().cidr_block("10.1.0.0/16").build())
+                    .build(),
+            )
+            .build();
+        let peering: VpcPeeringConnectionProperties = transform_peering(&origin(), &peering)
+            .unwrap()
+            .typed_properties()
+            .unwrap();
+        assert_eq!(peering.status, "active");
+        assert_eq!(peering.requester_cidr_blocks, vec!["10.0.0.0/16"]);
+        assert_eq!(peering.accepter_cidr_blocks, vec!["10.1.0.0/16"]);
+    }
+
+    #[test]
+    fn derived_edges_and_cross_resource_properties() {
+        let origin = origin();
+        let vpc = ec2::Vpc::builder()
+            .vpc_id("vpc-1")
+            .cidr_block("10.0.0.0/16")
+            .build();
+        let subnet = ec2::Subnet::builder()
+            .subnet_id("subnet-1")
+            .vpc_id("vpc-1")
+            .cidr_block("10.0.1.0/24")
+            .build();
+        let table = ec2::RouteTable::builder()
+            .route_table_id("rtb-1")
+            .vpc_id("vpc-1")
+            .associations(
+                ec2::RouteTableAssociation::builder()
+                    .subnet_id("subnet-1")
+                    .build(),
+            )
+            .routes(
+                ec2::Route::builder()
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id("igw-1")
+                    .build(),
+            )
+            .build();
+        let gateway = ec2::InternetGateway::builder()
+            .internet_gateway_id("igw-1")
+            .attachments(
+                ec2::InternetGatewayAttachment::builder()
+                    .vpc_id("vpc-1")
+                    .state(ec2::AttachmentStatus::Attached)
+                    .build(),
+            )
+            .build();
+        let flow_log = ec2::FlowLog::builder()
+            .flow_log_id("fl-1")
+            .resource_id("vpc-1")
+            .build();
+        let mut nodes = vec![
+            transform_vpc(&origin, &vpc).unwrap(),
+            transform_subnet(&origin, &subnet).unwrap(),
+            transform_route_table(&origin, &table).unwrap(),
+            transform_internet_gateway(&origin, &gateway).unwrap(),
+            transform_flow_log(&origin, &flow_log).unwrap(),
+        ];
+        let edges = super::super::link("eu-west-1", &mut nodes);
+        let described: Vec<(String, String, String)> = edges
+            .iter()
+            .map(|edge| {
+                (
+                    edge.kind.as_str().to_string(),
+                    edge.src.resource_id().to_string(),
+                    edge.dst.resource_id().to_string(),
+                )
+            })
+            .collect();
+        for expected in [
+            ("contains", "vpc-1", "subnet-1"),
+            ("contains", "vpc-1", "rtb-1"),
+            ("associated_with", "subnet-1", "rtb-1"),
+            ("routes_to", "rtb-1", "igw-1"),
+            ("attached_to", "igw-1", "vpc-1"),
+            ("attached_to", "fl-1", "vpc-1"),
+        ] {
+            let expected = (
+                expected.0.to_string(),
+                expected.1.to_string(),
+                expected.2.to_string(),
+            );
+            assert!(
+                described.contains(&expected),
+                "missing {expected:?} in {described:?}"
+            );
+        }
+        assert_eq!(edges.len(), 6);
+        let vpc: VpcProperties = nodes[0].typed_properties().unwrap();
+        assert!(vpc.flow_logs_enabled);
+        let subnet: SubnetProperties = nodes[1].typed_properties().unwrap();
+        assert_eq!(subnet.route_table_id.as_deref(), Some("rtb-1"));
+    }
+}
