@@ -1,0 +1,278 @@
+//! Internet exposure: for every instance (and every network interface not attached to one), which
+//! ports are reachable from anywhere on the internet (0.0.0.0/0, ::/0), each with a path proof:
+//! an attached internet gateway, a route back to the internet, the NACL rules in and out, the
+//! security group rules, and an address the internet can reach.
+
+use std::collections::BTreeMap;
+
+use ipnetwork::IpNetwork;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::Protocol;
+use super::matching::{self, PortSet};
+use super::network::{Endpoint, NetworkView};
+use super::result::{Hop, Verdict};
+use crate::graph::TenantGraph;
+use crate::model::properties::{NetworkInterfaceProperties, SecurityGroupRule};
+use crate::model::{NodeId, NodeType};
+
+/// An open port range on one protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenPorts {
+    pub protocol: Protocol,
+    pub from_port: Option<u16>,
+    pub to_port: Option<u16>,
+    pub address_family: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExposureEntry {
+    pub node_id: String,
+    pub node_type: &'static str,
+    pub public_address: Option<String>,
+    pub open: Vec<OpenPorts>,
+    pub path: Vec<Hop>,
+}
+
+/// Every exposed resource of one snapshot, sorted by node id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExposureReport {
+    entries: Vec<ExposureEntry>,
+    #[serde(skip)]
+    index: BTreeMap<String, usize>,
+}
+
+impl ExposureReport {
+    pub fn entries(&self) -> &[ExposureEntry] {
+        &self.entries
+    }
+
+    /// The entry of `node_id` when `port`/`protocol` is open to the internet.
+    pub fn exposed_on(
+        &self,
+        node_id: &NodeId,
+        port: Option<u16>,
+        protocol: Protocol,
+    ) -> Option<&ExposureEntry> {
+        let entry = &self.entries[*self.index.get(node_id.as_str())?];
+        let open = entry.open.iter().any(|open| {
+            open.protocol == protocol
+                && match (port, open.from_port, open.to_port) {
+                    (Some(port), Some(from), Some(to)) => (from..=to).contains(&port),
+                    _ => true,
+                }
+        });
+        open.then_some(entry)
+    }
+}
+
+fn hop(
+    seq: usize,
+    node_id: String,
+    component: &'static str,
+    matched: serde_json::Value,
+    reason_code: &'static str,
+    text: String,
+) -> Hop {
+    Hop {
+        seq,
+        node_id,
+        component,
+        verdict: Verdict::Allow,
+        matched: Some(matched),
+        reason_code,
+        text,
+    }
+}
+
+/// Ports of `protocol` that the groups open to all of `internet`.
+fn security_group_ports(
+    groups: &[crate::model::properties::SecurityGroupProperties],
+    protocol: Protocol,
+    internet: &IpNetwork,
+) -> (PortSet, Vec<serde_json::Value>) {
+    let mut ports = PortSet::default();
+    let mut evidence = Vec::new();
+    let ipv6 = internet.is_ipv6();
+    for group in groups {
+        for (index, rule) in group.ingress.iter().enumerate() {
+            if !matching::protocol_matches(&rule.protocol, protocol, ipv6)
+                || !opens_to(rule, internet)
+            {
+                continue;
+            }
+            let (from, to) = matching::sg_rule_ports(rule);
+            ports.add(from, to);
+            evidence.push(json!({"security_group_id": group.group_id, "rule_index": index, "protocol": rule.protocol, "from_port": from, "to_port": to, "source": internet.to_string()}));
+        }
+    }
+    (ports, evidence)
+}
+
+fn opens_to(rule: &SecurityGroupRule, internet: &IpNetwork) -> bool {
+    let ranges = if internet.is_ipv6() {
+        &rule.ipv6_ranges
+    } else {
+        &rule.ipv4_ranges
+    };
+    ranges
+        .iter()
+        .filter_map(|range| matching::parse_network(range))
+        .any(|network| matching::contains(&network, internet))
+}
+
+fn analyse_endpoint(
+    view: &NetworkView<'_>,
+    node_id: &NodeId,
+    node_type: &'static str,
+    endpoint: &Endpoint,
+) -> Option<ExposureEntry> {
+    let mut open = Vec::new();
+    let mut path = Vec::new();
+    let mut public_address = None;
+    for (ipv6, internet_text) in [(false, "0.0.0.0/0"), (true, "::/0")] {
+        // Invariant: the two literals above parse.
+        let internet: IpNetwork = internet_text.parse().expect("literal network");
+        let address = if ipv6 {
+            endpoint.ipv6_addresses.first().cloned()
+        } else {
+            endpoint.public_ip.clone()
+        };
+        let Some(address) = address else { continue };
+        let region = &endpoint.region;
+        let Ok(table) = view.route_table(region, &endpoint.subnet, &endpoint.vpc) else {
+            continue;
+        };
+        let Some((route, network)) = view.longest_prefix_route(region, &table, &internet) else {
+            continue;
+        };
+        if route.target_type != "internet_gateway"
+            || route.state == "blackhole"
+            || !view
+                .attached_internet_gateway(region, &route.target_id, &endpoint.vpc.vpc_id)
+                .unwrap_or(false)
+        {
+            continue;
+        }
+        let Ok((acl_id, acl)) = view.network_acl(region, &endpoint.subnet, &endpoint.vpc) else {
+            continue;
+        };
+        let mut family_open = Vec::new();
+        let mut family_path = Vec::new();
+        for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Icmp] {
+            let (sg_ports, sg_evidence) =
+                security_group_ports(&endpoint.groups, protocol, &internet);
+            if sg_ports.is_empty() {
+                continue;
+            }
+            let nacl_in = NetworkView::nacl_open_ports(&acl, false, protocol, &internet);
+            let reachable = sg_ports.intersect(&nacl_in);
+            if reachable.is_empty() {
+                continue;
+            }
+            let (return_ok, return_evidence) =
+                NetworkView::nacl_allows_ephemeral(&acl, true, protocol, &internet);
+            if !return_ok {
+                continue;
+            }
+            for &(from, to) in &reachable.0 {
+                let ports = matches!(protocol, Protocol::Tcp | Protocol::Udp);
+                family_open.push(OpenPorts {
+                    protocol,
+                    from_port: ports.then_some(from),
+                    to_port: ports.then_some(to),
+                    address_family: if ipv6 { "ipv6" } else { "ipv4" },
+                });
+            }
+            family_path.push(hop(
+                0,
+                NodeId::aws(region, NodeType::NetworkAcl, &acl_id).to_string(),
+                "network_acl_inbound",
+                json!({"network_acl_id": acl_id, "protocol": protocol, "open_ports": reachable.0}),
+                "NACL_ALLOW_RULE",
+                format!(
+                    "network ACL {acl_id} admits {} from {internet} on {:?}",
+                    protocol.as_str(),
+                    reachable.0
+                ),
+            ));
+            family_path.push(hop(
+                0,
+                endpoint.node_id.to_string(),
+                "security_group_ingress",
+                json!({"rules": sg_evidence}),
+                "SG_ALLOWS_INGRESS",
+                format!(
+                    "security groups [{}] allow {} from {internet}",
+                    endpoint.group_ids.join(", "),
+                    protocol.as_str()
+                ),
+            ));
+            family_path.push(hop(
+                0,
+                NodeId::aws(region, NodeType::NetworkAcl, &acl_id).to_string(),
+                "network_acl_outbound_return",
+                return_evidence,
+                "NACL_ALLOW_RULE",
+                format!(
+                    "network ACL {acl_id} lets replies out to {internet} on the ephemeral ports"
+                ),
+            ));
+        }
+        if family_open.is_empty() {
+            continue;
+        }
+        let gateway = NodeId::aws(region, NodeType::InternetGateway, &route.target_id).to_string();
+        path.push(hop(0, gateway, "internet_gateway", json!({"internet_gateway_id": route.target_id, "vpc_id": endpoint.vpc.vpc_id, "address": address}), "IGW_FORWARDS", format!("internet gateway {} is attached to {} and reaches {address}", route.target_id, endpoint.vpc.vpc_id)));
+        path.push(hop(0, NodeId::aws(region, NodeType::RouteTable, &table.route_table_id).to_string(), "route_table", json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "target_id": route.target_id}), "ROUTE_MATCHED", format!("route table {} routes {network} back to {}", table.route_table_id, route.target_id)));
+        path.extend(family_path);
+        open.extend(family_open);
+        if public_address.is_none() {
+            public_address = Some(address);
+        }
+    }
+    if open.is_empty() {
+        return None;
+    }
+    for (seq, hop) in path.iter_mut().enumerate() {
+        hop.seq = seq + 1;
+    }
+    Some(ExposureEntry {
+        node_id: node_id.to_string(),
+        node_type,
+        public_address,
+        open,
+        path,
+    })
+}
+
+/// Computes the exposure of every instance and of every network interface not attached to an
+/// instance. Parallel over resources; the result is sorted by node id.
+pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
+    let view = NetworkView { graph };
+    let instances: Vec<_> = graph.nodes_of_type(NodeType::Instance).collect();
+    let loose_interfaces: Vec<_> = graph
+        .nodes_of_type(NodeType::NetworkInterface)
+        .filter(|node| {
+            node.typed_properties::<NetworkInterfaceProperties>()
+                .is_some_and(|interface| interface.attached_instance_id.is_none())
+        })
+        .collect();
+    let mut entries: Vec<ExposureEntry> = instances
+        .par_iter()
+        .chain(loose_interfaces.par_iter())
+        .filter_map(|node| {
+            let endpoint = view.endpoint(node).ok()?;
+            analyse_endpoint(&view, &node.id, node.node_type.as_str(), &endpoint)
+        })
+        .collect();
+    entries.sort_by(|left, right| left.node_id.cmp(&right.node_id));
+    let index = entries
+        .iter()
+        .enumerate()
+        .map(|(position, entry)| (entry.node_id.clone(), position))
+        .collect();
+    ExposureReport { entries, index }
+}

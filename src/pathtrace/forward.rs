@@ -1,0 +1,967 @@
+//! The forward trace: source security groups, source subnet NACL, route table, then the route's
+//! target (local delivery, internet gateway, NAT gateway, VPC peering, transit gateway), and the
+//! stateless return path through the NACLs.
+
+use ipnetwork::IpNetwork;
+use serde_json::json;
+
+use super::network::{Endpoint, NetworkView, Peer};
+use super::result::{Disposition, Recorder, TraceResult, Verdict};
+use super::{Destination, Protocol, TraceQuery};
+use crate::graph::TenantGraph;
+use crate::model::properties::{
+    NatGatewayProperties, SubnetProperties, TransitGatewayAttachmentProperties,
+    VpcPeeringConnectionProperties, VpcProperties,
+};
+use crate::model::{Node, NodeId, NodeType};
+
+fn id(region: &str, node_type: NodeType, raw: &str) -> String {
+    NodeId::aws(region, node_type, raw).to_string()
+}
+
+struct Flow<'a> {
+    view: NetworkView<'a>,
+    protocol: Protocol,
+    port: Option<u16>,
+    recorder: Recorder,
+}
+
+impl Flow<'_> {
+    fn describe(&self) -> String {
+        match self.port {
+            Some(port) => format!("{} {port}", self.protocol.as_str().to_uppercase()),
+            None => self.protocol.as_str().to_uppercase(),
+        }
+    }
+
+    fn missing(mut self, node_id: &str, component: &'static str, what: String) -> TraceResult {
+        self.recorder.assume(what.clone());
+        self.recorder.hop(
+            node_id,
+            component,
+            Verdict::Unknown,
+            None,
+            "MISSING_DATA",
+            format!("cannot decide at {component}: {what}"),
+        );
+        self.recorder.finish(Disposition::InsufficientInfo)
+    }
+
+    fn security_groups(
+        &mut self,
+        endpoint: &Endpoint,
+        egress: bool,
+        peer: &Peer<'_>,
+    ) -> Result<(), (Disposition, bool)> {
+        let component = if egress {
+            "security_group_egress"
+        } else {
+            "security_group_ingress"
+        };
+        let direction = if egress { "to" } else { "from" };
+        match self.view.security_group_match(
+            &endpoint.region,
+            &endpoint.groups,
+            egress,
+            self.protocol,
+            self.port,
+            peer,
+        ) {
+            Ok(Some(matched)) => {
+                let group = matched["security_group_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let through = matched[if egress { "destination" } else { "source" }]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                self.recorder.hop(
+                    &id(&endpoint.region, NodeType::SecurityGroup, &group),
+                    component,
+                    Verdict::Allow,
+                    Some(matched),
+                    if egress {
+                        "SG_ALLOWS_EGRESS"
+                    } else {
+                        "SG_ALLOWS_INGRESS"
+                    },
+                    format!(
+                        "security group {group} allows {} {direction} {} (rule for {through})",
+                        self.describe(),
+                        peer.network
+                    ),
+                );
+                Ok(())
+            }
+            Ok(None) => {
+                self.recorder.hop(
+                    endpoint.node_id.as_str(),
+                    component,
+                    Verdict::Deny,
+                    Some(json!({"security_group_ids": endpoint.group_ids})),
+                    if egress {
+                        "SG_NO_MATCHING_EGRESS_RULE"
+                    } else {
+                        "SG_NO_MATCHING_INGRESS_RULE"
+                    },
+                    format!(
+                        "no {} rule of security groups [{}] on {} allows {} {direction} {}",
+                        if egress { "egress" } else { "ingress" },
+                        endpoint.group_ids.join(", "),
+                        endpoint.node_id.resource_id(),
+                        self.describe(),
+                        peer.network
+                    ),
+                );
+                Err((
+                    if egress {
+                        Disposition::DeniedOut
+                    } else {
+                        Disposition::DeniedIn
+                    },
+                    false,
+                ))
+            }
+            Err(unresolved) => {
+                self.recorder.assume(unresolved.join("; "));
+                self.recorder.hop(
+                    endpoint.node_id.as_str(),
+                    component,
+                    Verdict::Unknown,
+                    None,
+                    "MISSING_DATA",
+                    format!(
+                        "prefix lists could not be resolved: {}",
+                        unresolved.join("; ")
+                    ),
+                );
+                Err((Disposition::InsufficientInfo, false))
+            }
+        }
+    }
+
+    /// NACL of `subnet` for the forward flow to/from `peer`.
+    fn nacl(
+        &mut self,
+        endpoint: &Endpoint,
+        subnet: &SubnetProperties,
+        vpc: &VpcProperties,
+        egress: bool,
+        peer: &IpNetwork,
+    ) -> Result<(), (Disposition, bool)> {
+        let component = if egress {
+            "network_acl_outbound"
+        } else {
+            "network_acl_inbound"
+        };
+        let (acl_id, acl) = match self.view.network_acl(&endpoint.region, subnet, vpc) {
+            Ok(found) => found,
+            Err(missing) => {
+                self.recorder.assume(missing.clone());
+                self.recorder.hop(
+                    &id(&endpoint.region, NodeType::Subnet, &subnet.subnet_id),
+                    component,
+                    Verdict::Unknown,
+                    None,
+                    "MISSING_DATA",
+                    missing,
+                );
+                return Err((Disposition::InsufficientInfo, false));
+            }
+        };
+        let (allowed, matched) =
+            NetworkView::nacl_decision(&acl, egress, self.protocol, self.port, peer);
+        let rule = matched["rule_number"]
+            .to_string()
+            .trim_matches('"')
+            .to_string();
+        let node_id = id(&endpoint.region, NodeType::NetworkAcl, &acl_id);
+        let direction = if egress {
+            "outbound to"
+        } else {
+            "inbound from"
+        };
+        if allowed {
+            self.recorder.hop(
+                &node_id,
+                component,
+                Verdict::Allow,
+                Some(matched),
+                "NACL_ALLOW_RULE",
+                format!(
+                    "network ACL {acl_id} rule {rule} allows {} {direction} {peer}",
+                    self.describe()
+                ),
+            );
+            return Ok(());
+        }
+        let (code, text) = if rule == "*" {
+            (
+                "NACL_IMPLICIT_DENY",
+                format!(
+                    "no rule of network ACL {acl_id} allows {} {direction} {peer}: the implicit final rule denies it",
+                    self.describe()
+                ),
+            )
+        } else {
+            (
+                "NACL_DENY_RULE",
+                format!(
+                    "network ACL {acl_id} rule {rule} denies {} {direction} {peer}",
+                    self.describe()
+                ),
+            )
+        };
+        self.recorder.hop(
+            &node_id,
+            component,
+            Verdict::Deny,
+            Some(matched),
+            code,
+            text,
+        );
+        Err((
+            if egress {
+                Disposition::DeniedOut
+            } else {
+                Disposition::DeniedIn
+            },
+            false,
+        ))
+    }
+
+    /// The stateless return path through one NACL (ephemeral ports 1024-65535).
+    fn return_nacl(
+        &mut self,
+        endpoint_region: &str,
+        subnet: &SubnetProperties,
+        vpc: &VpcProperties,
+        egress: bool,
+        peer: &IpNetwork,
+    ) -> Result<(), (Disposition, bool)> {
+        let component = if egress {
+            "network_acl_outbound_return"
+        } else {
+            "network_acl_inbound_return"
+        };
+        let (acl_id, acl) = match self.view.network_acl(endpoint_region, subnet, vpc) {
+            Ok(found) => found,
+            Err(missing) => {
+                self.recorder.assume(missing.clone());
+                self.recorder.return_hop(
+                    &id(endpoint_region, NodeType::Subnet, &subnet.subnet_id),
+                    component,
+                    Verdict::Unknown,
+                    None,
+                    "MISSING_DATA",
+                    missing,
+                );
+                return Err((Disposition::InsufficientInfo, true));
+            }
+        };
+        let (allowed, matched) =
+            NetworkView::nacl_allows_ephemeral(&acl, egress, self.protocol, peer);
+        let node_id = id(endpoint_region, NodeType::NetworkAcl, &acl_id);
+        let direction = if egress {
+            "outbound to"
+        } else {
+            "inbound from"
+        };
+        if allowed {
+            self.recorder.return_hop(&node_id, component, Verdict::Allow, Some(matched), "NACL_ALLOW_RULE", format!("network ACL {acl_id} allows return traffic {direction} {peer} on the ephemeral ports 1024-65535"));
+            return Ok(());
+        }
+        self.recorder.return_hop(
+            &node_id,
+            component,
+            Verdict::Deny,
+            Some(matched),
+            "NACL_RETURN_PATH_DENIED",
+            format!("network ACL {acl_id} does not allow return traffic {direction} {peer} on all ephemeral ports 1024-65535 (NACLs are stateless)"),
+        );
+        Err((
+            if egress {
+                Disposition::DeniedOut
+            } else {
+                Disposition::DeniedIn
+            },
+            true,
+        ))
+    }
+
+    /// From the destination's subnet boundary to the destination, and the return path.
+    fn deliver(
+        &mut self,
+        source: &Endpoint,
+        source_address: &IpNetwork,
+        destination: &Endpoint,
+        destination_address: &IpNetwork,
+    ) -> Result<(), (Disposition, bool)> {
+        let same_subnet = source.subnet.subnet_id == destination.subnet.subnet_id;
+        if !same_subnet {
+            self.nacl(
+                destination,
+                &destination.subnet,
+                &destination.vpc,
+                false,
+                source_address,
+            )?;
+        }
+        let peer = Peer {
+            network: *source_address,
+            group_ids: &source.group_ids,
+        };
+        self.security_groups(destination, false, &peer)?;
+        if !same_subnet {
+            self.return_nacl(
+                &destination.region,
+                &destination.subnet,
+                &destination.vpc,
+                true,
+                source_address,
+            )?;
+            self.return_nacl(
+                &source.region,
+                &source.subnet,
+                &source.vpc,
+                false,
+                destination_address,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub fn trace_flow(graph: &TenantGraph, source_node: &Node, query: &TraceQuery) -> TraceResult {
+    let mut flow = Flow {
+        view: NetworkView { graph },
+        protocol: query.protocol,
+        port: query.port,
+        recorder: Recorder::default(),
+    };
+    let source = match flow.view.endpoint(source_node) {
+        Ok(endpoint) => endpoint,
+        Err(missing) => return flow.missing(source_node.id.as_str(), "source", missing),
+    };
+    let (destination_network, destination_endpoint) = match &query.destination {
+        Destination::Cidr(network) => (*network, None),
+        Destination::Node(node_id) => {
+            // Invariant: `trace` checked the destination node exists.
+            let Some(node) = graph.node(node_id) else {
+                return flow.missing(
+                    node_id.as_str(),
+                    "destination",
+                    "destination not in the graph".into(),
+                );
+            };
+            let endpoint = match flow.view.endpoint(node) {
+                Ok(endpoint) => endpoint,
+                Err(missing) => return flow.missing(node_id.as_str(), "destination", missing),
+            };
+            let Some(address) = endpoint.address(false) else {
+                return flow.missing(
+                    node_id.as_str(),
+                    "destination",
+                    "the destination has no private IPv4 address".into(),
+                );
+            };
+            (address, Some(endpoint))
+        }
+    };
+    let ipv6 = destination_network.is_ipv6();
+    let Some(source_address) = source.address(ipv6) else {
+        let family = if ipv6 { "IPv6" } else { "IPv4" };
+        return flow.missing(
+            source.node_id.as_str(),
+            "source",
+            format!("the source has no {family} address"),
+        );
+    };
+    match run(
+        &mut flow,
+        &source,
+        source_address,
+        destination_network,
+        destination_endpoint,
+    ) {
+        Ok(disposition) => flow.recorder.finish(disposition),
+        Err((disposition, _)) => flow.recorder.finish(disposition),
+    }
+}
+
+fn run(
+    flow: &mut Flow<'_>,
+    source: &Endpoint,
+    source_address: IpNetwork,
+    destination: IpNetwork,
+    destination_endpoint: Option<Endpoint>,
+) -> Result<Disposition, (Disposition, bool)> {
+    let empty: Vec<String> = Vec::new();
+    let peer = Peer {
+        network: destination,
+        group_ids: destination_endpoint
+            .as_ref()
+            .map_or(&empty, |endpoint| &endpoint.group_ids),
+    };
+    flow.security_groups(source, true, &peer)?;
+
+    if let Some(target) = &destination_endpoint
+        && target.subnet.subnet_id == source.subnet.subnet_id
+    {
+        let subnet_node = id(&source.region, NodeType::Subnet, &source.subnet.subnet_id);
+        flow.recorder.hop(
+            &subnet_node,
+            "network_acl",
+            Verdict::Skip,
+            None,
+            "NACL_SKIPPED_SAME_SUBNET",
+            format!(
+                "both ends are in subnet {}: network ACLs do not apply",
+                source.subnet.subnet_id
+            ),
+        );
+        flow.deliver(source, &source_address, target, &destination)?;
+        return Ok(Disposition::Accepted);
+    }
+
+    flow.nacl(source, &source.subnet, &source.vpc, true, &destination)?;
+    let region = source.region.clone();
+    let table = match flow.view.route_table(&region, &source.subnet, &source.vpc) {
+        Ok(table) => table,
+        Err(missing) => {
+            flow.recorder.assume(missing.clone());
+            flow.recorder.hop(
+                &id(&region, NodeType::Subnet, &source.subnet.subnet_id),
+                "route_table",
+                Verdict::Unknown,
+                None,
+                "MISSING_DATA",
+                missing,
+            );
+            return Err((Disposition::InsufficientInfo, false));
+        }
+    };
+    let table_node = id(&region, NodeType::RouteTable, &table.route_table_id);
+    let association = if source.subnet.route_table_id.as_deref()
+        == Some(table.route_table_id.as_str())
+        || table.subnet_ids.contains(&source.subnet.subnet_id)
+    {
+        "explicitly associated"
+    } else {
+        "main"
+    };
+    let Some((route, matched_network)) =
+        flow.view
+            .longest_prefix_route(&region, &table, &destination)
+    else {
+        flow.recorder.hop(
+            &table_node,
+            "route_table",
+            Verdict::Deny,
+            Some(json!({"route_table_id": table.route_table_id})),
+            "NO_ROUTE_TO_DESTINATION",
+            format!(
+                "route table {} ({association}) has no route to {destination}",
+                table.route_table_id
+            ),
+        );
+        return Err((Disposition::NoRoute, false));
+    };
+    let matched = json!({"route_table_id": table.route_table_id, "association": association, "destination": matched_network.to_string(), "prefix_length": matched_network.prefix(), "target_type": route.target_type, "target_id": route.target_id, "state": route.state});
+    if route.state == "blackhole" {
+        flow.recorder.hop(&table_node, "route_table", Verdict::Deny, Some(matched), "ROUTE_BLACKHOLE", format!("route {matched_network} in route table {} points at {} {}, which no longer exists (blackhole)", table.route_table_id, route.target_type, route.target_id));
+        return Err((Disposition::Blackhole, false));
+    }
+    flow.recorder.hop(&table_node, "route_table", Verdict::Forward, Some(matched), "ROUTE_MATCHED", format!("route table {} ({association}) sends {destination} via route {matched_network} to {} {}", table.route_table_id, route.target_type, route.target_id));
+
+    match route.target_type.as_str() {
+        "local" => {
+            let Some(target) = destination_endpoint.or_else(|| {
+                flow.view
+                    .endpoint_at(&region, &source.vpc.vpc_id, &destination)
+            }) else {
+                flow.recorder.assume(format!(
+                    "no discovered resource holds an address in {destination} inside {}",
+                    source.vpc.vpc_id
+                ));
+                flow.recorder.hop(&id(&region, NodeType::Vpc, &source.vpc.vpc_id), "destination", Verdict::Unknown, None, "MISSING_DATA", format!("the route reaches VPC {}, but no resource at {destination} is known, so its network ACL and security groups cannot be checked", source.vpc.vpc_id));
+                return Err((Disposition::InsufficientInfo, false));
+            };
+            let target_address = target.address(destination.is_ipv6()).unwrap_or(destination);
+            flow.deliver(source, &source_address, &target, &target_address)?;
+            Ok(Disposition::Accepted)
+        }
+        "internet_gateway" | "egress_only_internet_gateway" => {
+            let gateway_type = if route.target_type == "internet_gateway" {
+                NodeType::InternetGateway
+            } else {
+                NodeType::EgressOnlyInternetGateway
+            };
+            let gateway_node = id(&region, gateway_type, &route.target_id);
+            match flow
+                .view
+                .attached_internet_gateway(&region, &route.target_id, &source.vpc.vpc_id)
+            {
+                Err(missing) => {
+                    flow.recorder.assume(missing.clone());
+                    flow.recorder.hop(
+                        &gateway_node,
+                        "internet_gateway",
+                        Verdict::Unknown,
+                        None,
+                        "MISSING_DATA",
+                        missing,
+                    );
+                    return Err((Disposition::InsufficientInfo, false));
+                }
+                Ok(false) => {
+                    flow.recorder.hop(
+                        &gateway_node,
+                        "internet_gateway",
+                        Verdict::Deny,
+                        Some(json!({"internet_gateway_id": route.target_id})),
+                        "IGW_NOT_ATTACHED",
+                        format!(
+                            "internet gateway {} is not attached to VPC {}",
+                            route.target_id, source.vpc.vpc_id
+                        ),
+                    );
+                    return Err((Disposition::NoRoute, false));
+                }
+                Ok(true) => {}
+            }
+            if !destination.is_ipv6() && source.public_ip.is_none() {
+                flow.recorder.hop(&gateway_node, "internet_gateway", Verdict::Deny, Some(json!({"internet_gateway_id": route.target_id})), "NO_PUBLIC_IP", format!("{} has no public IP or elastic IP, so internet gateway {} cannot translate its traffic", source.node_id.resource_id(), route.target_id));
+                return Err((Disposition::DeniedOut, false));
+            }
+            let public = source
+                .public_ip
+                .clone()
+                .unwrap_or_else(|| source_address.ip().to_string());
+            flow.recorder.hop(
+                &gateway_node,
+                "internet_gateway",
+                Verdict::Forward,
+                Some(json!({"internet_gateway_id": route.target_id, "public_ip": public})),
+                "IGW_FORWARDS",
+                format!(
+                    "internet gateway {} forwards the traffic to {destination} from {public}",
+                    route.target_id
+                ),
+            );
+            flow.return_nacl(&region, &source.subnet, &source.vpc, false, &destination)?;
+            Ok(Disposition::ExitsNetwork)
+        }
+        "nat_gateway" => via_nat(
+            flow,
+            source,
+            &source_address,
+            &destination,
+            &route.target_id,
+        ),
+        "vpc_peering_connection" => via_peering(
+            flow,
+            source,
+            &source_address,
+            &destination,
+            destination_endpoint,
+            &route.target_id,
+        ),
+        "transit_gateway" => via_transit_gateway(
+            flow,
+            source,
+            &source_address,
+            &destination,
+            destination_endpoint,
+            &route.target_id,
+        ),
+        other => {
+            flow.recorder
+                .assume(format!("routing through a {other} is not modelled"));
+            flow.recorder.hop(
+                &table_node,
+                "route_target",
+                Verdict::Unknown,
+                None,
+                "MISSING_DATA",
+                format!(
+                    "the route goes to {other} {}, which the tracer does not model",
+                    route.target_id
+                ),
+            );
+            Err((Disposition::InsufficientInfo, false))
+        }
+    }
+}
+
+fn via_nat(
+    flow: &mut Flow<'_>,
+    source: &Endpoint,
+    source_address: &IpNetwork,
+    destination: &IpNetwork,
+    nat_id: &str,
+) -> Result<Disposition, (Disposition, bool)> {
+    let region = source.region.clone();
+    let nat_node = id(&region, NodeType::NatGateway, nat_id);
+    let Some(nat) = flow
+        .view
+        .node(&region, NodeType::NatGateway, nat_id)
+        .and_then(|node| node.typed_properties::<NatGatewayProperties>())
+    else {
+        flow.recorder
+            .assume(format!("NAT gateway {nat_id} is not in the graph"));
+        flow.recorder.hop(
+            &nat_node,
+            "nat_gateway",
+            Verdict::Unknown,
+            None,
+            "MISSING_DATA",
+            format!("NAT gateway {nat_id} is not known"),
+        );
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    if nat.state != "available" || nat.connectivity_type == "private" {
+        let why = if nat.state != "available" {
+            format!("is {}", nat.state)
+        } else {
+            "is private and cannot reach the internet".to_string()
+        };
+        flow.recorder.hop(
+            &nat_node,
+            "nat_gateway",
+            Verdict::Deny,
+            Some(json!({"nat_gateway_id": nat_id, "state": nat.state})),
+            "NAT_NOT_AVAILABLE",
+            format!("NAT gateway {nat_id} {why}"),
+        );
+        return Err((Disposition::Blackhole, false));
+    }
+    flow.recorder.hop(
+        &nat_node,
+        "nat_gateway",
+        Verdict::Forward,
+        Some(json!({"nat_gateway_id": nat_id, "public_ip": nat.public_ip})),
+        "NAT_TRANSLATES",
+        format!(
+            "NAT gateway {nat_id} translates the traffic to its address {}",
+            nat.public_ip.clone().unwrap_or_default()
+        ),
+    );
+    let Some(subnet_id) = nat.subnet_id.clone() else {
+        flow.recorder
+            .assume(format!("NAT gateway {nat_id} has no subnet"));
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    let Some(subnet) = flow
+        .view
+        .node(&region, NodeType::Subnet, &subnet_id)
+        .and_then(|node| node.typed_properties::<SubnetProperties>())
+    else {
+        flow.recorder.assume(format!(
+            "subnet {subnet_id} of NAT gateway {nat_id} is not in the graph"
+        ));
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    let nat_endpoint = Endpoint {
+        node_id: NodeId::aws(&region, NodeType::NatGateway, nat_id),
+        region: region.clone(),
+        subnet: subnet.clone(),
+        vpc: source.vpc.clone(),
+        group_ids: Vec::new(),
+        groups: Vec::new(),
+        private_ips: nat.private_ip.clone().into_iter().collect(),
+        public_ip: nat.public_ip.clone(),
+        ipv6_addresses: Vec::new(),
+    };
+    flow.nacl(&nat_endpoint, &subnet, &source.vpc, true, destination)?;
+    let table = match flow.view.route_table(&region, &subnet, &source.vpc) {
+        Ok(table) => table,
+        Err(missing) => {
+            flow.recorder.assume(missing);
+            return Err((Disposition::InsufficientInfo, false));
+        }
+    };
+    let table_node = id(&region, NodeType::RouteTable, &table.route_table_id);
+    let route = flow.view.longest_prefix_route(&region, &table, destination);
+    let Some((route, matched_network)) = route
+        .filter(|(route, _)| route.target_type == "internet_gateway" && route.state != "blackhole")
+    else {
+        flow.recorder.hop(&table_node, "route_table", Verdict::Deny, Some(json!({"route_table_id": table.route_table_id})), "NO_ROUTE_TO_DESTINATION", format!("route table {} of the NAT's subnet {subnet_id} has no usable route to {destination} through an internet gateway", table.route_table_id));
+        return Err((Disposition::NoRoute, false));
+    };
+    flow.recorder.hop(&table_node, "route_table", Verdict::Forward, Some(json!({"route_table_id": table.route_table_id, "destination": matched_network.to_string(), "prefix_length": matched_network.prefix(), "target_type": route.target_type, "target_id": route.target_id})), "ROUTE_MATCHED", format!("the NAT's route table {} sends {destination} to internet gateway {}", table.route_table_id, route.target_id));
+    match flow
+        .view
+        .attached_internet_gateway(&region, &route.target_id, &source.vpc.vpc_id)
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            flow.recorder.hop(
+                &id(&region, NodeType::InternetGateway, &route.target_id),
+                "internet_gateway",
+                Verdict::Deny,
+                None,
+                "IGW_NOT_ATTACHED",
+                format!(
+                    "internet gateway {} is not attached to VPC {}",
+                    route.target_id, source.vpc.vpc_id
+                ),
+            );
+            return Err((Disposition::NoRoute, false));
+        }
+        Err(missing) => {
+            flow.recorder.assume(missing);
+            return Err((Disposition::InsufficientInfo, false));
+        }
+    }
+    flow.recorder.hop(
+        &id(&region, NodeType::InternetGateway, &route.target_id),
+        "internet_gateway",
+        Verdict::Forward,
+        None,
+        "IGW_FORWARDS",
+        format!(
+            "internet gateway {} forwards the NAT's traffic to {destination}",
+            route.target_id
+        ),
+    );
+    flow.return_nacl(&region, &subnet, &source.vpc, false, destination)?;
+    let nat_address = nat_endpoint.address(false).unwrap_or(*destination);
+    flow.return_nacl(&region, &source.subnet, &source.vpc, false, &nat_address)?;
+    let _ = source_address;
+    Ok(Disposition::ExitsNetwork)
+}
+
+fn via_peering(
+    flow: &mut Flow<'_>,
+    source: &Endpoint,
+    source_address: &IpNetwork,
+    destination: &IpNetwork,
+    destination_endpoint: Option<Endpoint>,
+    peering_id: &str,
+) -> Result<Disposition, (Disposition, bool)> {
+    let region = source.region.clone();
+    let peering_node = id(&region, NodeType::VpcPeeringConnection, peering_id);
+    let Some(peering) = flow
+        .view
+        .node(&region, NodeType::VpcPeeringConnection, peering_id)
+        .and_then(|node| node.typed_properties::<VpcPeeringConnectionProperties>())
+    else {
+        flow.recorder.assume(format!(
+            "peering connection {peering_id} is not in the graph"
+        ));
+        flow.recorder.hop(
+            &peering_node,
+            "vpc_peering_connection",
+            Verdict::Unknown,
+            None,
+            "MISSING_DATA",
+            format!("peering connection {peering_id} is not known"),
+        );
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    if peering.status != "active" {
+        flow.recorder.hop(
+            &peering_node,
+            "vpc_peering_connection",
+            Verdict::Deny,
+            Some(json!({"peering_connection_id": peering_id, "status": peering.status})),
+            "PEERING_NOT_ACTIVE",
+            format!(
+                "peering connection {peering_id} is {}, not active",
+                peering.status
+            ),
+        );
+        return Err((Disposition::Blackhole, false));
+    }
+    let peer_vpc_id = if peering.requester_vpc_id.as_deref() == Some(source.vpc.vpc_id.as_str()) {
+        peering.accepter_vpc_id.clone()
+    } else {
+        peering.requester_vpc_id.clone()
+    };
+    let peer_region = if peering.requester_vpc_id.as_deref() == Some(source.vpc.vpc_id.as_str()) {
+        peering.accepter_region.clone()
+    } else {
+        peering.requester_region.clone()
+    }
+    .unwrap_or_else(|| region.clone());
+    let Some(peer_vpc) = peer_vpc_id
+        .as_deref()
+        .and_then(|vpc_id| flow.view.node(&peer_region, NodeType::Vpc, vpc_id))
+        .and_then(|node| node.typed_properties::<VpcProperties>())
+    else {
+        flow.recorder
+            .assume(format!("the peer VPC of {peering_id} is not in the graph"));
+        flow.recorder.hop(
+            &peering_node,
+            "vpc_peering_connection",
+            Verdict::Unknown,
+            None,
+            "MISSING_DATA",
+            format!("the peer VPC of {peering_id} is not known"),
+        );
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    if !NetworkView::vpc_networks(&peer_vpc, destination.is_ipv6())
+        .iter()
+        .any(|network| super::matching::contains(network, destination))
+    {
+        flow.recorder.hop(
+            &peering_node,
+            "vpc_peering_connection",
+            Verdict::Deny,
+            None,
+            "NO_ROUTE_TO_DESTINATION",
+            format!(
+                "{destination} is not inside peer VPC {}; peering is not transitive",
+                peer_vpc.vpc_id
+            ),
+        );
+        return Err((Disposition::NoRoute, false));
+    }
+    flow.recorder.hop(
+        &peering_node,
+        "vpc_peering_connection",
+        Verdict::Forward,
+        Some(json!({"peering_connection_id": peering_id, "peer_vpc_id": peer_vpc.vpc_id})),
+        "PEERING_FORWARDS",
+        format!(
+            "active peering connection {peering_id} carries the traffic to VPC {}",
+            peer_vpc.vpc_id
+        ),
+    );
+    let Some(target) = destination_endpoint.or_else(|| {
+        flow.view
+            .endpoint_at(&peer_region, &peer_vpc.vpc_id, destination)
+    }) else {
+        flow.recorder.assume(format!(
+            "no discovered resource holds an address in {destination} inside {}",
+            peer_vpc.vpc_id
+        ));
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    // The peer must route the source's address back over the same peering.
+    let back = flow
+        .view
+        .route_table(&target.region, &target.subnet, &target.vpc)
+        .ok()
+        .and_then(|table| {
+            flow.view
+                .longest_prefix_route(&target.region, &table, source_address)
+                .map(|found| (table, found))
+        });
+    match back {
+        Some((table, (route, network)))
+            if route.target_type == "vpc_peering_connection"
+                && route.target_id == peering_id
+                && route.state != "blackhole" =>
+        {
+            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table.route_table_id), "route_table_return", Verdict::Allow, Some(json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "prefix_length": network.prefix(), "target_id": peering_id})), "ROUTE_MATCHED", format!("route table {} of the peer routes {source_address} back over {peering_id}", table.route_table_id));
+        }
+        other => {
+            let table_id = other
+                .map(|(table, _)| table.route_table_id)
+                .unwrap_or_else(|| "(unknown)".into());
+            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table_id), "route_table_return", Verdict::Deny, None, "PEERING_NO_ROUTE_BACK", format!("route table {table_id} of subnet {} in the peer VPC has no route back to {source_address} over {peering_id}", target.subnet.subnet_id));
+            return Err((Disposition::NoRoute, true));
+        }
+    }
+    let target_address = target
+        .address(destination.is_ipv6())
+        .unwrap_or(*destination);
+    flow.deliver(source, source_address, &target, &target_address)?;
+    Ok(Disposition::Accepted)
+}
+
+fn via_transit_gateway(
+    flow: &mut Flow<'_>,
+    source: &Endpoint,
+    source_address: &IpNetwork,
+    destination: &IpNetwork,
+    destination_endpoint: Option<Endpoint>,
+    gateway_id: &str,
+) -> Result<Disposition, (Disposition, bool)> {
+    let region = source.region.clone();
+    let gateway_node = id(&region, NodeType::TransitGateway, gateway_id);
+    let attachments: Vec<TransitGatewayAttachmentProperties> = flow
+        .view
+        .graph
+        .nodes_of_type(NodeType::TransitGatewayAttachment)
+        .filter(|node| node.region == region)
+        .filter_map(|node| node.typed_properties::<TransitGatewayAttachmentProperties>())
+        .filter(|attachment| {
+            attachment.transit_gateway_id == gateway_id
+                && attachment.resource_type == "vpc"
+                && attachment.state == "available"
+        })
+        .collect();
+    let destination_vpc = attachments
+        .iter()
+        .filter_map(|attachment| attachment.resource_id.as_deref())
+        .find_map(|vpc_id| {
+            let vpc = flow
+                .view
+                .node(&region, NodeType::Vpc, vpc_id)?
+                .typed_properties::<VpcProperties>()?;
+            NetworkView::vpc_networks(&vpc, destination.is_ipv6())
+                .iter()
+                .any(|network| super::matching::contains(network, destination))
+                .then_some(vpc)
+        });
+    let Some(destination_vpc) = destination_vpc else {
+        flow.recorder.hop(&gateway_node, "transit_gateway", Verdict::Deny, None, "NO_ROUTE_TO_DESTINATION", format!("no available attachment of transit gateway {gateway_id} leads to a VPC containing {destination}"));
+        return Err((Disposition::NoRoute, false));
+    };
+    flow.recorder.hop(
+        &gateway_node,
+        "transit_gateway",
+        Verdict::Forward,
+        Some(json!({"transit_gateway_id": gateway_id, "vpc_id": destination_vpc.vpc_id})),
+        "TGW_FORWARDS",
+        format!(
+            "transit gateway {gateway_id} carries the traffic to VPC {}",
+            destination_vpc.vpc_id
+        ),
+    );
+    let Some(target) = destination_endpoint.or_else(|| {
+        flow.view
+            .endpoint_at(&region, &destination_vpc.vpc_id, destination)
+    }) else {
+        flow.recorder.assume(format!(
+            "no discovered resource holds an address in {destination} inside {}",
+            destination_vpc.vpc_id
+        ));
+        return Err((Disposition::InsufficientInfo, false));
+    };
+    let routes_back = flow
+        .view
+        .route_table(&target.region, &target.subnet, &target.vpc)
+        .ok()
+        .and_then(|table| {
+            flow.view
+                .longest_prefix_route(&target.region, &table, source_address)
+        })
+        .is_some_and(|(route, _)| {
+            route.target_type == "transit_gateway" && route.target_id == gateway_id
+        });
+    if !routes_back {
+        flow.recorder.return_hop(
+            &gateway_node,
+            "route_table_return",
+            Verdict::Deny,
+            None,
+            "NO_ROUTE_TO_DESTINATION",
+            format!(
+                "subnet {} has no route back to {source_address} through {gateway_id}",
+                target.subnet.subnet_id
+            ),
+        );
+        return Err((Disposition::NoRoute, true));
+    }
+    let target_address = target
+        .address(destination.is_ipv6())
+        .unwrap_or(*destination);
+    flow.deliver(source, source_address, &target, &target_address)?;
+    Ok(Disposition::Accepted)
+}
