@@ -72,6 +72,8 @@ pub enum Command {
         #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
     },
+    /// Trace a network path and print it hop by hop.
+    Trace(TraceArgs),
     /// Write a deterministic synthetic inventory (JSON) whose size scales with --instances.
     Generate {
         #[arg(long, default_value_t = 1000)]
@@ -82,6 +84,28 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    #[arg(long, env = "INFRACAST_TENANT")]
+    pub tenant: String,
+    /// Source instance or network interface (node id).
+    #[arg(long)]
+    pub from: String,
+    /// Destination CIDR (e.g. 0.0.0.0/0).
+    #[arg(long, conflicts_with = "to_node", required_unless_present = "to_node")]
+    pub to: Option<String>,
+    /// Destination node id instead of a CIDR.
+    #[arg(long)]
+    pub to_node: Option<String>,
+    #[arg(long)]
+    pub port: Option<i64>,
+    #[arg(long, default_value = "tcp")]
+    pub protocol: String,
+    /// Print the result as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +252,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let result = demo(&config, &database).await;
             database.close().await?;
             result
+        }
+        Command::Trace(arguments) => {
+            let query = crate::pathtrace::parse_query(
+                &arguments.from,
+                arguments.to.as_deref(),
+                arguments.to_node.as_deref(),
+                arguments.port,
+                &arguments.protocol,
+            )?;
+            let database = Database::open(&config(&cli.global, None)).await?;
+            let snapshots = crate::snapshots::GraphSnapshots::default();
+            let snapshot = snapshots.current(&database.pool, &arguments.tenant).await;
+            database.close().await?;
+            let snapshot = snapshot.map_err(|error| match error {
+                store::Error::NotFound => {
+                    anyhow::anyhow!("tenant `{}` does not exist", arguments.tenant)
+                }
+                other => other.into(),
+            })?;
+            let result = crate::pathtrace::trace(&snapshot.graph, &query)?;
+            if arguments.json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", describe_trace(&result));
+            }
+            Ok(())
         }
         Command::Generate {
             instances,
@@ -448,4 +498,43 @@ async fn run_db(global: &GlobalArgs, command: DbCommand) -> anyhow::Result<()> {
     })
     .await
     .context("embedded postgres task panicked")?
+}
+
+/// The trace as readable text: verdict, then each hop with its reason.
+fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
+    let mut text = format!(
+        "{} ({})\n",
+        if result.reachable {
+            "REACHABLE"
+        } else {
+            "NOT REACHABLE"
+        },
+        serde_json::to_value(result.disposition)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_string))
+            .unwrap_or_default()
+    );
+    for (title, hops) in [
+        ("forward", &result.forward_hops),
+        ("return", &result.return_hops),
+    ] {
+        if hops.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{title}:\n"));
+        for hop in hops {
+            let verdict = serde_json::to_value(hop.verdict)
+                .ok()
+                .and_then(|value| value.as_str().map(str::to_string))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "  {:>2}. [{verdict:<7}] {:<28} {}\n      {} ({})\n",
+                hop.seq, hop.component, hop.node_id, hop.text, hop.reason_code
+            ));
+        }
+    }
+    for assumption in &result.assumptions {
+        text.push_str(&format!("assumption: {assumption}\n"));
+    }
+    text
 }

@@ -5,13 +5,14 @@
 //! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::graph::TenantGraph;
+use crate::pathtrace::{self, ExposureReport};
 use crate::store;
 
 /// One immutable snapshot of a tenant's graph.
@@ -21,6 +22,16 @@ pub struct Snapshot {
     pub generation: i64,
     pub built_at: DateTime<Utc>,
     pub build_millis: u128,
+    exposure: OnceLock<ExposureReport>,
+}
+
+impl Snapshot {
+    /// The internet exposure of this snapshot, computed on first use and kept with it. CPU-heavy
+    /// the first time: call from a blocking context.
+    pub fn exposure(&self) -> &ExposureReport {
+        self.exposure
+            .get_or_init(|| pathtrace::analyse_internet_exposure(&self.graph))
+    }
 }
 
 /// The cache of snapshots, shared by the API and the job workers of one process.
@@ -71,6 +82,7 @@ impl GraphSnapshots {
                 generation,
                 built_at: Utc::now(),
                 build_millis: started.elapsed().as_millis(),
+                exposure: OnceLock::new(),
             }
         })
         .await

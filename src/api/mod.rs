@@ -14,6 +14,7 @@ mod guard;
 mod health;
 mod jobs;
 mod nodes;
+mod pathtracer;
 pub mod rate_limit;
 mod schedules;
 mod tenants;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub rule_catalog: Arc<std::collections::HashMap<String, serde_json::Value>>,
     /// Whether webhooks may target loopback/private addresses (`INFRACAST_WEBHOOK_ALLOW_PRIVATE=1`).
     pub allow_internal_webhooks: bool,
+    /// Per-tenant graph snapshots (and their exposure analysis).
+    pub snapshots: Arc<crate::snapshots::GraphSnapshots>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
             rule_catalog: Arc::new(std::collections::HashMap::new()),
             allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
+            snapshots: Arc::new(crate::snapshots::GraphSnapshots::default()),
         }
     }
 }
@@ -76,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::router())
         .merge(findings::router())
         .merge(webhooks::router())
+        .merge(pathtracer::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

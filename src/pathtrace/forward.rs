@@ -335,7 +335,7 @@ impl Flow<'_> {
 
 pub fn trace_flow(graph: &TenantGraph, source_node: &Node, query: &TraceQuery) -> TraceResult {
     let mut flow = Flow {
-        view: NetworkView { graph },
+        view: NetworkView::new(graph),
         protocol: query.protocol,
         port: query.port,
         recorder: Recorder::default(),

@@ -56,11 +56,25 @@ pub struct Peer<'a> {
 
 pub struct NetworkView<'g> {
     pub graph: &'g TenantGraph,
+    /// (region, ENI or instance id) → elastic IP, when indexed.
+    pub elastic_ips: Option<std::collections::HashMap<(String, String), String>>,
+}
+
+/// A top-level string property, read without deserializing the whole node.
+fn raw_field<'n>(node: &'n Node, field: &str) -> Option<&'n str> {
+    node.properties.get(field).and_then(Value::as_str)
 }
 
 type Lookup<T> = Result<T, String>;
 
 impl<'g> NetworkView<'g> {
+    pub fn new(graph: &'g TenantGraph) -> Self {
+        NetworkView {
+            graph,
+            elastic_ips: None,
+        }
+    }
+
     pub fn node(&self, region: &str, node_type: NodeType, raw_id: &str) -> Option<&'g Node> {
         self.graph.aws_node(region, node_type, raw_id)
     }
@@ -162,15 +176,40 @@ impl<'g> NetworkView<'g> {
     }
 
     fn elastic_ip_of(&self, region: &str, eni_or_instance: &str) -> Option<String> {
+        if let Some(index) = &self.elastic_ips {
+            return index
+                .get(&(region.to_string(), eni_or_instance.to_string()))
+                .cloned();
+        }
         self.graph
             .nodes_of_type(NodeType::ElasticIp)
             .filter(|node| node.region == region)
-            .filter_map(|node| node.typed_properties::<ElasticIpProperties>())
-            .find(|address| {
-                address.network_interface_id.as_deref() == Some(eni_or_instance)
-                    || address.instance_id.as_deref() == Some(eni_or_instance)
+            .filter(|node| {
+                raw_field(node, "network_interface_id") == Some(eni_or_instance)
+                    || raw_field(node, "instance_id") == Some(eni_or_instance)
             })
+            .find_map(|node| node.typed_properties::<ElasticIpProperties>())
             .and_then(|address| address.public_ip)
+    }
+
+    /// Indexes elastic IPs by (region, ENI or instance id): worth it when many endpoints are looked up.
+    pub fn index_elastic_ips(&mut self) {
+        let mut index = std::collections::HashMap::new();
+        for node in self.graph.nodes_of_type(NodeType::ElasticIp) {
+            let Some(address) = node.typed_properties::<ElasticIpProperties>() else {
+                continue;
+            };
+            let Some(public_ip) = address.public_ip else {
+                continue;
+            };
+            for holder in [address.network_interface_id, address.instance_id]
+                .into_iter()
+                .flatten()
+            {
+                index.insert((node.region.clone(), holder), public_ip.clone());
+            }
+        }
+        self.elastic_ips = Some(index);
     }
 
     /// The endpoint (ENI, else instance) that holds an address inside `network`, in `vpc_id`.
@@ -311,7 +350,9 @@ impl<'g> NetworkView<'g> {
         let associated = self
             .graph
             .nodes_of_type(NodeType::NetworkAcl)
-            .filter(|node| node.region == region)
+            .filter(|node| {
+                node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
+            })
             .find_map(|node| {
                 let acl: NetworkAclProperties = node.typed_properties()?;
                 acl.subnet_ids.contains(&subnet.subnet_id).then_some(acl)
@@ -322,7 +363,9 @@ impl<'g> NetworkView<'g> {
         let default_id = vpc.default_network_acl_id.clone().or_else(|| {
             self.graph
                 .nodes_of_type(NodeType::NetworkAcl)
-                .filter(|node| node.region == region)
+                .filter(|node| {
+                    node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
+                })
                 .find_map(|node| {
                     let acl: NetworkAclProperties = node.typed_properties()?;
                     (acl.is_default && acl.vpc_id.as_deref() == Some(vpc.vpc_id.as_str()))
@@ -350,9 +393,10 @@ impl<'g> NetworkView<'g> {
         let tables: Vec<RouteTableProperties> = self
             .graph
             .nodes_of_type(NodeType::RouteTable)
-            .filter(|node| node.region == region)
+            .filter(|node| {
+                node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
+            })
             .filter_map(|node| node.typed_properties::<RouteTableProperties>())
-            .filter(|table| table.vpc_id.as_deref() == Some(vpc.vpc_id.as_str()))
             .collect();
         if let Some(table) = tables
             .iter()

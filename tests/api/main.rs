@@ -15,6 +15,7 @@ mod errors;
 mod findings;
 mod isolation;
 mod nodes;
+mod pathtracer;
 mod rate_limits;
 mod tenants;
 mod webhooks;
