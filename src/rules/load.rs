@@ -1,0 +1,210 @@
+//! Loading and validating rule files: unknown fields, bad severities or node types, duplicate ids
+//! and CEL that does not compile are errors naming the file and the rule.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{NodeType, Severity};
+
+/// A rule file error: which file, which rule, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: rule `{rule_id}`: {message}")]
+pub struct LoadError {
+    pub path: String,
+    pub rule_id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub text: String,
+    #[serde(default)]
+    pub cli: Option<String>,
+    #[serde(default)]
+    pub terraform: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A worked example: a node (and what surrounds it) that the rule must judge as stated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// `violating` or `compliant`.
+    pub expect: String,
+    pub properties: serde_json::Value,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Neighbours by edge kind: `{member_of = [{type = …, properties = {…}}]}`.
+    #[serde(default)]
+    pub related: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+    /// (port, protocol) pairs the node is exposed on.
+    #[serde(default)]
+    pub exposed: Vec<(u16, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    version: i64,
+    title: String,
+    severity: String,
+    resource: String,
+    #[serde(default)]
+    categories: Vec<String>,
+    description: String,
+    #[serde(default)]
+    risk: String,
+    remediation: Remediation,
+    #[serde(default)]
+    references: Vec<String>,
+    condition: String,
+    reason: String,
+    #[serde(default)]
+    examples: Vec<Example>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rule: Vec<RuleSpec>,
+}
+
+/// A validated rule with its compiled condition.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub version: i64,
+    pub title: String,
+    pub severity: Severity,
+    pub resource: NodeType,
+    pub categories: Vec<String>,
+    pub description: String,
+    pub risk: String,
+    pub remediation: Remediation,
+    pub references: Vec<String>,
+    pub condition: String,
+    /// Sentence template; `{id}`, `{name}`, `{region}`, `{type}` are filled per resource.
+    pub reason: String,
+    pub examples: Vec<Example>,
+    pub source: String,
+    #[serde(skip)]
+    pub(crate) program: Arc<cel::Program>,
+    #[serde(skip)]
+    pub(crate) uses_related: bool,
+}
+
+impl Rule {
+    /// The reason sentence for one resource.
+    pub fn reason_for(&self, node: &crate::model::Node) -> String {
+        self.reason
+            .replace("{id}", node.id.resource_id())
+            .replace("{name}", &node.name)
+            .replace("{region}", &node.region)
+            .replace("{type}", node.node_type.as_str())
+    }
+}
+
+/// Every loaded rule, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "rules/aws/ec2.toml",
+        include_str!("../../rules/aws/ec2.toml"),
+    ),
+    (
+        "rules/aws/vpc.toml",
+        include_str!("../../rules/aws/vpc.toml"),
+    ),
+    (
+        "rules/aws/ebs.toml",
+        include_str!("../../rules/aws/ebs.toml"),
+    ),
+];
+
+impl RuleSet {
+    /// The pack shipped in the binary.
+    pub fn builtin() -> Result<RuleSet, LoadError> {
+        RuleSet::from_sources(
+            BUILTIN
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.to_string())),
+        )
+    }
+
+    /// Parses and validates rule files given as (path, text).
+    pub fn from_sources(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<RuleSet, LoadError> {
+        let mut rules = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (path, text) in sources {
+            let error = |rule_id: &str, message: String| LoadError {
+                path: path.clone(),
+                rule_id: rule_id.to_string(),
+                message,
+            };
+            let file: RuleFile =
+                toml::from_str(&text).map_err(|problem| error("?", problem.to_string()))?;
+            for spec in file.rule {
+                if !seen.insert(spec.id.clone()) {
+                    return Err(error(&spec.id, "duplicate rule id".into()));
+                }
+                let severity = Severity::parse(&spec.severity)
+                    .map_err(|problem| error(&spec.id, problem.to_string()))?;
+                let resource = NodeType::parse(&spec.resource)
+                    .map_err(|problem| error(&spec.id, problem.to_string()))?;
+                let program = cel::Program::compile(&spec.condition).map_err(|problem| {
+                    error(&spec.id, format!("condition does not compile: {problem}"))
+                })?;
+                for example in &spec.examples {
+                    if example.expect != "violating" && example.expect != "compliant" {
+                        return Err(error(
+                            &spec.id,
+                            format!(
+                                "example expect `{}` must be violating or compliant",
+                                example.expect
+                            ),
+                        ));
+                    }
+                }
+                rules.push(Rule {
+                    uses_related: spec.condition.contains("related("),
+                    id: spec.id,
+                    version: spec.version,
+                    title: spec.title,
+                    severity,
+                    resource,
+                    categories: spec.categories,
+                    description: spec.description,
+                    risk: spec.risk,
+                    remediation: spec.remediation,
+                    references: spec.references,
+                    condition: spec.condition,
+                    reason: spec.reason,
+                    examples: spec.examples,
+                    source: path.clone(),
+                    program: Arc::new(program),
+                });
+            }
+        }
+        rules.sort_by(|left, right| left.id.cmp(&right.id));
+        Ok(RuleSet { rules })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+}
