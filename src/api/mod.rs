@@ -16,6 +16,7 @@ mod jobs;
 mod nodes;
 mod pathtracer;
 pub mod rate_limit;
+mod rules;
 mod schedules;
 mod tenants;
 mod webhooks;
@@ -61,9 +62,29 @@ impl AppState {
         AppState {
             pool,
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
-            rule_catalog: Arc::new(std::collections::HashMap::new()),
+            rule_catalog: Arc::new(rule_catalog()),
             allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
             snapshots: Arc::new(crate::snapshots::GraphSnapshots::default()),
+        }
+    }
+}
+
+/// The shipped rules as JSON by id (what `GET /rules` and finding details show).
+fn rule_catalog() -> std::collections::HashMap<String, serde_json::Value> {
+    match crate::rules::RuleSet::builtin() {
+        Ok(rule_set) => rule_set
+            .rules()
+            .iter()
+            .map(|rule| {
+                (
+                    rule.id.clone(),
+                    serde_json::to_value(rule).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        Err(error) => {
+            tracing::error!(%error, "the shipped rule pack does not load");
+            std::collections::HashMap::new()
         }
     }
 }
@@ -81,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(findings::router())
         .merge(webhooks::router())
         .merge(pathtracer::router())
+        .merge(rules::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

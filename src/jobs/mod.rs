@@ -5,6 +5,7 @@
 //! Nothing here is reachable from `api`; the API only writes job rows.
 
 pub mod deliveries;
+pub mod evaluation;
 mod pipeline;
 mod providers;
 pub mod scheduler;
@@ -66,6 +67,8 @@ pub struct JobRuntime {
     pub config: WorkerConfig,
     /// Receives progress of running jobs (the CLI draws a progress bar from it).
     pub on_progress: Option<ProgressCallback>,
+    /// The rule pack evaluated after every discovery.
+    pub rules: Arc<crate::rules::RuleSet>,
 }
 
 impl JobRuntime {
@@ -75,6 +78,8 @@ impl JobRuntime {
             snapshots,
             config: WorkerConfig::default(),
             on_progress: None,
+            // Invariant: the shipped pack is loaded and checked by the engine tests.
+            rules: Arc::new(crate::rules::RuleSet::builtin().expect("the shipped rule pack loads")),
         }
     }
 }

@@ -49,6 +49,12 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
     let (events, receiver) = mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_progress(runtime.clone(), job.clone(), receiver));
 
+    if job.kind == "evaluation" {
+        drop(events);
+        let _ = recorder.await;
+        watcher.abort();
+        return finish_evaluation_job(runtime, &job, token).await.map(Some);
+    }
     let discovered = match job.kind.as_str() {
         "discovery" => providers::discover(&job, &flags, events).await,
         other => Err(format!("unknown job kind `{other}`")),
@@ -68,11 +74,10 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
     let cancelled = flags.cancelled.load(Ordering::SeqCst);
     let finished = commit(runtime, &job, token, discovered, cancelled, progress).await?;
     if finished.status == "succeeded" || finished.status == "partially_succeeded" {
-        runtime
-            .snapshots
-            .current(&runtime.pool, &job.tenant_id)
+        let summary = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id))
             .await
-            .context("rebuilding the graph snapshot")?;
+            .context("evaluating rules after discovery")?;
+        tracing::info!(job = %job.job_id, failing = summary.failing, new = summary.new, resolved = summary.resolved, "evaluation finished");
     }
     Ok(Some(finished))
 }
@@ -223,6 +228,53 @@ async fn commit(
         "job.completed"
     };
     let payload = json!({"job_id": job.job_id, "kind": job.kind, "provider": job.provider, "status": status, "counts": counts, "errors": errors});
+    store::webhooks::enqueue(&mut transaction, &job.tenant_id, event, &payload).await?;
+    transaction.commit().await?;
+    Ok(FinishedJob {
+        tenant_id: job.tenant_id.clone(),
+        job_id: job.job_id,
+        status: status.to_string(),
+        counts,
+    })
+}
+
+/// An on-demand evaluation job: evaluate, then record the outcome under the fencing token.
+async fn finish_evaluation_job(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+) -> anyhow::Result<FinishedJob> {
+    let outcome =
+        super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id)).await;
+    let (status, counts, errors) = match &outcome {
+        Ok(summary) => (
+            "succeeded",
+            json!({"results": summary.results, "failing": summary.failing, "new": summary.new, "resolved": summary.resolved, "reopened": summary.reopened}),
+            json!([]),
+        ),
+        Err(error) => ("failed", json!({}), json!([format!("{error:#}")])),
+    };
+    let mut transaction = runtime.pool.begin().await?;
+    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    store::jobs::finish(
+        &mut transaction,
+        &job.tenant_id,
+        job.job_id,
+        &Outcome {
+            status: status.to_string(),
+            scopes: json!([]),
+            counts: counts.clone(),
+            errors: errors.clone(),
+            progress: json!({}),
+        },
+    )
+    .await?;
+    let event = if status == "failed" {
+        "job.failed"
+    } else {
+        "job.completed"
+    };
+    let payload = json!({"job_id": job.job_id, "kind": job.kind, "status": status, "counts": counts, "errors": errors});
     store::webhooks::enqueue(&mut transaction, &job.tenant_id, event, &payload).await?;
     transaction.commit().await?;
     Ok(FinishedJob {

@@ -12,6 +12,7 @@ mod aws_discovery;
 mod edges;
 mod embedded_postgres;
 mod errors;
+mod evaluation;
 mod findings;
 mod isolation;
 mod nodes;
