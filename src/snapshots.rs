@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::graph::TenantGraph;
-use crate::pathtrace::{self, ExposureReport};
+use crate::model::NodeId;
+use crate::pathtrace::{self, ExposureReport, Protocol};
+use crate::rules::{self, Evaluation, ExposureAnswer, InternetExposure, RuleSet};
 use crate::store;
 
 /// One immutable snapshot of a tenant's graph.
@@ -23,9 +25,39 @@ pub struct Snapshot {
     pub built_at: DateTime<Utc>,
     pub build_millis: u128,
     exposure: OnceLock<ExposureReport>,
+    evaluation: OnceLock<Evaluation>,
+}
+
+/// The path tracer's exposure report of one snapshot, as rules ask for it.
+struct SnapshotExposure(Arc<Snapshot>);
+
+impl InternetExposure for SnapshotExposure {
+    fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
+        let Ok(protocol) = Protocol::parse(protocol) else {
+            return ExposureAnswer::Unknown;
+        };
+        match self.0.exposure().exposed_on(node_id, Some(port), protocol) {
+            Some(entry) => ExposureAnswer::Exposed {
+                proof: serde_json::to_value(&entry.path).unwrap_or_default(),
+            },
+            None => ExposureAnswer::NotExposed,
+        }
+    }
 }
 
 impl Snapshot {
+    /// The rule pack's results on this snapshot, computed on first use (the pack is fixed for the
+    /// life of the process). CPU-heavy the first time: call from a blocking context.
+    pub fn evaluation(self: &Arc<Self>, rule_set: &RuleSet) -> &Evaluation {
+        self.evaluation.get_or_init(|| {
+            rules::evaluate(
+                rule_set,
+                &self.graph,
+                Arc::new(SnapshotExposure(self.clone())),
+            )
+        })
+    }
+
     /// The internet exposure of this snapshot, computed on first use and kept with it. CPU-heavy
     /// the first time: call from a blocking context.
     pub fn exposure(&self) -> &ExposureReport {
@@ -83,6 +115,7 @@ impl GraphSnapshots {
                 built_at: Utc::now(),
                 build_millis: started.elapsed().as_millis(),
                 exposure: OnceLock::new(),
+                evaluation: OnceLock::new(),
             }
         })
         .await

@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod auth_routes;
+mod compliance;
 mod edges;
 pub mod envelope;
 pub mod error;
@@ -55,11 +56,20 @@ pub struct AppState {
     pub allow_internal_webhooks: bool,
     /// Per-tenant graph snapshots (and their exposure analysis).
     pub snapshots: Arc<crate::snapshots::GraphSnapshots>,
+    /// The loaded rule pack and frameworks.
+    pub rule_set: Arc<crate::rules::RuleSet>,
+    pub frameworks: Arc<Vec<crate::compliance::Framework>>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool) -> Self {
+        let rule_set = Arc::new(crate::rules::RuleSet::builtin().unwrap_or_else(|error| {
+            tracing::error!(%error, "the shipped rule pack does not load");
+            crate::rules::RuleSet::default()
+        }));
         AppState {
+            frameworks: compliance::builtin_frameworks(&rule_set),
+            rule_set,
             pool,
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
             rule_catalog: Arc::new(rule_catalog()),
@@ -103,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(pathtracer::router())
         .merge(rules::router())
+        .merge(compliance::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

@@ -2,35 +2,14 @@
 //! exposure analysis behind `exposed_to_internet`) and move the tenant's findings. Network
 //! findings carry their path proof; security-group findings say which members are really exposed.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::JobRuntime;
-use crate::model::{EdgeKind, NodeId};
-use crate::pathtrace::Protocol;
-use crate::rules::{self, ExposureAnswer, InternetExposure, RuleStatus};
-use crate::snapshots::Snapshot;
+use crate::model::EdgeKind;
+use crate::rules::RuleStatus;
 use crate::store::{self, findings::Observation};
-
-/// The path tracer's exposure report of one snapshot, as rules ask for it.
-struct SnapshotExposure(Arc<Snapshot>);
-
-impl InternetExposure for SnapshotExposure {
-    fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
-        let Ok(protocol) = Protocol::parse(protocol) else {
-            return ExposureAnswer::Unknown;
-        };
-        match self.0.exposure().exposed_on(node_id, Some(port), protocol) {
-            Some(entry) => ExposureAnswer::Exposed {
-                proof: serde_json::to_value(&entry.path).unwrap_or_default(),
-            },
-            None => ExposureAnswer::NotExposed,
-        }
-    }
-}
 
 /// What an evaluation changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +33,7 @@ pub async fn evaluate_tenant(
         .context("loading the graph snapshot")?;
     let rule_set = runtime.rules.clone();
     let (observations, errored, results) = tokio::task::spawn_blocking(move || {
-        let evaluation = rules::evaluate(&rule_set, &snapshot.graph, Arc::new(SnapshotExposure(snapshot.clone())));
+        let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
         let observations: Vec<Observation> = evaluation
             .results

@@ -9,6 +9,7 @@ mod reconcile;
 
 mod auth_and_status;
 mod aws_discovery;
+mod compliance;
 mod edges;
 mod embedded_postgres;
 mod errors;

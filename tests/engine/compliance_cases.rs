@@ -1,1 +1,142 @@
-//! Placeholder: filled in by the engine's owner.
+//! Compliance scoring against hand-computed numbers, and framework loading.
+
+use std::collections::HashSet;
+
+use infracast::compliance::{self, Control, ControlStatus, Framework};
+use infracast::model::{NodeId, NodeType, Severity};
+use infracast::rules::{Evaluation, RuleResult, RuleSet, RuleStatus};
+
+fn result(rule: &str, node: &str, status: RuleStatus) -> RuleResult {
+    RuleResult {
+        rule_id: rule.into(),
+        rule_version: 1,
+        node_id: NodeId::aws("us-east-1", NodeType::SecurityGroup, node),
+        severity: Severity::High,
+        status,
+        reason: format!("{node} {rule}"),
+    }
+}
+
+fn control(id: &str, rules: &[&str]) -> Control {
+    Control {
+        id: id.into(),
+        section: String::new(),
+        title: id.into(),
+        description: String::new(),
+        rules: rules.iter().map(|rule| rule.to_string()).collect(),
+    }
+}
+
+#[test]
+fn statuses_scores_and_formulas_match_hand_computed_numbers() {
+    // Rule a: sg-1 fails, sg-2 passes, sg-3 fails but is accepted, sg-4 passes.
+    // Rule b: sg-1 passes, sg-2 passes. Rule c: errors on sg-5. Rule d: no resources.
+    let evaluation = Evaluation {
+        results: vec![
+            result("a", "sg-1", RuleStatus::Fail),
+            result("a", "sg-2", RuleStatus::Pass),
+            result("a", "sg-3", RuleStatus::Fail),
+            result("a", "sg-4", RuleStatus::Pass),
+            result("b", "sg-1", RuleStatus::Pass),
+            result("b", "sg-2", RuleStatus::Pass),
+            result("c", "sg-5", RuleStatus::Error),
+        ],
+        ..Evaluation::default()
+    };
+    let accepted: HashSet<(String, NodeId)> = [(
+        "a".to_string(),
+        NodeId::aws("us-east-1", NodeType::SecurityGroup, "sg-3"),
+    )]
+    .into_iter()
+    .collect();
+    let framework = Framework {
+        id: "test".into(),
+        name: "Test".into(),
+        revision: "1".into(),
+        description: String::new(),
+        controls: vec![
+            control("C1", &["a", "b"]),
+            control("C2", &["b"]),
+            control("C3", &["c"]),
+            control("C4", &["d"]),
+            control("C5", &[]),
+        ],
+    };
+    let score = compliance::score(&framework, &evaluation, &accepted);
+    let by_id = |id: &str| {
+        score
+            .controls
+            .iter()
+            .find(|control| control.id == id)
+            .unwrap()
+    };
+
+    // C1: resources sg-1 (fails a), sg-2 (passes), sg-3 (accepted), sg-4 (passes): 2 of 4 pass.
+    let c1 = by_id("C1");
+    assert_eq!(c1.status, ControlStatus::Fail);
+    assert_eq!(
+        (
+            c1.resources_evaluated,
+            c1.resources_passing,
+            c1.resources_failing,
+            c1.resources_accepted
+        ),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(c1.score, Some(0.5));
+    assert_eq!((c1.rules_failing, c1.rules_passing), (1, 1));
+    assert_eq!(c1.failing_resources.len(), 1);
+    assert_eq!(c1.failing_resources[0].rule_id, "a");
+    // C2: sg-1 and sg-2 pass rule b.
+    let c2 = by_id("C2");
+    assert_eq!((c2.status, c2.score), (ControlStatus::Pass, Some(1.0)));
+    // C3: only an error: no evidence is never a pass.
+    assert_eq!(by_id("C3").status, ControlStatus::Fail);
+    assert_eq!(by_id("C3").rules_errored, 1);
+    assert_eq!(by_id("C4").status, ControlStatus::NotApplicable);
+    assert_eq!(by_id("C4").score, None);
+    assert_eq!(by_id("C5").status, ControlStatus::Manual);
+    // Framework: PASS = {C2}, FAIL = {C1, C3}: 100 × 1 / 3.
+    assert_eq!(
+        (
+            score.controls_passing,
+            score.controls_failing,
+            score.controls_manual,
+            score.controls_not_applicable
+        ),
+        (1, 2, 1, 1)
+    );
+    assert!((score.score.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    assert!(score.formula.contains("1 / 3"), "{}", score.formula);
+}
+
+#[test]
+fn shipped_frameworks_load_and_unknown_rules_are_refused() {
+    let rules = RuleSet::builtin().unwrap();
+    let frameworks = compliance::builtin(&rules).unwrap();
+    let ids: Vec<&str> = frameworks
+        .iter()
+        .map(|framework| framework.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["cis-aws-foundations", "nist-800-53", "pci-dss", "soc2"]
+    );
+    let cis = &frameworks[0];
+    for control in ["5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "2.2.1", "3.7"] {
+        assert!(
+            cis.controls.iter().any(|candidate| candidate.id == control),
+            "CIS {control} missing"
+        );
+    }
+    let bad = "id = \"x\"\nname = \"X\"\nrevision = \"1\"\n[[control]]\nid = \"C\"\ntitle = \"t\"\nrules = [\"aws.nope\"]\n";
+    let error = compliance::load(
+        [("frameworks/x-1.toml".to_string(), bad.to_string())],
+        &rules,
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("aws.nope") && error.path.contains("x-1"),
+        "{error}"
+    );
+}
