@@ -505,6 +505,39 @@ async fn discovers_a_moto_estate_through_a_job_and_tombstones_a_terminated_insta
         1
     );
 
+    // The path tracer on the discovered estate: the public instance reaches the internet through
+    // the IGW; the private one has only the main table (local route) and no way out.
+    let public_id = format!("aws:{REGION}:aws.ec2.instance:{}", estate.public_instance);
+    let out = app
+        .post("/api/v1/tenants/acme/pathtracer/trace", &key, json!({"source_node_id": public_id, "destination_cidr": "0.0.0.0/0", "port": 443, "protocol": "tcp"}))
+        .await;
+    assert_eq!(
+        out.body["data"]["disposition"], "EXITS_NETWORK",
+        "{}",
+        out.body
+    );
+    let private_id = format!("aws:{REGION}:aws.ec2.instance:{}", estate.private_instance);
+    let stuck = app
+        .post("/api/v1/tenants/acme/pathtracer/trace", &key, json!({"source_node_id": private_id, "destination_cidr": "0.0.0.0/0", "port": 443, "protocol": "tcp"}))
+        .await;
+    assert_eq!(
+        stuck.body["data"]["disposition"], "NO_ROUTE",
+        "{}",
+        stuck.body
+    );
+    let exposure = app.get("/api/v1/tenants/acme/exposure", &key).await;
+    let exposed: Vec<&str> = exposure.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["node_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        exposed,
+        vec![public_id.as_str()],
+        "only the public web instance (SSH open) is exposed"
+    );
+
     // Terminate one instance and discover again: it is tombstoned, and the diff says so.
     client
         .terminate_instances()
