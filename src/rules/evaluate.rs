@@ -86,11 +86,11 @@ fn neighbour_json(node: &Node) -> serde_json::Value {
 }
 
 /// The CEL view of a node; `__related` holds neighbours by edge kind when a rule needs them.
-fn resource_value(graph: &TenantGraph, node: &Node, with_related: bool) -> Value {
+fn resource_value(graph: &TenantGraph, node: &Node, related_kinds: &[EdgeKind]) -> Value {
     let mut resource = neighbour_json(node);
-    if with_related {
+    if !related_kinds.is_empty() {
         let mut related = serde_json::Map::new();
-        for kind in EdgeKind::ALL {
+        for kind in related_kinds {
             let neighbours: Vec<serde_json::Value> = graph
                 .related(&node.id, *kind)
                 .iter()
@@ -188,10 +188,17 @@ pub fn evaluate(
         .map_init(
             || root_context(exposure.clone()),
             |root, (node, rules)| {
-                let with_related = rules.iter().any(|rule| rule.uses_related);
+                let mut related_kinds: Vec<EdgeKind> = rules
+                    .iter()
+                    .flat_map(|rule| rule.related_kinds.iter().copied())
+                    .collect();
+                related_kinds.sort();
+                related_kinds.dedup();
                 let mut scope = root.new_inner_scope();
-                scope
-                    .add_variable_from_value("resource", resource_value(graph, node, with_related));
+                scope.add_variable_from_value(
+                    "resource",
+                    resource_value(graph, node, &related_kinds),
+                );
                 rules
                     .iter()
                     .map(|rule| {

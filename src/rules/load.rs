@@ -94,8 +94,31 @@ pub struct Rule {
     pub source: String,
     #[serde(skip)]
     pub(crate) program: Arc<cel::Program>,
+    /// Edge kinds the condition asks `related()` for; only these are converted per node.
     #[serde(skip)]
-    pub(crate) uses_related: bool,
+    pub(crate) related_kinds: Vec<crate::model::EdgeKind>,
+}
+
+/// The edge kinds named in `related('kind')` calls of a condition.
+fn related_kinds(condition: &str) -> Vec<crate::model::EdgeKind> {
+    let mut kinds: Vec<crate::model::EdgeKind> = condition
+        .match_indices("related(")
+        .filter_map(|(position, call)| {
+            let rest = condition[position + call.len()..].trim_start();
+            let quote = rest
+                .chars()
+                .next()
+                .filter(|quote| *quote == '\'' || *quote == '"')?;
+            let name: String = rest[1..]
+                .chars()
+                .take_while(|character| *character != quote)
+                .collect();
+            crate::model::EdgeKind::parse(&name).ok()
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
 }
 
 impl Rule {
@@ -177,7 +200,7 @@ impl RuleSet {
                     }
                 }
                 rules.push(Rule {
-                    uses_related: spec.condition.contains("related("),
+                    related_kinds: related_kinds(&spec.condition),
                     id: spec.id,
                     version: spec.version,
                     title: spec.title,
