@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, runs every test against a private PostgreSQL
-# cluster under target/test-pg (started on first use, stopped at the end) and a moto_server per
+# cluster under /tmp (started on first use, stopped at the end) and a moto_server per
 # discovery test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+# A private cluster for this run, under /tmp so the `postgres` account can reach it when run as root.
+export INFRACAST_TEST_PG_DIR="${TMPDIR:-/tmp}/infracast-test-pg-$$"
 stop_test_cluster() {
-    if [ -d target/test-pg/pg ]; then
-        cargo run --quiet -- db stop --data-dir target/test-pg >/dev/null 2>&1 || true
-        rm -rf target/test-pg
+    if [ -d "$INFRACAST_TEST_PG_DIR/pg" ]; then
+        cargo run --quiet -- db stop --data-dir "$INFRACAST_TEST_PG_DIR" >/dev/null 2>&1 || true
     fi
+    rm -rf "$INFRACAST_TEST_PG_DIR"
 }
 stop_test_cluster
 trap stop_test_cluster EXIT

@@ -1,7 +1,7 @@
 //! `spawn_app()`: the real application on a random loopback port with a fresh database, plus
 //! small request helpers. With `DATABASE_URL` set, test databases are created on that server;
-//! otherwise on the embedded cluster under `target/test-pg` (shared by test processes, started on
-//! first use; `infracast db stop --data-dir target/test-pg` stops it).
+//! otherwise on the embedded cluster in `$INFRACAST_TEST_PG_DIR` (default `/tmp/infracast-test-pg`;
+//! shared by test processes, started on first use; `infracast db stop --data-dir …` stops it).
 
 use std::str::FromStr;
 
@@ -76,7 +76,11 @@ async fn server_options() -> PgConnectOptions {
         return PgConnectOptions::from_str(&url)
             .expect("DATABASE_URL must be a valid PostgreSQL URL");
     }
-    let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-pg");
+    // Under /tmp, not the checkout: when tests run as root the cluster runs as `postgres`, which
+    // must be able to reach its directory (a checkout under /root would not be).
+    let data_dir = std::env::var("INFRACAST_TEST_PG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("infracast-test-pg"));
     let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::ensure_running(&data_dir))
         .await
         .expect("launcher task")
