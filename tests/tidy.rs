@@ -60,7 +60,10 @@ const IO_CRATES: &[&str] = &[
     "hyper",
     "tower",
     "std::fs",
-    "std::net",
+    "std::net::TcpStream",
+    "std::net::TcpListener",
+    "std::net::UdpSocket",
+    "std::net::ToSocketAddrs",
     "std::process",
 ];
 const SHELL_MODULES: &[&str] = &[
