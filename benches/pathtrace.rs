@@ -19,6 +19,7 @@ fn main() {
         .unwrap_or(100_000);
     let inventory = generate_estate(instances, 42);
     let graph = TenantGraph::build(inventory.nodes, inventory.edges);
+    let index = pathtrace::PathIndex::build(&graph);
     let ids: Vec<_> = graph
         .nodes_of_type(NodeType::Instance)
         .map(|node| node.id.clone())
@@ -43,7 +44,7 @@ fn main() {
             protocol: Protocol::Tcp,
         };
         let started = Instant::now();
-        let result = pathtrace::trace(&graph, &query).expect("trace");
+        let result = pathtrace::trace_indexed(&graph, Some(&index), &query).expect("trace");
         latencies.push(started.elapsed().as_secs_f64() * 1e6);
         reachable += usize::from(result.reachable);
     }

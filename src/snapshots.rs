@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use crate::graph::TenantGraph;
 use crate::model::NodeId;
-use crate::pathtrace::{self, ExposureReport, Protocol};
+use crate::pathtrace::{self, ExposureReport, PathIndex, Protocol};
 use crate::rules::{self, Evaluation, ExposureAnswer, InternetExposure, RuleSet};
 use crate::store;
 
@@ -26,6 +26,7 @@ pub struct Snapshot {
     pub build_millis: u128,
     exposure: OnceLock<ExposureReport>,
     evaluation: OnceLock<Evaluation>,
+    path_index: OnceLock<PathIndex>,
 }
 
 /// The path tracer's exposure report of one snapshot, as rules ask for it.
@@ -46,6 +47,12 @@ impl InternetExposure for SnapshotExposure {
 }
 
 impl Snapshot {
+    /// The tracer's per-snapshot lookups, built on first use.
+    pub fn path_index(&self) -> &PathIndex {
+        self.path_index
+            .get_or_init(|| PathIndex::build(&self.graph))
+    }
+
     /// The rule pack's results on this snapshot, computed on first use (the pack is fixed for the
     /// life of the process). CPU-heavy the first time: call from a blocking context.
     pub fn evaluation(self: &Arc<Self>, rule_set: &RuleSet) -> &Evaluation {
@@ -116,6 +123,7 @@ impl GraphSnapshots {
                 build_millis: started.elapsed().as_millis(),
                 exposure: OnceLock::new(),
                 evaluation: OnceLock::new(),
+                path_index: OnceLock::new(),
             }
         })
         .await

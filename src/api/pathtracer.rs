@@ -50,9 +50,11 @@ async fn trace(
         .snapshots
         .current(&state.pool, context.tenant_id())
         .await?;
-    let result = tokio::task::spawn_blocking(move || pathtrace::trace(&snapshot.graph, &query))
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("trace task failed: {error}")))?;
+    let result = tokio::task::spawn_blocking(move || {
+        pathtrace::trace_indexed(&snapshot.graph, Some(snapshot.path_index()), &query)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("trace task failed: {error}")))?;
     match result {
         Ok(result) => Ok(envelope::data(result)),
         Err(TraceError::UnknownNode(node)) => {

@@ -251,8 +251,8 @@ fn analyse_endpoint(
 /// Computes the exposure of every instance and of every network interface not attached to an
 /// instance. Parallel over resources; the result is sorted by node id.
 pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
-    let mut view = NetworkView::new(graph);
-    view.index_elastic_ips();
+    let index = super::network::PathIndex::build(graph);
+    let view = NetworkView::new(graph, Some(&index));
     let instances: Vec<_> = graph.nodes_of_type(NodeType::Instance).collect();
     let loose_interfaces: Vec<_> = graph
         .nodes_of_type(NodeType::NetworkInterface)

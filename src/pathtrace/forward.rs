@@ -333,9 +333,14 @@ impl Flow<'_> {
     }
 }
 
-pub fn trace_flow(graph: &TenantGraph, source_node: &Node, query: &TraceQuery) -> TraceResult {
+pub fn trace_flow(
+    graph: &TenantGraph,
+    index: Option<&super::network::PathIndex>,
+    source_node: &Node,
+    query: &TraceQuery,
+) -> TraceResult {
     let mut flow = Flow {
-        view: NetworkView::new(graph),
+        view: NetworkView::new(graph, index),
         protocol: query.protocol,
         port: query.port,
         recorder: Recorder::default(),

@@ -16,6 +16,7 @@ use ipnetwork::IpNetwork;
 use serde::Serialize;
 
 pub use exposure::{ExposureEntry, ExposureReport, OpenPorts, analyse_internet_exposure};
+pub use network::PathIndex;
 pub use result::{BlockedAt, Disposition, Explanation, Hop, TraceResult, Verdict};
 
 use crate::graph::TenantGraph;
@@ -137,6 +138,16 @@ pub fn parse_query(
 
 /// Traces one flow through the tenant's network.
 pub fn trace(graph: &TenantGraph, query: &TraceQuery) -> Result<TraceResult, TraceError> {
+    trace_indexed(graph, None, query)
+}
+
+/// Like `trace`, with lookups prepared once per snapshot (`PathIndex::build`): the fast path for
+/// callers that trace many flows over one graph.
+pub fn trace_indexed(
+    graph: &TenantGraph,
+    index: Option<&PathIndex>,
+    query: &TraceQuery,
+) -> Result<TraceResult, TraceError> {
     let source = graph
         .node(&query.source)
         .ok_or_else(|| TraceError::UnknownNode(query.source.clone()))?;
@@ -154,7 +165,7 @@ pub fn trace(graph: &TenantGraph, query: &TraceQuery) -> Result<TraceResult, Tra
     {
         return Err(TraceError::UnknownNode(destination.clone()));
     }
-    Ok(forward::trace_flow(graph, source, query))
+    Ok(forward::trace_flow(graph, index, source, query))
 }
 
 #[cfg(test)]

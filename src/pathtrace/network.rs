@@ -56,8 +56,36 @@ pub struct Peer<'a> {
 
 pub struct NetworkView<'g> {
     pub graph: &'g TenantGraph,
-    /// (region, ENI or instance id) → elastic IP, when indexed.
-    pub elastic_ips: Option<std::collections::HashMap<(String, String), String>>,
+    /// Per-snapshot lookups, when the caller has them.
+    pub index: Option<&'g PathIndex>,
+}
+
+/// Lookups worth building once per graph snapshot: elastic IPs by the ENI or instance holding
+/// them (otherwise every endpoint lookup scans all elastic IPs).
+#[derive(Debug, Clone, Default)]
+pub struct PathIndex {
+    elastic_ips: std::collections::HashMap<(String, String), String>,
+}
+
+impl PathIndex {
+    pub fn build(graph: &TenantGraph) -> PathIndex {
+        let mut elastic_ips = std::collections::HashMap::new();
+        for node in graph.nodes_of_type(NodeType::ElasticIp) {
+            let Some(address) = node.typed_properties::<ElasticIpProperties>() else {
+                continue;
+            };
+            let Some(public_ip) = address.public_ip else {
+                continue;
+            };
+            for holder in [address.network_interface_id, address.instance_id]
+                .into_iter()
+                .flatten()
+            {
+                elastic_ips.insert((node.region.clone(), holder), public_ip.clone());
+            }
+        }
+        PathIndex { elastic_ips }
+    }
 }
 
 /// A top-level string property, read without deserializing the whole node.
@@ -68,11 +96,8 @@ fn raw_field<'n>(node: &'n Node, field: &str) -> Option<&'n str> {
 type Lookup<T> = Result<T, String>;
 
 impl<'g> NetworkView<'g> {
-    pub fn new(graph: &'g TenantGraph) -> Self {
-        NetworkView {
-            graph,
-            elastic_ips: None,
-        }
+    pub fn new(graph: &'g TenantGraph, index: Option<&'g PathIndex>) -> Self {
+        NetworkView { graph, index }
     }
 
     pub fn node(&self, region: &str, node_type: NodeType, raw_id: &str) -> Option<&'g Node> {
@@ -176,8 +201,9 @@ impl<'g> NetworkView<'g> {
     }
 
     fn elastic_ip_of(&self, region: &str, eni_or_instance: &str) -> Option<String> {
-        if let Some(index) = &self.elastic_ips {
+        if let Some(index) = self.index {
             return index
+                .elastic_ips
                 .get(&(region.to_string(), eni_or_instance.to_string()))
                 .cloned();
         }
@@ -190,26 +216,6 @@ impl<'g> NetworkView<'g> {
             })
             .find_map(|node| node.typed_properties::<ElasticIpProperties>())
             .and_then(|address| address.public_ip)
-    }
-
-    /// Indexes elastic IPs by (region, ENI or instance id): worth it when many endpoints are looked up.
-    pub fn index_elastic_ips(&mut self) {
-        let mut index = std::collections::HashMap::new();
-        for node in self.graph.nodes_of_type(NodeType::ElasticIp) {
-            let Some(address) = node.typed_properties::<ElasticIpProperties>() else {
-                continue;
-            };
-            let Some(public_ip) = address.public_ip else {
-                continue;
-            };
-            for holder in [address.network_interface_id, address.instance_id]
-                .into_iter()
-                .flatten()
-            {
-                index.insert((node.region.clone(), holder), public_ip.clone());
-            }
-        }
-        self.elastic_ips = Some(index);
     }
 
     /// The endpoint (ENI, else instance) that holds an address inside `network`, in `vpc_id`.

@@ -686,6 +686,20 @@ fn an_elastic_ip_gives_a_public_address() {
             "IGW_FORWARDS",
         ),
     );
+    // The per-snapshot index answers the same.
+    let graph = topology.graph();
+    let index = pathtrace::PathIndex::build(&graph);
+    let query = to_cidr("eip", "0.0.0.0/0", Some(443), "tcp");
+    assert_eq!(
+        pathtrace::trace_indexed(&graph, Some(&index), &query)
+            .unwrap()
+            .disposition,
+        Disposition::ExitsNetwork
+    );
+    assert_eq!(
+        pathtrace::trace(&graph, &query).unwrap(),
+        pathtrace::trace_indexed(&graph, Some(&index), &query).unwrap()
+    );
 }
 
 #[test]
