@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Infracast needs to run and test, when it is missing:
-# PostgreSQL server binaries (Debian: apt-get) and moto_server (PyPI: moto[server]).
+# PostgreSQL server binaries and poppler-utils (Debian: apt-get; the PDF report tests extract text with
+# pdftotext) and moto_server (PyPI: moto[server]).
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 
@@ -21,6 +22,12 @@ if ! have_postgres_server; then
     echo "setup: installing PostgreSQL server binaries (apt-get install postgresql)" >&2
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
+if ! command -v pdftotext >/dev/null 2>&1; then
+    echo "setup: installing poppler-utils (apt-get install poppler-utils)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
 
 if ! command -v moto_server >/dev/null 2>&1 && ! python3 -c 'import moto.server' >/dev/null 2>&1; then

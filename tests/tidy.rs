@@ -93,6 +93,33 @@ fn engines_import_no_io_crates_and_no_shell_modules() {
     );
 }
 
+/// Reports render what they are given: templates (tera) are allowed, the database and the
+/// network are not, so the same input always renders the same file.
+#[test]
+fn reports_read_no_database_and_no_network() {
+    let forbidden: Vec<&str> = IO_CRATES
+        .iter()
+        .copied()
+        .filter(|name| *name != "tera")
+        .chain([
+            "crate::api",
+            "crate::store",
+            "crate::jobs",
+            "crate::discovery",
+            "crate::auth",
+        ])
+        .collect();
+    let mut offences = Vec::new();
+    for file in rust_files(&source_root().join("reports")) {
+        offences.extend(offending_lines(&file, &forbidden));
+    }
+    assert!(
+        offences.is_empty(),
+        "reports must stay pure renderers:\n{}",
+        offences.join("\n")
+    );
+}
+
 #[test]
 fn model_imports_nothing_from_the_rest_of_the_crate() {
     let mut offences = Vec::new();

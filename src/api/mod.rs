@@ -17,6 +17,7 @@ mod jobs;
 mod nodes;
 mod pathtracer;
 pub mod rate_limit;
+mod reports;
 mod rules;
 mod schedules;
 mod tenants;
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pathtracer::router())
         .merge(rules::router())
         .merge(compliance::router())
+        .merge(reports::router())
         .merge(schedules::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()

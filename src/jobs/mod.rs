@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod evaluation;
 mod pipeline;
 mod providers;
+mod report;
 pub mod scheduler;
 mod watcher;
 
@@ -69,17 +70,24 @@ pub struct JobRuntime {
     pub on_progress: Option<ProgressCallback>,
     /// The rule pack evaluated after every discovery.
     pub rules: Arc<crate::rules::RuleSet>,
+    /// The frameworks reports score against.
+    pub frameworks: Arc<Vec<crate::compliance::Framework>>,
 }
 
 impl JobRuntime {
     pub fn new(pool: PgPool, snapshots: Arc<GraphSnapshots>) -> Self {
+        // Invariant: the shipped pack and frameworks load; the engine tests check both.
+        let rules =
+            Arc::new(crate::rules::RuleSet::builtin().expect("the shipped rule pack loads"));
+        let frameworks =
+            Arc::new(crate::compliance::builtin(&rules).expect("the shipped frameworks load"));
         JobRuntime {
             pool,
             snapshots,
             config: WorkerConfig::default(),
             on_progress: None,
-            // Invariant: the shipped pack is loaded and checked by the engine tests.
-            rules: Arc::new(crate::rules::RuleSet::builtin().expect("the shipped rule pack loads")),
+            rules,
+            frameworks,
         }
     }
 }

@@ -55,6 +55,14 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
         watcher.abort();
         return finish_evaluation_job(runtime, &job, token).await.map(Some);
     }
+    if job.kind == "report" {
+        drop(events);
+        let _ = recorder.await;
+        // The watcher keeps renewing the lease while a large report renders.
+        let finished = super::report::run_report_job(runtime, &job, token).await;
+        watcher.abort();
+        return finished.map(Some);
+    }
     let discovered = match job.kind.as_str() {
         "discovery" => providers::discover(&job, &flags, events).await,
         other => Err(format!("unknown job kind `{other}`")),
@@ -256,8 +264,23 @@ async fn finish_evaluation_job(
     };
     let mut transaction = runtime.pool.begin().await?;
     store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let finished = finish_without_scopes(&mut transaction, job, status, counts, errors).await?;
+    transaction.commit().await?;
+    Ok(finished)
+}
+
+/// Records the outcome of a job that discovers nothing (evaluation, report), fires its
+/// `job.completed`/`job.failed` event and commits; the caller has already checked the fencing
+/// token in `transaction`.
+pub(super) async fn finish_without_scopes(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    job: &Job,
+    status: &str,
+    counts: Value,
+    errors: Value,
+) -> anyhow::Result<FinishedJob> {
     store::jobs::finish(
-        &mut transaction,
+        transaction,
         &job.tenant_id,
         job.job_id,
         &Outcome {
@@ -275,8 +298,7 @@ async fn finish_evaluation_job(
         "job.completed"
     };
     let payload = json!({"job_id": job.job_id, "kind": job.kind, "status": status, "counts": counts, "errors": errors});
-    store::webhooks::enqueue(&mut transaction, &job.tenant_id, event, &payload).await?;
-    transaction.commit().await?;
+    store::webhooks::enqueue(transaction, &job.tenant_id, event, &payload).await?;
     Ok(FinishedJob {
         tenant_id: job.tenant_id.clone(),
         job_id: job.job_id,

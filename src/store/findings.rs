@@ -448,3 +448,22 @@ pub async fn accepted_pairs(
     .await?;
     Ok(pairs)
 }
+
+/// Current findings (open and accepted) for a report, optionally only those of `rule_ids`,
+/// most severe first, then by rule and resource.
+pub async fn current_for_report(
+    pool: &PgPool,
+    tenant_id: &str,
+    rule_ids: Option<&[String]>,
+) -> Result<Vec<Finding>, Error> {
+    let findings: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM findings
+         WHERE tenant_id = $1 AND status IN ('open', 'accepted') AND ($2::text[] IS NULL OR rule_id = ANY($2))
+         ORDER BY severity_rank DESC, rule_id, node_id"
+    )))
+    .bind(tenant_id)
+    .bind(rule_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(findings)
+}

@@ -64,6 +64,16 @@ pub struct NewJob {
 }
 
 pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<Job, Error> {
+    let mut connection = pool.acquire().await?;
+    create_in(&mut connection, tenant_id, new_job).await
+}
+
+/// `create` on a caller's connection or transaction (a job created together with what it serves).
+pub async fn create_in(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    new_job: &NewJob,
+) -> Result<Job, Error> {
     let status = if new_job.start { "pending" } else { "created" };
     let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status) VALUES ($1, $2, $3, $4, $5, $6)
@@ -75,7 +85,7 @@ pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<
     .bind(&new_job.provider)
     .bind(sqlx::types::Json(&new_job.config))
     .bind(status)
-    .fetch_one(pool)
+    .fetch_one(&mut *connection)
     .await?;
     Ok(job)
 }

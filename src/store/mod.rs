@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod nodes;
 pub mod paging;
 pub mod reconcile;
+pub mod reports;
 pub mod schedules;
 pub mod tenants;
 pub mod webhooks;

@@ -19,5 +19,6 @@ mod isolation;
 mod nodes;
 mod pathtracer;
 mod rate_limits;
+mod reports;
 mod tenants;
 mod webhooks;

@@ -1,0 +1,260 @@
+//! Reports: the request row (framework, format, title, status) created together with the job that
+//! generates it, the status moves of that job, and the rendered bytes once ready.
+//!
+//! Status: `pending` (queued) → `generating` (a worker has it) → `ready` | `failed`. Metadata reads
+//! never load the content; only `content` does.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::Error;
+use super::jobs::NewJob;
+use super::paging::{self, Page, PageRequest, Sort, SortColumn};
+
+pub const FORMATS: &[&str] = &["html", "pdf", "csv", "json", "ocsf"];
+pub const STATUSES: &[&str] = &["pending", "generating", "ready", "failed"];
+
+/// Sortable columns of `GET /reports`.
+pub const SORT_COLUMNS: &[SortColumn] = &[SortColumn {
+    field: "created_at",
+    column: "created_at",
+    sql_type: "timestamptz",
+}];
+
+/// A report's metadata (everything but the bytes).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Report {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub framework: Option<String>,
+    pub format: String,
+    pub title: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub requested_by: String,
+    pub content_type: Option<String>,
+    pub filename: Option<String>,
+    pub size_bytes: Option<i64>,
+    pub sha256: Option<String>,
+    pub generated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, job_id, framework, format, title, status, error, requested_by, content_type, filename, \
+     size_bytes, sha256, generated_at, created_at, updated_at";
+
+/// What a client asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport {
+    pub framework: Option<String>,
+    pub format: String,
+    pub title: String,
+    pub requested_by: String,
+}
+
+/// The rendered file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedReport {
+    pub content: Vec<u8>,
+    pub content_type: String,
+    pub filename: String,
+    pub sha256: String,
+}
+
+/// Creates the report row and the queued job that generates it, in one transaction, so a report
+/// never exists without its job nor a job without its report.
+pub async fn create(
+    pool: &PgPool,
+    tenant_id: &str,
+    new_report: &NewReport,
+) -> Result<Report, Error> {
+    let report_id = Uuid::new_v4();
+    let mut transaction = pool.begin().await?;
+    let job = super::jobs::create_in(
+        &mut transaction,
+        tenant_id,
+        &NewJob {
+            kind: "report".to_string(),
+            provider: None,
+            config: serde_json::json!({"report_id": report_id}),
+            start: true,
+        },
+    )
+    .await?;
+    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO reports (tenant_id, id, job_id, framework, format, title, status, requested_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(report_id)
+    .bind(job.job_id)
+    .bind(&new_report.framework)
+    .bind(&new_report.format)
+    .bind(&new_report.title)
+    .bind(&new_report.requested_by)
+    .fetch_one(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(report)
+}
+
+pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
+    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM reports WHERE tenant_id = $1 AND id = $2"
+    )))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(report)
+}
+
+/// The rendered bytes of a ready report (`None` while it is not ready).
+pub async fn content(
+    pool: &PgPool,
+    tenant_id: &str,
+    id: Uuid,
+) -> Result<(Report, Option<Vec<u8>>), Error> {
+    let report = get(pool, tenant_id, id).await?;
+    let content: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT content FROM reports WHERE tenant_id = $1 AND id = $2 AND status = 'ready'",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .flatten();
+    Ok((report, content))
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFilter {
+    pub statuses: Vec<String>,
+    pub formats: Vec<String>,
+    pub framework: Option<String>,
+}
+
+fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &ReportFilter) {
+    builder.push(" WHERE tenant_id = ");
+    builder.push_bind(tenant_id.to_string());
+    for (column, values) in [("status", &filter.statuses), ("format", &filter.formats)] {
+        if !values.is_empty() {
+            builder.push(format!(" AND {column} = ANY("));
+            builder.push_bind(values.clone());
+            builder.push(")");
+        }
+    }
+    if let Some(framework) = &filter.framework {
+        builder.push(" AND framework = ");
+        builder.push_bind(framework.clone());
+    }
+}
+
+pub async fn list(
+    pool: &PgPool,
+    tenant_id: &str,
+    filter: &ReportFilter,
+    sort: &Sort,
+    request: &PageRequest,
+) -> Result<Page<Report>, Error> {
+    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM reports");
+    push_filters(&mut count, tenant_id, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM reports"));
+    push_filters(&mut select, tenant_id, filter);
+    if let Some(cursor) = &request.cursor {
+        paging::push_keyset(&mut select, sort, cursor);
+    }
+    paging::push_order_and_limit(&mut select, sort, request);
+    let rows: Vec<Report> = select.build_query_as().fetch_all(pool).await?;
+    Ok(paging::finish_page(rows, total, sort, request, |report| {
+        (
+            paging::timestamp_cursor_value(&report.created_at),
+            report.id.to_string(),
+        )
+    }))
+}
+
+/// `pending` → `generating` when a worker starts (or restarts, after a takeover) the job.
+pub async fn mark_generating(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
+    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE reports SET status = 'generating', updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    )))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(report)
+}
+
+/// Stores the rendered file; part of the job's commit transaction.
+pub async fn mark_ready(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    id: Uuid,
+    rendered: &RenderedReport,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE reports SET status = 'ready', error = NULL, content = $3, content_type = $4, filename = $5,
+            size_bytes = $6, sha256 = $7, generated_at = now(), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(&rendered.content)
+    .bind(&rendered.content_type)
+    .bind(&rendered.filename)
+    .bind(rendered.content.len() as i64)
+    .bind(&rendered.sha256)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Records why generation failed; part of the job's commit transaction.
+pub async fn mark_failed(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    id: Uuid,
+    error: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE reports SET status = 'failed', error = $3, content = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(error)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// When each scope (provider × account × region) was last discovered completely, and by which job.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ScopeFreshness {
+    pub provider: String,
+    pub account: String,
+    pub region: String,
+    pub job_id: Uuid,
+    pub discovered_at: DateTime<Utc>,
+}
+
+pub async fn scope_freshness(pool: &PgPool, tenant_id: &str) -> Result<Vec<ScopeFreshness>, Error> {
+    let rows: Vec<ScopeFreshness> = sqlx::query_as(
+        "SELECT DISTINCT ON (scope->>'provider', scope->>'account', scope->>'region')
+                scope->>'provider' AS provider, scope->>'account' AS account, scope->>'region' AS region,
+                job_id, finished_at AS discovered_at
+         FROM jobs, jsonb_array_elements(scopes) AS scope
+         WHERE tenant_id = $1 AND kind = 'discovery' AND finished_at IS NOT NULL
+           AND status IN ('succeeded', 'partially_succeeded') AND scope->>'status' = 'completed'
+         ORDER BY scope->>'provider', scope->>'account', scope->>'region', finished_at DESC",
+    )
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
