@@ -339,6 +339,10 @@ async fn json_report_is_the_compliance_result_the_api_serves() {
         .collect();
     let expected: Vec<String> = cis_controls().into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids, expected);
+    // Every rule evaluates on the sample estate: an errored rule would show as "no evidence".
+    for control in report["framework"]["controls"].as_array().unwrap() {
+        assert_eq!(control["rules_errored"], 0, "{}", control["id"]);
+    }
     assert!(!report["rules"].as_array().unwrap().is_empty());
     assert_eq!(report["data_freshness"][0]["region"], "us-east-1");
 }
