@@ -8,25 +8,10 @@ use std::time::Instant;
 
 use infracast::discovery::generate::generate_estate;
 use infracast::graph::TenantGraph;
-use infracast::model::NodeId;
-use infracast::pathtrace::{self, ExposureReport, Protocol};
-use infracast::rules::{self, ExposureAnswer, InternetExposure, RuleSet};
+use infracast::pathtrace;
+use infracast::rules::{self, RuleSet};
 
-struct Report(ExposureReport);
-
-impl InternetExposure for Report {
-    fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
-        let Ok(protocol) = Protocol::parse(protocol) else {
-            return ExposureAnswer::Unknown;
-        };
-        match self.0.exposed_on(node_id, Some(port), protocol) {
-            Some(_) => ExposureAnswer::Exposed {
-                proof: serde_json::Value::Null,
-            },
-            None => ExposureAnswer::NotExposed,
-        }
-    }
-}
+mod support;
 
 fn main() {
     let instances: usize = std::env::var("INSTANCES")
@@ -37,7 +22,9 @@ fn main() {
     let graph = TenantGraph::build(inventory.nodes, inventory.edges);
     let rule_set = RuleSet::builtin().expect("rules");
     let started = Instant::now();
-    let exposure = Arc::new(Report(pathtrace::analyse_internet_exposure(&graph)));
+    let exposure = Arc::new(support::Exposure(pathtrace::analyse_internet_exposure(
+        &graph,
+    )));
     let exposure_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let evaluation = rules::evaluate(&rule_set, &graph, exposure);

@@ -1,10 +1,14 @@
-//! Shared by the bench binaries: resident memory, and a private PostgreSQL for a bench run.
+//! Shared by the bench binaries: resident memory, a private PostgreSQL for a bench run, and the
+//! exposure analysis as rules ask for it.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use infracast::model::NodeId;
+use infracast::pathtrace::{ExposureReport, Protocol};
+use infracast::rules::{ExposureAnswer, InternetExposure};
 use infracast::store::embedded::EmbeddedPostgres;
 use sqlx::postgres::PgConnectOptions;
 
@@ -55,4 +59,21 @@ pub fn server() -> (PgConnectOptions, Option<PathBuf>) {
         cluster.connect_options("postgres"),
         Some(cluster.cluster_dir().to_path_buf()),
     )
+}
+
+/// The path tracer's exposure report behind the rules' `exposed_to_internet`.
+pub struct Exposure(pub ExposureReport);
+
+impl InternetExposure for Exposure {
+    fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
+        let Ok(protocol) = Protocol::parse(protocol) else {
+            return ExposureAnswer::Unknown;
+        };
+        match self.0.exposed_on(node_id, Some(port), protocol) {
+            Some(_) => ExposureAnswer::Exposed {
+                proof: serde_json::Value::Null,
+            },
+            None => ExposureAnswer::NotExposed,
+        }
+    }
 }
