@@ -266,3 +266,88 @@ async fn internal_targets_are_refused() {
     assert_eq!(status, "failed");
     assert!(error.unwrap().contains("internal"));
 }
+
+/// Sends every due delivery, batch after batch, until none is left; returns how many were sent.
+async fn deliver_everything(app: &TestApp) -> usize {
+    let mut total = 0;
+    loop {
+        let sent = deliveries::deliver_due(&app.pool, true).await.unwrap();
+        if sent == 0 {
+            return total;
+        }
+        total += sent;
+    }
+}
+
+fn events_of(receiver: &Receiver, event: &str) -> Vec<Value> {
+    receiver
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(headers, _)| headers["x-infracast-event"] == event)
+        .map(|(_, body)| serde_json::from_str(body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn finding_events_are_delivered_once_per_occurrence() {
+    let app = spawn_app_allowing_internal_webhooks().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let (url, receiver) = start_receiver(vec![]).await;
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/webhooks",
+            &key,
+            json!({"url": url, "events": ["finding.created", "finding.resolved", "finding.reopened"], "secret": SECRET}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    run_sample_job(&app, &key).await;
+    deliver_everything(&app).await;
+    let open = app
+        .get(
+            "/api/v1/tenants/acme/findings?status=open&per_page=500",
+            &key,
+        )
+        .await;
+    let open_ids: std::collections::BTreeSet<String> = open.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(open_ids.len() > 5);
+    let created_events = events_of(&receiver, "finding.created");
+    let created_ids: std::collections::BTreeSet<String> = created_events
+        .iter()
+        .map(|event| event["data"]["finding_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        created_events.len(),
+        open_ids.len(),
+        "one event per finding"
+    );
+    assert_eq!(created_ids, open_ids);
+
+    // The same estate again: nothing new happened, so nothing is sent.
+    run_sample_job(&app, &key).await;
+    assert_eq!(deliver_everything(&app).await, 0);
+
+    // Resolved by hand and detected again: one reopen event for that finding only.
+    let finding_id = open_ids.iter().next().unwrap().clone();
+    let resolved = app
+        .post(
+            &format!("/api/v1/tenants/acme/findings/{finding_id}/resolve"),
+            &key,
+            json!({"reason": "fixed, we think"}),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    run_sample_job(&app, &key).await;
+    assert_eq!(deliver_everything(&app).await, 1);
+    let reopened = events_of(&receiver, "finding.reopened");
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0]["data"]["finding_id"], finding_id.as_str());
+    assert_eq!(reopened[0]["data"]["reopen_count"], 1);
+}
