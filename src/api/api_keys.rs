@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
+use super::openapi::{self, TenantPath, envelope_schema};
 use super::{AppState, TenantContext, envelope};
 use crate::auth::{self, KeyScope, Role};
 use crate::store::{self, api_keys::ApiKey};
@@ -21,11 +22,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tenants/{tenant}/api-keys/{key_id}", delete(revoke))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ApiKeyDto {
     id: Uuid,
     name: String,
+    /// `admin`, `analyst` or `viewer`.
     role: String,
+    /// The first characters of the key, to recognise it.
     prefix: String,
     created_at: chrono::DateTime<chrono::Utc>,
     revoked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -48,14 +51,55 @@ impl ApiKeyDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateKey {
+    #[schema(value_type = TenantRole)]
     role: String,
+    /// Defaults to `<role> key`.
     #[serde(default)]
     name: Option<String>,
 }
 
+/// The roles a tenant key may have.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // A schema only: `Role::parse` validates.
+enum TenantRole {
+    Admin,
+    Analyst,
+    Viewer,
+}
+
+envelope_schema!(ApiKeyEnvelope, ApiKeyDto);
+envelope_schema!(ApiKeyListEnvelope, Vec<ApiKeyDto>);
+
+/// `{tenant}` and `{key_id}`.
+struct KeyPath;
+
+impl utoipa::IntoParams for KeyPath {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        vec![
+            openapi::path_parameter("tenant", "Tenant id (slug)"),
+            openapi::path_parameter("key_id", "API key id (UUID)"),
+        ]
+    }
+}
+
+/// Lists the tenant's API keys, without secrets (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/api-keys",
+    tag = "tenants",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ApiKeyListEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -69,6 +113,19 @@ async fn list(
     Ok(envelope::data(dtos))
 }
 
+/// Creates an API key; its secret `key` is in this answer only (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/api-keys",
+    tag = "tenants",
+    params(TenantPath),
+    request_body = CreateKey,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ApiKeyEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -92,6 +149,18 @@ async fn create(
     ))
 }
 
+/// Revokes an API key (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/api-keys/{key_id}",
+    tag = "tenants",
+    params(KeyPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::ApiJson;
+use super::openapi::envelope_schema;
 use super::{AppState, envelope};
 use crate::auth::{self, Principal, TokenPair};
 
@@ -22,17 +23,48 @@ pub fn guarded_router() -> Router<AppState> {
     Router::new().route("/api/v1/auth/me", get(me))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
+    /// An API key (`ic_live_…`).
     api_key: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
 }
+
+/// A short-lived access token and a single-use refresh token.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `token_body` writes it.
+struct Tokens {
+    access_token: String,
+    refresh_token: String,
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds until the access token expires.
+    expires_in: i64,
+}
+
+/// Who is calling.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `me` writes it.
+struct Me {
+    key_id: uuid::Uuid,
+    /// The key's tenant; null for platform keys.
+    tenant: Option<String>,
+    /// `platform_admin`, `admin`, `analyst` or `viewer`.
+    role: String,
+    /// `api_key` or `access_token`.
+    credential: String,
+    /// When the access token expires (null for API keys).
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+envelope_schema!(TokensEnvelope, Tokens);
+envelope_schema!(MeEnvelope, Me);
 
 fn token_body(pair: TokenPair) -> (StatusCode, Json<Value>) {
     (
@@ -46,6 +78,17 @@ fn token_body(pair: TokenPair) -> (StatusCode, Json<Value>) {
     )
 }
 
+/// Exchanges an API key for an access token and a refresh token (no auth).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, body = TokensEnvelope),
+        (status = 401, response = super::openapi::Unauthorized),
+    )
+)]
 async fn issue_token(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TokenRequest>,
@@ -56,6 +99,17 @@ async fn issue_token(
     Ok(token_body(pair))
 }
 
+/// Exchanges a refresh token (once) for a new pair (no auth).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokensEnvelope),
+        (status = 401, response = super::openapi::Unauthorized),
+    )
+)]
 async fn refresh_token(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RefreshRequest>,
@@ -68,6 +122,14 @@ async fn refresh_token(
     Ok(token_body(pair))
 }
 
+/// The caller: key, tenant, role and credential kind.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, body = MeEnvelope))
+)]
 async fn me(Extension(principal): Extension<Principal>) -> Json<Value> {
     envelope::data(json!({
         "key_id": principal.key_id,

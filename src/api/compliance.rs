@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::QueryParams;
+use super::openapi::{self, TenantPath, envelope_schema, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::compliance::{self, FrameworkScore};
 use crate::model::NodeId;
@@ -29,6 +30,145 @@ pub fn router() -> Router<AppState> {
             "/api/v1/tenants/{tenant}/compliance/controls",
             get(controls),
         )
+}
+
+/// Controls by status.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+#[allow(non_snake_case)] // The keys are the statuses.
+struct ControlCounts {
+    PASS: u64,
+    FAIL: u64,
+    MANUAL: u64,
+    NOT_APPLICABLE: u64,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `summary` writes it.
+struct SummaryFramework {
+    framework: String,
+    name: String,
+    revision: String,
+    /// Share of passing controls among PASS and FAIL ones; null when none applies.
+    score: Option<f64>,
+    formula: String,
+    controls: ControlCounts,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+struct LastEvaluation {
+    at: chrono::DateTime<chrono::Utc>,
+    counts: Value,
+}
+
+/// The compliance overview.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `summary` writes it.
+struct Summary {
+    /// The mean of the framework scores; null when no framework has a score.
+    score: Option<f64>,
+    formula: String,
+    frameworks: Vec<SummaryFramework>,
+    last_evaluation: Option<LastEvaluation>,
+}
+
+/// A framework revision with its score.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `frameworks` writes it.
+struct FrameworkDto {
+    id: String,
+    name: String,
+    revision: String,
+    score: Option<f64>,
+    formula: String,
+    controls_passing: u64,
+    controls_failing: u64,
+    controls_manual: u64,
+    controls_not_applicable: u64,
+    controls_total: u64,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code)] // A schema only: mirrors `compliance::ControlStatus`.
+enum ControlStatus {
+    Pass,
+    Fail,
+    Manual,
+    NotApplicable,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: mirrors `compliance::FailingResource`.
+struct FailingResource {
+    node_id: String,
+    rule_id: String,
+    reason: String,
+}
+
+/// A control's status with the counts and formula behind its score.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: mirrors `compliance::ControlScore`.
+struct ControlScore {
+    id: String,
+    section: String,
+    title: String,
+    status: ControlStatus,
+    rules: Vec<String>,
+    rules_passing: u64,
+    rules_failing: u64,
+    rules_errored: u64,
+    resources_evaluated: u64,
+    resources_passing: u64,
+    resources_failing: u64,
+    resources_accepted: u64,
+    score: Option<f64>,
+    formula: String,
+    failing_resources: Vec<FailingResource>,
+}
+
+/// A framework revision with every control.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: mirrors `compliance::FrameworkScore`.
+struct FrameworkControls {
+    id: String,
+    name: String,
+    revision: String,
+    score: Option<f64>,
+    formula: String,
+    controls_passing: u64,
+    controls_failing: u64,
+    controls_manual: u64,
+    controls_not_applicable: u64,
+    controls: Vec<ControlScore>,
+}
+
+envelope_schema!(SummaryEnvelope, Summary);
+envelope_schema!(FrameworkListEnvelope, Vec<FrameworkDto>);
+envelope_schema!(FrameworkControlsEnvelope, FrameworkControls);
+
+query_params!(ControlsQuery => {
+    let mut framework = openapi::query_parameter(
+        "framework",
+        "Framework id",
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(framework_ids())),
+    );
+    framework.required = utoipa::openapi::Required::True;
+    vec![framework]
+});
+
+/// The ids of the shipped frameworks (what `framework=` accepts).
+fn framework_ids() -> Vec<String> {
+    let Ok(rule_set) = crate::rules::RuleSet::builtin() else {
+        return Vec::new();
+    };
+    builtin_frameworks(&rule_set)
+        .iter()
+        .map(|framework| framework.id.clone())
+        .collect()
 }
 
 async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>, ApiError> {
@@ -52,6 +192,15 @@ async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>
     .map_err(|error| ApiError::Internal(anyhow::anyhow!("scoring failed: {error}")))
 }
 
+/// Score per framework, controls by status, last evaluation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/compliance/summary",
+    tag = "compliance",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = SummaryEnvelope))
+)]
 async fn summary(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -77,6 +226,15 @@ async fn summary(
     })))
 }
 
+/// Each framework revision with its score and formula.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/compliance/frameworks",
+    tag = "compliance",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = FrameworkListEnvelope))
+)]
 async fn frameworks(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -96,6 +254,15 @@ async fn frameworks(
     Ok(envelope::data(body))
 }
 
+/// Every control of one framework: status, resource counts, rules, failing resources.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/compliance/controls",
+    tag = "compliance",
+    params(TenantPath, ControlsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = FrameworkControlsEnvelope))
+)]
 async fn controls(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{Edge, EdgeKind, NodeId};
 use crate::store::{self, edges::EdgeFilter, edges::StoredEdge};
@@ -23,12 +24,15 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct EdgeDto {
+    /// Deterministic from (kind, src, dst).
     id: String,
+    #[schema(value_type = EdgeKindName)]
     kind: String,
     src: String,
     dst: String,
+    #[schema(value_type = Object)]
     properties: Value,
     first_seen: chrono::DateTime<chrono::Utc>,
     last_seen: chrono::DateTime<chrono::Utc>,
@@ -52,14 +56,65 @@ impl From<StoredEdge> for EdgeDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// An edge to create; both ends must exist in the tenant and differ.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateEdge {
+    #[schema(value_type = EdgeKindName)]
     kind: String,
+    #[schema(schema_with = openapi::node_id_schema)]
     src: String,
+    #[schema(schema_with = openapi::node_id_schema)]
     dst: String,
+    #[schema(value_type = Option<Object>)]
     properties: Option<Value>,
 }
+
+fn edge_kind_names() -> Vec<&'static str> {
+    EdgeKind::ALL.iter().map(|kind| kind.as_str()).collect()
+}
+
+/// An edge kind (`contains`, `member_of`, …).
+struct EdgeKindName;
+
+impl utoipa::PartialSchema for EdgeKindName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(edge_kind_names()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EdgeKindName {}
+
+envelope_schema!(EdgeEnvelope, EdgeDto);
+envelope_schema!(EdgeListEnvelope, list EdgeDto);
+
+path_params!(EdgePath {
+    "tenant" => "Tenant id (slug)",
+    "edge_id" => "Edge id",
+});
+
+query_params!(EdgeListQuery => {
+    let mut parameters = vec![
+        openapi::query_parameter(
+            "kind",
+            "Edge kind",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .enum_values(Some(edge_kind_names())),
+        ),
+        openapi::text_parameter("src", "Source node id"),
+        openapi::text_parameter("dst", "Destination node id"),
+        openapi::text_parameter("node", "Either end is this node id"),
+    ];
+    parameters.extend(openapi::list_parameters(
+        store::edges::SORT_COLUMNS,
+        "created_at",
+    ));
+    parameters
+});
 
 fn edge_from_request(body: CreateEdge) -> Result<Edge, ApiError> {
     let kind =
@@ -84,6 +139,15 @@ fn edge_from_request(body: CreateEdge) -> Result<Edge, ApiError> {
     Ok(Edge::new(kind, src, dst).with_properties(properties))
 }
 
+/// Lists edges with filters, sort and page or cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/edges",
+    tag = "graph",
+    params(TenantPath, EdgeListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = EdgeListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -109,6 +173,15 @@ async fn list(
     Ok(envelope::list(page, &request, EdgeDto::from))
 }
 
+/// Gets an edge.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/edges/{edge_id}",
+    tag = "graph",
+    params(EdgePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = EdgeEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -120,6 +193,20 @@ async fn read(
     Ok(envelope::data(EdgeDto::from(edge)))
 }
 
+/// Creates an edge between two existing nodes (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/edges",
+    tag = "graph",
+    params(TenantPath),
+    request_body = CreateEdge,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = EdgeEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -131,6 +218,18 @@ async fn create(
     Ok((StatusCode::CREATED, envelope::data(EdgeDto::from(stored))))
 }
 
+/// Deletes an edge (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/edges/{edge_id}",
+    tag = "graph",
+    params(EdgePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

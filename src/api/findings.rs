@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{NodeType, Severity};
 use crate::store::{self, findings::Finding, findings::FindingFilter};
@@ -30,20 +31,27 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingDto {
     id: Uuid,
     rule_id: String,
     node_id: String,
     node_type: String,
     region: String,
+    /// `info`, `low`, `medium`, `high` or `critical`.
     severity: String,
     categories: Vec<String>,
+    /// `open`, `accepted` or `resolved`.
     status: String,
+    /// Who accepted it, why and until when (accepted findings only).
+    #[schema(value_type = Option<Acceptance>)]
     acceptance: Option<Value>,
     resolution_reason: Option<String>,
     rule_version: i32,
+    /// A sentence naming the resource and the offending rule or route.
     reason: String,
+    /// The rule's evidence (and a path proof for network findings).
+    #[schema(value_type = Object)]
     evidence: Value,
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
@@ -88,24 +96,103 @@ impl From<Finding> for FindingDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The acceptance of a finding.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `FindingDto::from` writes it.
+struct Acceptance {
+    /// `risk_accepted` or `false_positive`.
+    kind: String,
+    reason: Option<String>,
+    by: Option<String>,
+    at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// A finding with its rule (title, description, remediation…).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `read` writes it.
+struct FindingWithRule {
+    #[serde(flatten)]
+    finding: FindingDto,
+    /// The rule that produced it (null when the rule is no longer loaded).
+    #[schema(value_type = Option<Object>)]
+    rule: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AcceptRequest {
+    /// Why the finding is accepted (not blank).
+    #[schema(schema_with = reason_schema)]
     reason: String,
     #[serde(default = "risk_accepted")]
+    #[schema(value_type = Option<AcceptanceKind>, default = "risk_accepted")]
     kind: String,
+    /// When the acceptance ends (in the future); the finding reopens then.
     expires_at: Option<DateTime<Utc>>,
+}
+
+/// How a finding is accepted.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // A schema only: `accept` validates.
+enum AcceptanceKind {
+    RiskAccepted,
+    FalsePositive,
 }
 
 fn risk_accepted() -> String {
     "risk_accepted".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResolveRequest {
+    /// Why the finding is resolved (not blank).
+    #[schema(schema_with = reason_schema)]
     reason: String,
 }
+
+fn reason_schema() -> utoipa::openapi::schema::Schema {
+    openapi::text_schema(None, false)
+}
+
+envelope_schema!(FindingEnvelope, FindingDto);
+envelope_schema!(FindingWithRuleEnvelope, FindingWithRule);
+envelope_schema!(FindingListEnvelope, list FindingDto);
+
+path_params!(FindingPath {
+    "tenant" => "Tenant id (slug)",
+    "finding_id" => "Finding id (UUID)",
+});
+
+query_params!(FindingListQuery => {
+    let upper: Vec<String> = Severity::ALL
+        .iter()
+        .map(|severity| severity.as_str().to_ascii_uppercase())
+        .collect();
+    let severities: Vec<&str> = Severity::ALL
+        .iter()
+        .map(|severity| severity.as_str())
+        .chain(upper.iter().map(String::as_str))
+        .collect();
+    let mut parameters = vec![
+        openapi::comma_list_parameter("severity", "Severities, comma-separated, any case", &severities),
+        openapi::comma_list_parameter("status", "Statuses, comma-separated", store::findings::STATUSES),
+        openapi::query_parameter(
+            "rule_id",
+            "Rule ids, comma-separated",
+            utoipa::openapi::ArrayBuilder::new()
+                .items(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)),
+        ),
+        openapi::text_parameter("node_id", "Exact node id"),
+        openapi::comma_list_parameter("type", "Node types, comma-separated", &openapi::node_type_names()),
+        openapi::text_parameter("category", "Rule category"),
+        openapi::text_parameter("region", "Exact region"),
+    ];
+    parameters.extend(openapi::list_parameters(store::findings::SORT_COLUMNS, "-severity"));
+    parameters
+});
 
 fn parse_finding_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found("finding"))
@@ -151,6 +238,15 @@ fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
     })
 }
 
+/// Lists findings with filters, sort and page or cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/findings",
+    tag = "findings",
+    params(TenantPath, FindingListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = FindingListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -169,6 +265,15 @@ async fn list(
     Ok(envelope::list(page, &request, FindingDto::from))
 }
 
+/// Gets a finding with its rule.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/findings/{finding_id}",
+    tag = "findings",
+    params(FindingPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = FindingWithRuleEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -191,6 +296,20 @@ async fn read(
     Ok(envelope::data(body))
 }
 
+/// Accepts the risk of a finding, or marks it a false positive (analysts, admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/findings/{finding_id}/accept",
+    tag = "findings",
+    params(FindingPath),
+    request_body = AcceptRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = FindingEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn accept(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -231,6 +350,20 @@ async fn accept(
     Ok(envelope::data(FindingDto::from(finding)))
 }
 
+/// Marks a finding resolved (analysts, admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/findings/{finding_id}/resolve",
+    tag = "findings",
+    params(FindingPath),
+    request_body = ResolveRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = FindingEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn resolve(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

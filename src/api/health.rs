@@ -6,6 +6,7 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
+use super::openapi::envelope_schema;
 use super::{AppState, envelope};
 use crate::auth::Principal;
 use crate::store;
@@ -18,10 +19,53 @@ pub fn guarded_router() -> Router<AppState> {
     Router::new().route("/api/v1/status", get(status))
 }
 
+/// `{"status": "ok"}` while the process serves (no envelope, no auth).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+pub struct Health {
+    pub status: String,
+}
+
+/// Whether the database answers, the version and row counts visible to the caller.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+pub struct Status {
+    pub status: String,
+    pub version: String,
+    pub database: DatabaseStatus,
+    pub counts: StatusCounts,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+pub struct DatabaseStatus {
+    pub reachable: bool,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+pub struct StatusCounts {
+    pub tenants: i64,
+    pub nodes: i64,
+    pub edges: i64,
+}
+
+envelope_schema!(StatusEnvelope, Status);
+
+/// Liveness (no auth).
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// API status with database connectivity.
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    tag = "health",
+    security(("bearer" = [])),
+    responses((status = 200, body = StatusEnvelope))
+)]
 async fn status(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

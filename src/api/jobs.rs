@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::Job, jobs::NewJob};
@@ -34,12 +35,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tenants/{tenant}/jobs/{job_id}/events", get(events))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobDto {
     id: Uuid,
+    /// `discovery` or `evaluation`.
     kind: String,
+    /// `aws` or `fixture` (discovery jobs).
     provider: Option<String>,
     config: Value,
+    /// `created`, `pending`, `running`, `succeeded`, `partially_succeeded`, `failed` or `cancelled`.
     status: String,
     cancel_requested: bool,
     progress: Value,
@@ -124,6 +128,171 @@ struct FixtureSampleShape {
     sample: bool,
 }
 
+/// A region name as `is_region_name` accepts it.
+const REGION_PATTERN: &str = "^[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*-[0-9]+$";
+
+fn string_schema(pattern: &str) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(pattern))
+}
+
+fn constant_schema(value: serde_json::Value) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new().enum_values(Some([value]))
+}
+
+/// The `aws` provider's config, as `validate_job_request` accepts it.
+fn aws_config_schema() -> utoipa::openapi::schema::Schema {
+    let endpoint = || string_schema("^https?://");
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Object)
+        .property(
+            "regions",
+            utoipa::openapi::ArrayBuilder::new()
+                .items(string_schema(REGION_PATTERN))
+                .min_items(Some(1)),
+        )
+        .required("regions")
+        .property("endpoint_url", endpoint())
+        .property(
+            "role_arn",
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+        )
+        .property(
+            "account_id",
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+        )
+        .property(
+            "max_concurrent_regions",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(64)),
+        )
+        .property(
+            "profile",
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+        )
+        .property(
+            "region_endpoints",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::Object)
+                .additional_properties(Some(endpoint())),
+        )
+        .additional_properties(Some(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ))
+        .into()
+}
+
+/// The `fixture` provider's config: a server-side inventory file or the shipped sample.
+fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
+    let file = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Object)
+        .property("path", openapi::text_schema(None, false))
+        .required("path")
+        .additional_properties(Some(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ));
+    let sample = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Object)
+        .property("sample", constant_schema(serde_json::Value::Bool(true)))
+        .required("sample")
+        .additional_properties(Some(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ));
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(file)
+        .item(sample)
+        .into()
+}
+
+/// A job request body: `{"provider": "aws", "config": {…}}` or `{"provider": "fixture", …}`,
+/// plus `extra` properties (`start` for `POST /jobs`).
+pub fn job_request_schema(
+    extra: &[(&str, utoipa::openapi::schema::Schema)],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let variant = |provider: &str, config: utoipa::openapi::schema::Schema| {
+        let mut object = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Object)
+            .property("provider", constant_schema(provider.into()))
+            .required("provider")
+            .property("config", config)
+            .required("config")
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ));
+        for (name, schema) in extra {
+            object = object.property(*name, schema.clone());
+        }
+        object
+    };
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(variant("aws", aws_config_schema()))
+        .item(variant("fixture", fixture_config_schema()))
+        .into()
+}
+
+/// The body of `POST /jobs`.
+struct CreateJobBody;
+
+impl utoipa::PartialSchema for CreateJobBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let start = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Boolean)
+            .description(Some("Queue at once instead of waiting for `POST …/start`"))
+            .into();
+        job_request_schema(&[("start", start)])
+    }
+}
+
+impl utoipa::ToSchema for CreateJobBody {}
+
+/// The changes a job made, by kind.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `diff` writes it.
+struct JobDiff {
+    job_id: Uuid,
+    status: String,
+    counts: Value,
+    diff: DiffGroups,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+struct DiffGroups {
+    added: DiffIds,
+    changed: DiffIds,
+    removed: DiffIds,
+}
+
+/// Node and edge ids.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+struct DiffIds {
+    nodes: Vec<String>,
+    edges: Vec<String>,
+}
+
+envelope_schema!(JobEnvelope, JobDto);
+envelope_schema!(JobListEnvelope, list JobDto);
+envelope_schema!(JobDiffEnvelope, JobDiff);
+
+path_params!(JobPath {
+    "tenant" => "Tenant id (slug)",
+    "job_id" => "Job id (UUID)",
+});
+
+query_params!(JobListQuery => {
+    let mut parameters = vec![openapi::comma_list_parameter(
+        "status",
+        "Job statuses, comma-separated",
+        store::jobs::STATUSES,
+    )];
+    parameters.extend(openapi::page_parameters());
+    parameters
+});
+
 fn is_region_name(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
@@ -200,6 +369,19 @@ fn not_found_as_job(error: store::Error) -> ApiError {
     }
 }
 
+/// Creates a discovery job; `start: true` queues it at once (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/jobs",
+    tag = "jobs",
+    params(TenantPath),
+    request_body = CreateJobBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = JobEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -217,6 +399,15 @@ async fn create(
     Ok((StatusCode::CREATED, envelope::data(JobDto::from(job))))
 }
 
+/// Lists jobs, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/jobs",
+    tag = "jobs",
+    params(TenantPath, JobListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = JobListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -244,6 +435,15 @@ async fn list(
     Ok(envelope::list(page, &request, JobDto::from))
 }
 
+/// Gets a job with its progress, counts and errors.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/jobs/{job_id}",
+    tag = "jobs",
+    params(JobPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = JobEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -255,6 +455,19 @@ async fn read(
     Ok(envelope::data(JobDto::from(job)))
 }
 
+/// Queues a created job (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/jobs/{job_id}/start",
+    tag = "jobs",
+    params(JobPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = JobEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn start(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -267,6 +480,19 @@ async fn start(
     Ok((StatusCode::ACCEPTED, envelope::data(JobDto::from(job))))
 }
 
+/// Requests cancellation; workers honour it between pages (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/jobs/{job_id}/cancel",
+    tag = "jobs",
+    params(JobPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = JobEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn cancel(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -279,6 +505,15 @@ async fn cancel(
     Ok((StatusCode::ACCEPTED, envelope::data(JobDto::from(job))))
 }
 
+/// The nodes and edges a job added, changed and removed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/jobs/{job_id}/diff",
+    tag = "jobs",
+    params(JobPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = JobDiffEnvelope))
+)]
 async fn diff(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -310,6 +545,20 @@ async fn diff(
 }
 
 /// Streams `progress` events while the job changes and one `done` event with its final state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/jobs/{job_id}/events",
+    tag = "jobs",
+    params(JobPath),
+    security(("bearer" = [])),
+    responses((
+        status = 200,
+        description = "Server-Sent Events: `progress` while the job runs, then one `done` (data: \
+            `{id, status, progress, scopes, counts, errors}`); the stream ends after `done`",
+        content_type = "text/event-stream",
+        body = String
+    ))
+)]
 async fn events(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

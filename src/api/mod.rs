@@ -15,6 +15,7 @@ mod guard;
 mod health;
 mod jobs;
 mod nodes;
+pub mod openapi;
 mod pathtracer;
 pub mod rate_limit;
 mod reports;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::open_router())
         .merge(auth_routes::open_router())
+        .merge(openapi::router())
         .merge(guarded)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{Node, NodeId, NodeType};
 use crate::store::{self, nodes::NodeFilter, nodes::StoredNode};
@@ -25,16 +26,20 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NodeDto {
+    /// `provider:region:type:resource-id`.
     id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = NodeTypeName)]
     node_type: String,
     provider: String,
     region: String,
     account: String,
     name: String,
     tags: BTreeMap<String, String>,
+    /// Typed properties per node type (security group rules, routes, public IP…).
+    #[schema(value_type = Object)]
     properties: Value,
     first_seen: chrono::DateTime<chrono::Utc>,
     last_seen: chrono::DateTime<chrono::Utc>,
@@ -61,19 +66,78 @@ impl From<StoredNode> for NodeDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A node to create; the id decides provider, region and type (given ones must agree with it).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateNode {
+    /// `provider:region:type:resource-id`, e.g. `aws:us-east-1:aws.ec2.instance:i-0abc`.
+    #[schema(schema_with = openapi::node_id_schema)]
     id: String,
+    /// Must be the type named in `id`.
     #[serde(rename = "type")]
+    #[schema(value_type = Option<NodeTypeName>)]
     node_type: Option<String>,
+    /// Must be the provider named in `id`.
     provider: Option<String>,
+    /// Must be the region named in `id`.
     region: Option<String>,
     account: Option<String>,
+    /// Defaults to the resource id.
     name: Option<String>,
     tags: Option<BTreeMap<String, String>>,
+    #[schema(value_type = Option<Object>)]
     properties: Option<Value>,
 }
+
+/// A node type name (`aws.ec2.instance`, …).
+struct NodeTypeName;
+
+impl utoipa::PartialSchema for NodeTypeName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(openapi::node_type_names()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NodeTypeName {}
+
+envelope_schema!(NodeEnvelope, NodeDto);
+envelope_schema!(NodeListEnvelope, list NodeDto);
+
+path_params!(NodePath {
+    "tenant" => "Tenant id (slug)",
+    "node_id" => "Node id (`provider:region:type:resource-id`)",
+});
+
+query_params!(NodeListQuery => {
+    let mut parameters = vec![
+        openapi::comma_list_parameter(
+            "types",
+            "Node types, comma-separated",
+            &openapi::node_type_names(),
+        ),
+        openapi::text_parameter("region", "Exact region"),
+        openapi::text_parameter("provider", "Exact provider"),
+        openapi::text_parameter("account", "Exact account"),
+        openapi::text_parameter("q", "Name contains (case-insensitive)"),
+        openapi::query_parameter(
+            "tag",
+            "`key:value`, repeatable; every tag must match",
+            utoipa::openapi::ArrayBuilder::new().items(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .pattern(Some("^[^:]+:")),
+            ),
+        ),
+    ];
+    parameters.extend(openapi::list_parameters(
+        store::nodes::SORT_COLUMNS,
+        "created_at",
+    ));
+    parameters
+});
 
 /// Validates a create request into a node; the id decides provider, region and type.
 fn node_from_request(body: CreateNode) -> Result<Node, ApiError> {
@@ -146,6 +210,15 @@ fn filter_from_query(query: &QueryParams) -> Result<NodeFilter, ApiError> {
     })
 }
 
+/// Lists nodes with filters, sort and page or cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/nodes",
+    tag = "graph",
+    params(TenantPath, NodeListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = NodeListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -162,6 +235,15 @@ async fn list(
     Ok(envelope::list(page, &request, NodeDto::from))
 }
 
+/// Gets a node.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/nodes/{node_id}",
+    tag = "graph",
+    params(NodePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = NodeEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -173,6 +255,20 @@ async fn read(
     Ok(envelope::data(NodeDto::from(node)))
 }
 
+/// Creates a node (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/nodes",
+    tag = "graph",
+    params(TenantPath),
+    request_body = CreateNode,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = NodeEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -184,6 +280,18 @@ async fn create(
     Ok((StatusCode::CREATED, envelope::data(NodeDto::from(stored))))
 }
 
+/// Deletes a node and its edges (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/nodes/{node_id}",
+    tag = "graph",
+    params(NodePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::ApiPath;
+use super::openapi::{self, TenantPath, envelope_schema, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::store::{self, jobs::NewJob};
 
@@ -19,6 +20,79 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tenants/{tenant}/evaluations", post(evaluate))
 }
 
+/// How to fix a rule's violations.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: mirrors `rules::Remediation`.
+struct Remediation {
+    text: String,
+    cli: Option<String>,
+    terraform: Option<String>,
+    url: Option<String>,
+}
+
+/// A loaded rule (CEL condition true = violation).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: mirrors `rules::Rule`.
+struct RuleDto {
+    id: String,
+    version: i64,
+    title: String,
+    /// `info`, `low`, `medium`, `high` or `critical`.
+    severity: String,
+    /// The node type the rule evaluates.
+    resource: String,
+    categories: Vec<String>,
+    description: String,
+    risk: String,
+    remediation: Remediation,
+    references: Vec<String>,
+    condition: String,
+    reason: String,
+    examples: Vec<Value>,
+    /// The rule file it came from.
+    source: String,
+}
+
+/// The `meta` of the rule list.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only.
+struct RuleListMeta {
+    total: u64,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `list` writes it.
+struct RuleListEnvelope {
+    data: Vec<RuleDto>,
+    meta: RuleListMeta,
+    error: openapi::Null,
+}
+
+/// The answer of `POST …/evaluations`: the queued job.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `evaluate` writes it.
+struct EvaluationJob {
+    job_id: uuid::Uuid,
+    status: String,
+}
+
+envelope_schema!(RuleEnvelope, RuleDto);
+envelope_schema!(EvaluationEnvelope, EvaluationJob);
+
+path_params!(RulePath {
+    "tenant" => "Tenant id (slug)",
+    "rule_id" => "Rule id (`aws.ec2.sg_ssh_open_to_internet`, …)",
+});
+
+/// The loaded rule pack, by id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/rules",
+    tag = "findings",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = RuleListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(_context): Extension<TenantContext>,
@@ -28,6 +102,15 @@ async fn list(
     Json(json!({"data": rules, "meta": {"total": rules.len()}, "error": Value::Null}))
 }
 
+/// Gets a rule.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/rules/{rule_id}",
+    tag = "findings",
+    params(RulePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = RuleEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(_context): Extension<TenantContext>,
@@ -40,6 +123,18 @@ async fn read(
     Ok(envelope::data(rule))
 }
 
+/// Queues an evaluation of the rules over the current graph (analysts, admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/evaluations",
+    tag = "findings",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = EvaluationEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn evaluate(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

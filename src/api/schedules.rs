@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
-use super::jobs::{JobRequest, validate_job_request};
+use super::jobs::{JobRequest, job_request_schema, validate_job_request};
+use super::openapi::{self, TenantPath, envelope_schema, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::store::{self, schedules::Schedule};
 
@@ -32,11 +33,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ScheduleDto {
     id: Uuid,
     name: String,
     cron: String,
+    /// The job template: `{"provider", "config"}`.
     job: Value,
     enabled: bool,
     next_run_at: chrono::DateTime<chrono::Utc>,
@@ -61,15 +63,48 @@ impl From<Schedule> for ScheduleDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateSchedule {
+    /// Defaults to `<provider> discovery`.
     name: Option<String>,
+    /// Five fields (minute hour day month weekday), or six/seven with seconds and year.
+    #[schema(schema_with = cron_schema)]
     cron: String,
+    /// The job each run creates.
+    #[schema(schema_with = job_template_schema)]
     job: JobRequest,
     #[serde(default = "enabled_by_default")]
+    #[schema(default = true)]
     enabled: bool,
 }
+
+/// Five to seven whitespace-separated fields; the cron parser decides the rest.
+fn cron_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(format!(
+            "^[{ws}]*[^{ws}]+([{ws}]+[^{ws}]+){{4,6}}[{ws}]*$",
+            ws = openapi::WHITESPACE_CLASS
+        )))
+        .examples(["0 3 * * *"])
+        .into()
+}
+
+fn job_template_schema() -> utoipa::openapi::schema::Schema {
+    match job_request_schema(&[]) {
+        utoipa::openapi::RefOr::T(schema) => schema,
+        utoipa::openapi::RefOr::Ref(_) => utoipa::openapi::schema::Schema::default(),
+    }
+}
+
+envelope_schema!(ScheduleEnvelope, ScheduleDto);
+envelope_schema!(ScheduleListEnvelope, Vec<ScheduleDto>);
+
+path_params!(SchedulePath {
+    "tenant" => "Tenant id (slug)",
+    "schedule_id" => "Schedule id (UUID)",
+});
 
 fn enabled_by_default() -> bool {
     true
@@ -92,6 +127,19 @@ fn not_found_as_schedule(error: store::Error) -> ApiError {
     }
 }
 
+/// Creates a schedule (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/schedules",
+    tag = "jobs",
+    params(TenantPath),
+    request_body = CreateSchedule,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ScheduleEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -120,6 +168,15 @@ async fn create(
     ))
 }
 
+/// Lists schedules.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/schedules",
+    tag = "jobs",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = ScheduleListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -129,6 +186,15 @@ async fn list(
     Ok(envelope::data(dtos))
 }
 
+/// Gets a schedule.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/schedules/{schedule_id}",
+    tag = "jobs",
+    params(SchedulePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = ScheduleEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -144,6 +210,18 @@ async fn read(
     Ok(envelope::data(ScheduleDto::from(schedule)))
 }
 
+/// Deletes a schedule (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/schedules/{schedule_id}",
+    tag = "jobs",
+    params(SchedulePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -184,6 +262,18 @@ async fn set_enabled(
     Ok(envelope::data(ScheduleDto::from(schedule)))
 }
 
+/// Enables a schedule (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/schedules/{schedule_id}/enable",
+    tag = "jobs",
+    params(SchedulePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ScheduleEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn enable(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -192,6 +282,18 @@ async fn enable(
     set_enabled(&state, &context, &schedule_id, true).await
 }
 
+/// Disables a schedule (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/schedules/{schedule_id}/disable",
+    tag = "jobs",
+    params(SchedulePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ScheduleEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn disable(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::guard::require_platform_admin;
+use super::openapi::{self, envelope_schema};
 use super::{AppState, envelope};
 use crate::auth::Principal;
 use crate::store::{self, paging::SortColumn, tenants::Tenant};
@@ -25,10 +26,11 @@ pub fn router() -> Router<AppState> {
 
 const PLANS: &[&str] = &["free", "pro", "enterprise"];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TenantDto {
     id: String,
     name: String,
+    /// `free`, `pro` or `enterprise` (sets the rate limit).
     plan: String,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
@@ -46,24 +48,74 @@ impl From<Tenant> for TenantDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateTenant {
+    /// 2-63 lowercase letters, digits or `-`, starting and ending with a letter or digit.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     id: String,
+    /// 1-200 characters, not only spaces.
+    #[schema(schema_with = name_schema)]
     name: String,
     #[serde(default = "default_plan")]
+    #[schema(value_type = Option<Plan>, default = "free")]
     plan: String,
+}
+
+/// A tenant's plan.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // A schema only: plans are validated by `validate_plan`.
+enum Plan {
+    Free,
+    Pro,
+    Enterprise,
 }
 
 fn default_plan() -> String {
     "free".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateTenant {
+    #[schema(schema_with = optional_name_schema)]
     name: Option<String>,
+    #[schema(value_type = Option<Plan>)]
     plan: Option<String>,
+}
+
+fn name_schema() -> utoipa::openapi::schema::Schema {
+    openapi::text_schema(Some(200), false)
+}
+
+fn optional_name_schema() -> utoipa::openapi::schema::Schema {
+    openapi::text_schema(Some(200), true)
+}
+
+envelope_schema!(TenantEnvelope, TenantDto);
+envelope_schema!(TenantListEnvelope, list TenantDto);
+
+/// The query of `GET /api/v1/tenants`: paging only.
+struct TenantListQuery;
+
+impl utoipa::IntoParams for TenantListQuery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        openapi::page_parameters()
+    }
+}
+
+/// `{tenant}` of `/api/v1/tenants/{tenant}`.
+struct TenantIdPath;
+
+impl utoipa::IntoParams for TenantIdPath {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        vec![openapi::path_parameter("tenant", "Tenant id (slug)")]
+    }
 }
 
 /// A tenant slug: 2-63 lowercase letters, digits or `-`, starting and ending alphanumeric.
@@ -92,7 +144,7 @@ pub fn validate_plan(plan: &str) -> Result<(), ApiError> {
 }
 
 fn validate_name(name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.len() > 200 {
+    if name.trim().is_empty() || name.chars().count() > 200 {
         return Err(ApiError::Validation(
             "`name` must be 1-200 characters".to_string(),
         ));
@@ -100,6 +152,18 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Lists tenants (platform admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants",
+    tag = "tenants",
+    params(TenantListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TenantListEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -118,6 +182,19 @@ async fn list(
     Ok(envelope::list(page, &request, TenantDto::from))
 }
 
+/// Creates a tenant (platform admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants",
+    tag = "tenants",
+    request_body = CreateTenant,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = TenantEnvelope),
+        (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -138,6 +215,18 @@ async fn create(
     Ok((StatusCode::CREATED, envelope::data(TenantDto::from(tenant))))
 }
 
+/// Gets a tenant (platform admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}",
+    tag = "tenants",
+    params(TenantIdPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TenantEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -150,6 +239,19 @@ async fn read(
     Ok(envelope::data(TenantDto::from(tenant)))
 }
 
+/// Renames a tenant or changes its plan (platform admins).
+#[utoipa::path(
+    put,
+    path = "/api/v1/tenants/{tenant}",
+    tag = "tenants",
+    params(TenantIdPath),
+    request_body = UpdateTenant,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TenantEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -174,6 +276,18 @@ async fn update(
     Ok(envelope::data(TenantDto::from(tenant)))
 }
 
+/// Deletes a tenant and all its data (platform admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}",
+    tag = "tenants",
+    params(TenantIdPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,

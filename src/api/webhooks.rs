@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
+use super::openapi::{self, TenantPath, envelope_schema, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::netguard;
 use crate::store::{self, webhooks::Webhook};
@@ -28,7 +29,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct WebhookDto {
     id: Uuid,
     url: String,
@@ -49,13 +50,57 @@ impl From<Webhook> for WebhookDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A webhook; deliveries are signed with HMAC-SHA256 of the raw body under `secret`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateWebhook {
+    /// An http(s) URL that resolves to a public address (unless the server allows private ones).
+    #[schema(pattern = "^https?://")]
     url: String,
+    #[schema(schema_with = events_schema)]
     events: Vec<String>,
+    /// At least 16 characters; never returned.
+    #[schema(min_length = 16)]
     secret: String,
 }
+
+fn events_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .enum_values(Some(store::webhooks::EVENT_TYPES.iter().copied())),
+        )
+        .min_items(Some(1))
+        .into()
+}
+
+/// One delivery attempt series of an event to a webhook.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `deliveries` writes it.
+struct DeliveryDto {
+    id: Uuid,
+    event_id: Uuid,
+    event: String,
+    /// `pending`, `delivered` or `failed`.
+    status: String,
+    attempts: i32,
+    next_attempt_at: chrono::DateTime<chrono::Utc>,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    last_response: Option<String>,
+    delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+envelope_schema!(WebhookEnvelope, WebhookDto);
+envelope_schema!(WebhookListEnvelope, Vec<WebhookDto>);
+envelope_schema!(DeliveryListEnvelope, Vec<DeliveryDto>);
+
+path_params!(WebhookPath {
+    "tenant" => "Tenant id (slug)",
+    "webhook_id" => "Webhook id (UUID)",
+});
 
 fn parse_webhook_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found("webhook"))
@@ -68,6 +113,19 @@ fn not_found_as_webhook(error: store::Error) -> ApiError {
     }
 }
 
+/// Creates a webhook (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/webhooks",
+    tag = "webhooks",
+    params(TenantPath),
+    request_body = CreateWebhook,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = WebhookEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -89,7 +147,7 @@ async fn create(
             store::webhooks::EVENT_TYPES.join(", ")
         )));
     }
-    if body.secret.len() < 16 {
+    if body.secret.chars().count() < 16 {
         return Err(ApiError::Validation(
             "`secret` must be at least 16 characters".to_string(),
         ));
@@ -116,6 +174,18 @@ async fn create(
     ))
 }
 
+/// Lists webhooks (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/webhooks",
+    tag = "webhooks",
+    params(TenantPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = WebhookListEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -130,6 +200,18 @@ async fn list(
     ))
 }
 
+/// Gets a webhook (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/webhooks/{webhook_id}",
+    tag = "webhooks",
+    params(WebhookPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = WebhookEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -146,6 +228,18 @@ async fn read(
     Ok(envelope::data(WebhookDto::from(webhook)))
 }
 
+/// Deletes a webhook (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tenants/{tenant}/webhooks/{webhook_id}",
+    tag = "webhooks",
+    params(WebhookPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -162,6 +256,18 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The webhook's delivery log (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries",
+    tag = "webhooks",
+    params(WebhookPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DeliveryListEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn deliveries(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,

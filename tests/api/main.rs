@@ -17,6 +17,7 @@ mod evaluation;
 mod findings;
 mod isolation;
 mod nodes;
+mod openapi;
 mod pathtracer;
 mod rate_limits;
 mod reports;
