@@ -97,7 +97,11 @@ use crate::store::paging::{self, SortColumn};
         super::webhooks::read,
         super::webhooks::delete,
         super::webhooks::deliveries,
-        // reports: append here
+        // reports
+        super::reports::generate,
+        super::reports::list,
+        super::reports::read,
+        super::reports::download,
     ),
     components(
         schemas(ErrorBody, ErrorDetail, ErrorCode, EmptyMeta, ListMeta),
@@ -124,6 +128,7 @@ use crate::store::paging::{self, SortColumn};
         (name = "network", description = "Path tracer and internet exposure"),
         (name = "compliance", description = "Framework and control scores"),
         (name = "webhooks", description = "Webhooks and their delivery log"),
+        (name = "reports", description = "Compliance reports (HTML, PDF, CSV, JSON, OCSF) and their downloads"),
     )
 )]
 pub struct ApiDoc;

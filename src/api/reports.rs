@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::reports::ReportFormat;
 use crate::store::{self, reports::NewReport, reports::Report, reports::ReportFilter};
@@ -32,7 +33,7 @@ pub fn router() -> Router<AppState> {
 
 const MAX_TITLE_CHARS: usize = 200;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportDto {
     id: Uuid,
     job_id: Uuid,
@@ -40,6 +41,7 @@ pub struct ReportDto {
     format: String,
     title: String,
     /// PENDING, GENERATING, READY or FAILED.
+    #[schema(schema_with = status_schema)]
     status: String,
     error: Option<String>,
     requested_by: String,
@@ -82,6 +84,103 @@ struct GenerateReport {
     title: Option<String>,
 }
 
+/// Report statuses as the API shows them.
+const API_STATUSES: [&str; 4] = ["PENDING", "GENERATING", "READY", "FAILED"];
+
+fn status_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(API_STATUSES))
+        .into()
+}
+
+/// Formats that show a framework's controls (and so need one) and those that may export every
+/// finding without one.
+fn formats(needing_framework: bool) -> Vec<&'static str> {
+    ReportFormat::ALL
+        .into_iter()
+        .filter(|format| format.needs_framework() == needing_framework)
+        .map(ReportFormat::as_str)
+        .collect()
+}
+
+/// `GenerateReport` as `validate` accepts it: HTML, PDF and JSON name a framework; CSV and OCSF
+/// may leave it out (every finding). Titles: at most 200 characters, no control characters.
+struct GenerateReportBody;
+
+impl utoipa::PartialSchema for GenerateReportBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let frameworks: Vec<String> =
+            crate::compliance::builtin(&crate::rules::RuleSet::builtin().unwrap_or_default())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|framework| framework.id)
+                .collect();
+        let variant = |needing_framework: bool| {
+            let framework = utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .enum_values(Some(frameworks.clone()))
+                .description(Some(
+                    "A framework id, as `GET …/compliance/frameworks` lists them",
+                ));
+            let mut builder = utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::Object)
+                .property(
+                    "format",
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::Type::String)
+                        .enum_values(Some(formats(needing_framework))),
+                )
+                .required("format")
+                .property("framework", framework)
+                .property(
+                    "title",
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::Type::String)
+                        .max_length(Some(MAX_TITLE_CHARS))
+                        .pattern(Some("^[^\\x00-\\x1f\\x7f-\\x9f]*$"))
+                        .description(Some("Defaults to the framework's name and revision")),
+                )
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ));
+            if needing_framework {
+                builder = builder.required("framework");
+            }
+            builder
+        };
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(variant(true))
+            .item(variant(false))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for GenerateReportBody {}
+
+envelope_schema!(ReportEnvelope, ReportDto);
+envelope_schema!(ReportListEnvelope, list ReportDto);
+
+path_params!(ReportPath {
+    "tenant" => "Tenant id (slug)",
+    "report_id" => "Report id (UUID)",
+});
+
+query_params!(ReportListQuery => {
+    let statuses: Vec<String> = API_STATUSES
+        .iter()
+        .flat_map(|status| [status.to_string(), status.to_lowercase()])
+        .collect();
+    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
+    let mut parameters = vec![
+        openapi::comma_list_parameter("status", "Statuses, comma-separated (upper or lower case)", &statuses),
+        openapi::comma_list_parameter("format", "Formats, comma-separated", store::reports::FORMATS),
+        openapi::text_parameter("framework", "Framework id"),
+    ];
+    parameters.extend(openapi::list_parameters(store::reports::SORT_COLUMNS, "-created_at"));
+    parameters
+});
+
 fn parse_report_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found("report"))
 }
@@ -106,8 +205,8 @@ fn validate(
             store::reports::FORMATS.join(", ")
         ))
     })?;
-    let framework = match body.framework.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let framework = match body.framework.as_deref() {
+        None => None,
         Some(wanted) => {
             let Some(framework) = state
                 .frameworks
@@ -160,6 +259,19 @@ fn validate(
     ))
 }
 
+/// Requests a report (analysts and admins); a job renders it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/reports/generate",
+    tag = "reports",
+    params(TenantPath),
+    request_body = GenerateReportBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued: status PENDING; poll the report or its job", body = ReportEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
 async fn generate(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -184,6 +296,15 @@ async fn generate(
     ))
 }
 
+/// Lists reports, newest first by default.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/reports",
+    tag = "reports",
+    params(TenantPath, ReportListQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = ReportListEnvelope))
+)]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -192,18 +313,17 @@ async fn list(
     let mut allowed = vec!["status", "format", "framework"];
     allowed.extend_from_slice(PAGING_KEYS);
     query.only(&allowed)?;
-    let statuses: Vec<String> = query
-        .comma_list("status")
-        .iter()
-        .map(|status| status.to_lowercase())
-        .collect();
-    if let Some(bad) = statuses
-        .iter()
-        .find(|status| !store::reports::STATUSES.contains(&status.as_str()))
-    {
-        return Err(ApiError::Validation(format!(
-            "unknown report status `{bad}`; expected PENDING, GENERATING, READY or FAILED"
-        )));
+    let mut statuses = Vec::new();
+    for raw in query.comma_list("status") {
+        let lower = raw.to_lowercase();
+        if !store::reports::STATUSES.contains(&lower.as_str())
+            || (raw != lower && raw != raw.to_uppercase())
+        {
+            return Err(ApiError::Validation(format!(
+                "unknown report status `{raw}`; expected PENDING, GENERATING, READY or FAILED"
+            )));
+        }
+        statuses.push(lower);
     }
     let formats = query.comma_list("format");
     if let Some(bad) = formats
@@ -227,6 +347,15 @@ async fn list(
     Ok(envelope::list(page, &request, ReportDto::from))
 }
 
+/// Gets a report's metadata and status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/reports/{report_id}",
+    tag = "reports",
+    params(ReportPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = ReportEnvelope))
+)]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
@@ -242,6 +371,26 @@ async fn read(
     Ok(envelope::data(ReportDto::from(report)))
 }
 
+/// Downloads a READY report as a file (`Content-Disposition: attachment`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/reports/{report_id}/download",
+    tag = "reports",
+    params(ReportPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file, typed by the report's format",
+            content(
+                (String = "text/html"),
+                (Vec<u8> = "application/pdf"),
+                (String = "text/csv"),
+                (serde_json::Value = "application/json"),
+            ),
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"…\""))
+        ),
+        (status = 409, response = openapi::Conflict),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
