@@ -117,9 +117,21 @@ impl utoipa::PartialSchema for GenerateReportBody {
                 .map(|framework| framework.id)
                 .collect();
         let variant = |needing_framework: bool| {
+            // `null` reads as absent: allowed only where the framework may be left out.
+            let mut framework_values: Vec<Value> =
+                frameworks.iter().cloned().map(Value::String).collect();
+            let framework_types = if needing_framework {
+                utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::Type::String)
+            } else {
+                framework_values.push(Value::Null);
+                utoipa::openapi::schema::SchemaType::from_iter([
+                    utoipa::openapi::Type::String,
+                    utoipa::openapi::Type::Null,
+                ])
+            };
             let framework = utoipa::openapi::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::Type::String)
-                .enum_values(Some(frameworks.clone()))
+                .schema_type(framework_types)
+                .enum_values(Some(framework_values))
                 .description(Some(
                     "A framework id, as `GET …/compliance/frameworks` lists them",
                 ));
@@ -136,7 +148,10 @@ impl utoipa::PartialSchema for GenerateReportBody {
                 .property(
                     "title",
                     utoipa::openapi::ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::Type::String)
+                        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                            utoipa::openapi::Type::String,
+                            utoipa::openapi::Type::Null,
+                        ]))
                         .max_length(Some(MAX_TITLE_CHARS))
                         .pattern(Some("^[^\\x00-\\x1f\\x7f-\\x9f]*$"))
                         .description(Some("Defaults to the framework's name and revision")),
