@@ -223,8 +223,15 @@ pub async fn run_report_job(
     let generated = generate(runtime, &job.tenant_id, &report).await;
 
     let mut transaction = runtime.pool.begin().await?;
-    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let cancelled =
+        store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
     let (status, counts, errors) = match &generated {
+        // A cancel that arrived while the report rendered wins: nothing is kept.
+        _ if cancelled => {
+            store::reports::mark_failed(&mut transaction, &job.tenant_id, report_id, "cancelled")
+                .await?;
+            ("cancelled", json!({"report_id": report_id}), json!([]))
+        }
         Ok(rendered) => {
             store::reports::mark_ready(&mut transaction, &job.tenant_id, report_id, rendered)
                 .await?;

@@ -182,8 +182,10 @@ pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, 
 }
 
 /// Cancels a job: one not yet running is cancelled at once; a running one is asked to stop (its
-/// worker sees the flag within a page of API calls). A finished job is a conflict.
+/// worker sees the flag within a page of API calls). A finished job is a conflict. A report
+/// whose job is cancelled before it ran is failed with the reason in the same transaction.
 pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let mut transaction = pool.begin().await?;
     let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET
             cancel_requested = true,
@@ -195,11 +197,19 @@ pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Res
     )))
     .bind(tenant_id)
     .bind(job_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
     match job {
-        Some(job) => Ok(job),
+        Some(job) => {
+            if job.kind == "report" && job.status == "cancelled" {
+                super::reports::fail_for_job(&mut transaction, tenant_id, job_id, "cancelled")
+                    .await?;
+            }
+            transaction.commit().await?;
+            Ok(job)
+        }
         None => {
+            drop(transaction);
             let current = get(pool, tenant_id, job_id).await?;
             Err(Error::Conflict(format!(
                 "job already finished as `{}`",

@@ -233,6 +233,25 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Fails the unfinished report of `job_id` (its job was cancelled before it could run).
+pub async fn fail_for_job(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    error: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE reports SET status = 'failed', error = $3, updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2 AND status IN ('pending', 'generating')",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(error)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
 /// When each scope (provider × account × region) was last discovered completely, and by which job.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ScopeFreshness {

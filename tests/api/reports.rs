@@ -532,3 +532,34 @@ async fn report_requests_are_validated_and_scoped() {
         .await
         .assert_error(404, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn cancelling_a_report_job_fails_the_report() {
+    let app = spawn_app().await;
+    let key = sample_tenant(&app).await;
+    let requested = app
+        .post(
+            "/api/v1/tenants/acme/reports/generate",
+            &key,
+            json!({"format": "csv"}),
+        )
+        .await;
+    let id = requested.body["data"]["id"].as_str().unwrap();
+    let job_id = requested.body["data"]["job_id"].as_str().unwrap();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/tenants/acme/jobs/{job_id}/cancel"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    assert_eq!(cancelled.body["data"]["status"], "cancelled");
+    let report = app
+        .get(&format!("/api/v1/tenants/acme/reports/{id}"), &key)
+        .await;
+    assert_eq!(report.body["data"]["status"], "FAILED");
+    assert_eq!(report.body["data"]["error"], "cancelled");
+    // Nothing is left for a worker to pick up.
+    assert!(jobs::run_next(&runtime(&app)).await.unwrap().is_none());
+}
