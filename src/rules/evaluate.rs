@@ -1,10 +1,12 @@
-//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Each node a rule
-//! targets is converted to a CEL value once (not once per rule); rayon spreads nodes over threads,
-//! each with its own CEL context; results come back sorted by rule id then node id.
+//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Each node a rule reads
+//! (as its resource or as a `related()` neighbour) is converted to a CEL value once per
+//! evaluation and shared; rayon spreads nodes over threads, each with its own CEL context;
+//! results come back sorted by rule id then node id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use cel::objects::{Key, Map};
 use cel::{Context, ExecutionError, FunctionContext, Value};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -85,25 +87,72 @@ fn neighbour_json(node: &Node) -> serde_json::Value {
     json!({"id": node.id.as_str(), "type": node.node_type.as_str(), "name": node.name, "region": node.region, "account": node.account, "tags": node.tags, "properties": node.properties})
 }
 
-/// The CEL view of a node; `__related` holds neighbours by edge kind when a rule needs them.
-fn resource_value(graph: &TenantGraph, node: &Node, related_kinds: &[EdgeKind]) -> Value {
-    let mut resource = neighbour_json(node);
-    if !related_kinds.is_empty() {
-        let mut related = serde_json::Map::new();
+/// CEL values of the nodes an evaluation reads (the nodes rules target and their neighbours over
+/// the edge kinds rules ask `related()` for), each converted once and shared: CEL values are
+/// reference-counted, so handing a neighbour to a thousand resources costs a thousand clones of
+/// a pointer, not a thousand conversions.
+struct NodeValues<'graph> {
+    by_id: HashMap<&'graph NodeId, Value>,
+}
+
+impl<'graph> NodeValues<'graph> {
+    fn convert(graph: &'graph TenantGraph, targets: &[(&'graph Node, Vec<EdgeKind>)]) -> Self {
+        let mut wanted: HashMap<&'graph NodeId, &'graph Node> = HashMap::new();
+        for (node, kinds) in targets {
+            wanted.insert(&node.id, node);
+            for kind in kinds {
+                for neighbour in graph.related(&node.id, *kind) {
+                    wanted.insert(&neighbour.node.id, neighbour.node);
+                }
+            }
+        }
+        let nodes: Vec<&'graph Node> = wanted.into_values().collect();
+        let by_id = nodes
+            .par_iter()
+            .map(|node| {
+                let value = cel::to_value(neighbour_json(node)).unwrap_or(Value::Null);
+                (&node.id, value)
+            })
+            .collect();
+        NodeValues { by_id }
+    }
+
+    fn get(&self, id: &NodeId) -> Value {
+        self.by_id.get(id).cloned().unwrap_or(Value::Null)
+    }
+
+    /// The CEL view of a node; `__related` holds neighbours by edge kind when a rule needs them.
+    fn resource(&self, graph: &TenantGraph, node: &Node, related_kinds: &[EdgeKind]) -> Value {
+        let base = self.get(&node.id);
+        if related_kinds.is_empty() {
+            return base;
+        }
+        let Value::Map(map) = base else {
+            return base;
+        };
+        let mut related = HashMap::new();
         for kind in related_kinds {
-            let neighbours: Vec<serde_json::Value> = graph
+            let neighbours: Vec<Value> = graph
                 .related(&node.id, *kind)
                 .iter()
-                .map(|neighbour| neighbour_json(neighbour.node))
+                .map(|neighbour| self.get(&neighbour.node.id))
                 .collect();
             related.insert(
-                kind.as_str().to_string(),
-                serde_json::Value::Array(neighbours),
+                Key::String(Arc::new(kind.as_str().to_string())),
+                Value::List(Arc::new(neighbours)),
             );
         }
-        resource["__related"] = serde_json::Value::Object(related);
+        let mut fields = (*map.map).clone();
+        fields.insert(
+            Key::String(Arc::new("__related".to_string())),
+            Value::Map(Map {
+                map: Arc::new(related),
+            }),
+        );
+        Value::Map(Map {
+            map: Arc::new(fields),
+        })
     }
-    cel::to_value(&resource).unwrap_or(Value::Null)
 }
 
 fn resource_field(ftx: &FunctionContext, field: &str) -> Result<Value, ExecutionError> {
@@ -175,29 +224,38 @@ pub fn evaluate(
     for rule in rules.rules() {
         rules_by_type.entry(rule.resource).or_default().push(rule);
     }
-    let nodes: Vec<(&Node, &Vec<&super::Rule>)> = rules_by_type
+    // The edge kinds any rule of a type asks `related()` for; only those are converted.
+    let kinds_by_type: BTreeMap<crate::model::NodeType, Vec<EdgeKind>> = rules_by_type
         .iter()
-        .flat_map(|(node_type, rules)| {
-            graph
-                .nodes_of_type(*node_type)
-                .map(move |node| (node, rules))
+        .map(|(node_type, rules)| {
+            let mut kinds: Vec<EdgeKind> = rules
+                .iter()
+                .flat_map(|rule| rule.related_kinds.iter().copied())
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            (*node_type, kinds)
         })
         .collect();
-    let mut results: Vec<RuleResult> = nodes
+    let targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
+        .iter()
+        .flat_map(|(node_type, kinds)| {
+            graph
+                .nodes_of_type(*node_type)
+                .map(move |node| (node, kinds.clone()))
+        })
+        .collect();
+    let values = NodeValues::convert(graph, &targets);
+    let mut results: Vec<RuleResult> = targets
         .par_iter()
         .map_init(
             || root_context(exposure.clone()),
-            |root, (node, rules)| {
-                let mut related_kinds: Vec<EdgeKind> = rules
-                    .iter()
-                    .flat_map(|rule| rule.related_kinds.iter().copied())
-                    .collect();
-                related_kinds.sort();
-                related_kinds.dedup();
+            |root, (node, related_kinds)| {
+                let rules = &rules_by_type[&node.node_type];
                 let mut scope = root.new_inner_scope();
                 scope.add_variable_from_value(
                     "resource",
-                    resource_value(graph, node, &related_kinds),
+                    values.resource(graph, node, related_kinds),
                 );
                 rules
                     .iter()
