@@ -91,5 +91,5 @@ pub fn render(input: &ReportInput) -> Result<Vec<u8>, RenderError> {
         .iter()
         .map(|finding| detection_finding(finding, input))
         .collect();
-    serde_json::to_vec_pretty(&findings).map_err(|error| RenderError::Template(error.to_string()))
+    serde_json::to_vec(&findings).map_err(|error| RenderError::Template(error.to_string()))
 }
