@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, runs every test against a private PostgreSQL
 # cluster under /tmp (started on first use, stopped at the end) and a moto_server per
-# discovery test.
+# discovery test, then fuzzes the HTTP API with schemathesis (scripts/fuzz-api.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -23,3 +23,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --no-fail-fast
 fi
+
+# Then fuzz the API against its own OpenAPI document with schemathesis, using the debug binary the
+# test run has just built (a private embedded cluster of its own, stopped at the end).
+scripts/fuzz-api.sh

@@ -66,7 +66,7 @@ struct CreateEdge {
     src: String,
     #[schema(schema_with = openapi::node_id_schema)]
     dst: String,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<openapi::JsonObject>)]
     properties: Option<Value>,
 }
 

@@ -9,15 +9,87 @@ use axum::http::request::Parts;
 use super::error::ApiError;
 use crate::store::paging::{self, Cursor, PageRequest, Sort, SortColumn};
 
-/// `axum::Json` whose rejections are `ApiError`s (400 with the reason, 413 when too large).
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object body whose rejections are `ApiError`s (400 with the reason, 413 when too large).
+///
+/// The body must be an object: serde would also read a struct from an array of its fields
+/// (`[null, null]`), which no client means and the OpenAPI document does not allow.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
-/// `axum::extract::Path` whose rejections are `ApiError`s.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(Path), rejection(ApiError))]
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::Validation(
+                "the request body must be a JSON object".to_string(),
+            ));
+        }
+        if let Some(path) = nul_path(&value, "") {
+            return Err(ApiError::Validation(format!(
+                "{NUL_MESSAGE} (at `{}`)",
+                path.trim_start_matches('.')
+            )));
+        }
+        let body = serde_path_to_error::deserialize(value).map_err(|error| {
+            ApiError::Validation(format!(
+                "Failed to deserialize the JSON body into the target type: {error}"
+            ))
+        })?;
+        Ok(ApiJson(body))
+    }
+}
+
+/// Why a string with NUL is refused: PostgreSQL text cannot hold it.
+const NUL_MESSAGE: &str = "strings may not contain the NUL character (\\u0000)";
+
+/// Where in `value` (keys included) a string holds NUL, as a dotted path.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(at.to_string()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_path(item, &format!("{at}[{index}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+            if key.contains('\0') {
+                return Some(at.to_string());
+            }
+            nul_path(field, &format!("{at}.{key}"))
+        }),
+        _ => None,
+    }
+}
+
+/// `axum::extract::Path` whose rejections are `ApiError`s. A segment with NUL names nothing
+/// that can exist (404).
+#[derive(Debug)]
 pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        if raw.iter().any(|(_, segment)| segment.contains('\0')) {
+            return Err(ApiError::NotFound("resource not found".to_string()));
+        }
+        Ok(ApiPath(value))
+    }
+}
 
 /// The query string as key/value pairs; every key must be one the endpoint knows.
 #[derive(Debug, Default)]
@@ -36,6 +108,12 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
             .map_err(|error| ApiError::BadRequest(format!("malformed query string: {error}")))?;
         let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, value) in pairs {
+            if key.contains('\0') || value.contains('\0') {
+                return Err(ApiError::Validation(format!(
+                    "query parameter `{}`: {NUL_MESSAGE}",
+                    key.replace('\0', "\\u0000")
+                )));
+            }
             grouped.entry(key).or_default().push(value);
         }
         Ok(QueryParams { pairs: grouped })
@@ -124,6 +202,16 @@ impl QueryParams {
                         cursor.sort_field, sort.column.field
                     )));
                 }
+                // The value is cast to the column's type in SQL: a forged one must be a 400 here,
+                // not a database error.
+                let value_is_valid = match sort.column.sql_type {
+                    "timestamptz" => chrono::DateTime::parse_from_rfc3339(&cursor.value).is_ok(),
+                    "smallint" => cursor.value.parse::<i16>().is_ok(),
+                    _ => true,
+                };
+                if !value_is_valid {
+                    return Err(ApiError::Validation("cursor is malformed".to_string()));
+                }
                 Some(cursor)
             }
         };
@@ -140,6 +228,48 @@ impl QueryParams {
             .non_empty("sort")?
             .unwrap_or_else(|| default.to_string());
         Sort::parse(&raw, allowed).map_err(ApiError::Validation)
+    }
+}
+
+/// Deserializes an optional whole number written `443` or `443.0`: JSON Schema's `integer` (what
+/// the OpenAPI document promises) allows both.
+pub fn optional_whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_i64() {
+        return Ok(Some(whole));
+    }
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => Ok(Some(value as i64)),
+        _ => Err(D::Error::custom(format!(
+            "expected a whole number, got {number}"
+        ))),
+    }
+}
+
+/// Rewrites whole numbers written with a fraction (`4.0`) as integers, so configs that other
+/// parts deserialize into integer fields accept every JSON Schema `integer`.
+pub fn normalise_whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number)
+            if number.as_i64().is_none() && number.as_u64().is_none() =>
+        {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() < 9.0e15
+            {
+                *value = serde_json::Value::from(float as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(normalise_whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(normalise_whole_numbers),
+        _ => {}
     }
 }
 

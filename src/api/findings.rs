@@ -126,7 +126,7 @@ struct AcceptRequest {
     #[schema(schema_with = reason_schema)]
     reason: String,
     #[serde(default = "risk_accepted")]
-    #[schema(value_type = Option<AcceptanceKind>, default = "risk_accepted")]
+    #[schema(value_type = AcceptanceKind, default = "risk_accepted")]
     kind: String,
     /// When the acceptance ends (in the future); the finding reopens then.
     expires_at: Option<DateTime<Utc>>,

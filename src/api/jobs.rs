@@ -137,15 +137,25 @@ fn string_schema(pattern: &str) -> utoipa::openapi::ObjectBuilder {
         .pattern(Some(pattern))
 }
 
-fn constant_schema(value: serde_json::Value) -> utoipa::openapi::ObjectBuilder {
-    utoipa::openapi::ObjectBuilder::new().enum_values(Some([value]))
+fn constant_schema(
+    schema_type: utoipa::openapi::Type,
+    value: serde_json::Value,
+) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(schema_type)
+        .enum_values(Some([value]))
 }
 
 /// The `aws` provider's config, as `validate_job_request` accepts it.
 fn aws_config_schema() -> utoipa::openapi::schema::Schema {
-    let endpoint = || string_schema("^https?://");
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::Object)
+    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    // Every field but `regions` is an `Option`: absent or null.
+    let nullable = |schema_type: Type| SchemaType::from_iter([schema_type, Type::Null]);
+    let endpoint = || string_schema("^https?://[^\\x00]*$");
+    let text = || ObjectBuilder::new().schema_type(nullable(Type::String));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
         .property(
             "regions",
             utoipa::openapi::ArrayBuilder::new()
@@ -153,30 +163,25 @@ fn aws_config_schema() -> utoipa::openapi::schema::Schema {
                 .min_items(Some(1)),
         )
         .required("regions")
-        .property("endpoint_url", endpoint())
         .property(
-            "role_arn",
-            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+            "endpoint_url",
+            endpoint().schema_type(nullable(Type::String)),
         )
-        .property(
-            "account_id",
-            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
-        )
+        .property("role_arn", text())
+        .property("account_id", text())
         .property(
             "max_concurrent_regions",
-            utoipa::openapi::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::Type::Integer)
+            ObjectBuilder::new()
+                .schema_type(nullable(Type::Integer))
                 .minimum(Some(1))
-                .maximum(Some(64)),
+                .maximum(Some(usize::MAX)),
         )
-        .property(
-            "profile",
-            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
-        )
+        .property("profile", text())
         .property(
             "region_endpoints",
-            utoipa::openapi::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::Type::Object)
+            ObjectBuilder::new()
+                .schema_type(nullable(Type::Object))
+                .property_names(Some(string_schema(openapi::NO_NUL_PATTERN)))
                 .additional_properties(Some(endpoint())),
         )
         .additional_properties(Some(
@@ -196,7 +201,13 @@ fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
         ));
     let sample = utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::Object)
-        .property("sample", constant_schema(serde_json::Value::Bool(true)))
+        .property(
+            "sample",
+            constant_schema(
+                utoipa::openapi::Type::Boolean,
+                serde_json::Value::Bool(true),
+            ),
+        )
         .required("sample")
         .additional_properties(Some(
             utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
@@ -215,7 +226,10 @@ pub fn job_request_schema(
     let variant = |provider: &str, config: utoipa::openapi::schema::Schema| {
         let mut object = utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::Object)
-            .property("provider", constant_schema(provider.into()))
+            .property(
+                "provider",
+                constant_schema(utoipa::openapi::Type::String, provider.into()),
+            )
             .required("provider")
             .property("config", config)
             .required("config")
@@ -272,6 +286,24 @@ struct DiffGroups {
 struct DiffIds {
     nodes: Vec<String>,
     edges: Vec<String>,
+}
+
+/// One Server-Sent Event of `GET …/events`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `async_stream` writes the events.
+struct JobStreamEvent {
+    #[schema(value_type = JobStreamEventName)]
+    event: String,
+    /// JSON: `{id, status, progress, scopes, counts, errors}` of the job.
+    data: String,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // A schema only.
+enum JobStreamEventName {
+    Progress,
+    Done,
 }
 
 envelope_schema!(JobEnvelope, JobDto);
@@ -385,9 +417,10 @@ fn not_found_as_job(error: store::Error) -> ApiError {
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-    ApiJson(body): ApiJson<CreateJob>,
+    ApiJson(mut body): ApiJson<CreateJob>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     context.require_write()?;
+    super::extract::normalise_whole_numbers(&mut body.config);
     validate_job_request(&body.provider, &body.config)?;
     let new_job = NewJob {
         kind: "discovery".to_string(),
@@ -556,7 +589,7 @@ async fn diff(
         description = "Server-Sent Events: `progress` while the job runs, then one `done` (data: \
             `{id, status, progress, scopes, counts, errors}`); the stream ends after `done`",
         content_type = "text/event-stream",
-        body = String
+        body = JobStreamEvent
     ))
 )]
 async fn events(

@@ -84,8 +84,9 @@ struct CreateNode {
     account: Option<String>,
     /// Defaults to the resource id.
     name: Option<String>,
+    #[schema(value_type = Option<openapi::Tags>)]
     tags: Option<BTreeMap<String, String>>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<openapi::JsonObject>)]
     properties: Option<Value>,
 }
 
@@ -128,7 +129,7 @@ query_params!(NodeListQuery => {
             utoipa::openapi::ArrayBuilder::new().items(
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::Type::String)
-                    .pattern(Some("^[^:]+:")),
+                    .pattern(Some("^[^:\\x00]+:[^\\x00]*$")),
             ),
         ),
     ];

@@ -104,7 +104,7 @@ use crate::store::paging::{self, SortColumn};
         super::reports::download,
     ),
     components(
-        schemas(ErrorBody, ErrorDetail, ErrorCode, EmptyMeta, ListMeta),
+        schemas(ErrorBody, ErrorDetail, ErrorCode, EmptyMeta, ListMeta, JsonValue, JsonObject),
         responses(
             BadRequest,
             Unauthorized,
@@ -117,7 +117,7 @@ use crate::store::paging::{self, SortColumn};
             Unavailable
         )
     ),
-    modifiers(&CommonResponses),
+    modifiers(&CommonResponses, &NoNulStrings),
     tags(
         (name = "health", description = "Liveness, status and this document"),
         (name = "auth", description = "API keys to access tokens"),
@@ -160,7 +160,7 @@ pub fn router() -> Router<AppState> {
     get,
     path = "/api/v1/openapi.yaml",
     tag = "health",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/yaml", body = String))
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/yaml", body = Object))
 )]
 async fn openapi_yaml() -> Response {
     (
@@ -602,9 +602,13 @@ pub(crate) use query_params;
 pub const WHITESPACE_CLASS: &str =
     "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
-/// A string with at least one character that is not whitespace (what `trim().is_empty()` refuses).
+/// Strings without NUL: PostgreSQL text cannot hold it, so the API refuses it everywhere.
+pub const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
+
+/// A string without NUL that has a character that is not whitespace (what `trim().is_empty()`
+/// refuses).
 pub fn not_blank_pattern() -> String {
-    format!("[^{WHITESPACE_CLASS}]")
+    format!("^[^\\x00]*[^{WHITESPACE_CLASS}\\x00][^\\x00]*$")
 }
 
 /// A string schema that is not blank.
@@ -644,7 +648,7 @@ pub fn node_id_pattern() -> String {
         .map(|name| name.replace('.', "\\."))
         .collect();
     format!(
-        "^(aws|global):[a-z0-9-]+:({}):[^{WHITESPACE_CLASS}]+$",
+        "^(aws|global):[a-z0-9-]+:({}):[^{WHITESPACE_CLASS}\\x00]+$",
         types.join("|")
     )
 }
@@ -655,4 +659,147 @@ pub fn node_id_schema() -> Schema {
         .schema_type(Type::String)
         .pattern(Some(node_id_pattern()))
         .into()
+}
+
+/// Any JSON value whose strings and keys hold no NUL (what `jsonb` columns can store).
+pub struct JsonValue;
+
+impl PartialSchema for JsonValue {
+    fn schema() -> RefOr<Schema> {
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(NO_NUL_PATTERN)),
+            )
+            .item(ArrayBuilder::new().items(Ref::from_schema_name("JsonValue")))
+            .item(Ref::from_schema_name("JsonObject"))
+            .into()
+    }
+}
+
+impl ToSchema for JsonValue {}
+
+/// A JSON object whose strings and keys hold no NUL.
+pub struct JsonObject;
+
+impl PartialSchema for JsonObject {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(NO_NUL_PATTERN)),
+            ))
+            .additional_properties(Some(Ref::from_schema_name("JsonValue")))
+            .into()
+    }
+}
+
+impl ToSchema for JsonObject {}
+
+/// String tags: keys and values without NUL.
+pub struct Tags;
+
+impl PartialSchema for Tags {
+    fn schema() -> RefOr<Schema> {
+        let text = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(NO_NUL_PATTERN))
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property_names(Some(text()))
+            .additional_properties(Some(text()))
+            .into()
+    }
+}
+
+impl ToSchema for Tags {}
+
+/// Says "no NUL" on every string a client sends (parameters and request bodies, and the
+/// components they use) that has no pattern, enum or format of its own: the API answers 400 to
+/// NUL anywhere in a body or query and 404 in a path.
+pub struct NoNulStrings;
+
+impl Modify for NoNulStrings {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                forbid_nul(schema);
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter
+                        && let Some(schema) = parameter.schema.as_mut()
+                    {
+                        forbid_nul(schema);
+                    }
+                }
+                if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+                    for content in body.content.values_mut() {
+                        if let RefOr::T(content) = content
+                            && let Some(schema) = content.schema.as_mut()
+                        {
+                            forbid_nul(schema);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn forbid_nul(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                utoipa::openapi::schema::SchemaType::Type(Type::String) => true,
+                utoipa::openapi::schema::SchemaType::Array(types) => types.contains(&Type::String),
+                _ => false,
+            };
+            if is_string
+                && object.pattern.is_none()
+                && object.enum_values.is_none()
+                && object.format.is_none()
+            {
+                object.pattern = Some(NO_NUL_PATTERN.to_string());
+            }
+            for property in object.properties.values_mut() {
+                forbid_nul(property);
+            }
+            if let Some(additional) = object.additional_properties.as_mut()
+                && let utoipa::openapi::schema::AdditionalProperties::RefOr(additional) =
+                    additional.as_mut()
+            {
+                forbid_nul(additional);
+            }
+        }
+        Schema::Array(array) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(items) = &mut array.items {
+                forbid_nul(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(forbid_nul),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(forbid_nul),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(forbid_nul),
+        _ => {}
+    }
 }

@@ -25,6 +25,7 @@ struct TraceRequest {
     source_node_id: String,
     destination_cidr: Option<String>,
     destination_node_id: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::optional_whole_number")]
     port: Option<i64>,
     #[serde(default = "tcp")]
     protocol: String,

@@ -84,7 +84,7 @@ fn cron_schema() -> utoipa::openapi::schema::Schema {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .pattern(Some(format!(
-            "^[{ws}]*[^{ws}]+([{ws}]+[^{ws}]+){{4,6}}[{ws}]*$",
+            "^[{ws}]*[^{ws}\\x00]+([{ws}]+[^{ws}\\x00]+){{4,6}}[{ws}]*$",
             ws = openapi::WHITESPACE_CLASS
         )))
         .examples(["0 3 * * *"])
@@ -143,9 +143,10 @@ fn not_found_as_schedule(error: store::Error) -> ApiError {
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-    ApiJson(body): ApiJson<CreateSchedule>,
+    ApiJson(mut body): ApiJson<CreateSchedule>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     context.require_write()?;
+    super::extract::normalise_whole_numbers(&mut body.job.config);
     let next_run_at = next_run(&body.cron)?;
     validate_job_request(&body.job.provider, &body.job.config)?;
     let template = json!({"provider": body.job.provider, "config": body.job.config});

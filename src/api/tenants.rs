@@ -58,7 +58,7 @@ struct CreateTenant {
     #[schema(schema_with = name_schema)]
     name: String,
     #[serde(default = "default_plan")]
-    #[schema(value_type = Option<Plan>, default = "free")]
+    #[schema(value_type = Plan, default = "free")]
     plan: String,
 }
 

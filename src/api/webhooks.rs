@@ -55,7 +55,7 @@ impl From<Webhook> for WebhookDto {
 #[serde(deny_unknown_fields)]
 struct CreateWebhook {
     /// An http(s) URL that resolves to a public address (unless the server allows private ones).
-    #[schema(pattern = "^https?://")]
+    #[schema(pattern = "^https?://[^\\x00]*$")]
     url: String,
     #[schema(schema_with = events_schema)]
     events: Vec<String>,

@@ -107,3 +107,112 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape() {
         .await
         .assert_error(404, "NOT_FOUND");
 }
+
+// What schemathesis found (scripts/fuzz-api.sh): each was a 500 or a body the contract forbids.
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    // serde reads a struct from an array of its fields; the API must not.
+    let answer = app
+        .put(
+            "/api/v1/tenants/acme",
+            &app.platform_key,
+            json!([null, null]),
+        )
+        .await;
+    answer.assert_error(400, "VALIDATION_ERROR");
+    let answer = app
+        .post(
+            "/api/v1/tenants/acme/api-keys",
+            &key,
+            json!(["viewer", null]),
+        )
+        .await;
+    answer.assert_error(400, "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_instead_of_failing_in_postgres() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let answer = app
+        .post(
+            "/api/v1/tenants",
+            &app.platform_key,
+            json!({"id": "nul", "name": "a\u{0}b"}),
+        )
+        .await;
+    assert!(answer.assert_error(400, "VALIDATION_ERROR").contains("NUL"));
+    let answer = app
+        .post(
+            "/api/v1/tenants/acme/nodes",
+            &key,
+            json!({"id": "aws:us-east-1:aws.ec2.vpc:vpc-1", "properties": {"deep": ["x\u{0}"]}}),
+        )
+        .await;
+    assert!(
+        answer
+            .assert_error(400, "VALIDATION_ERROR")
+            .contains("properties.deep[0]")
+    );
+    let answer = app.get("/api/v1/tenants/acme/nodes?q=a%00b", &key).await;
+    answer.assert_error(400, "VALIDATION_ERROR");
+    let answer = app
+        .get(
+            "/api/v1/tenants/acme/nodes/aws:us-east-1:aws.ec2.vpc:v%00",
+            &key,
+        )
+        .await;
+    answer.assert_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_forged_cursor_is_a_400_not_a_database_error() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    use base64::Engine;
+    for (sort, value) in [("created_at", "not a time"), ("-severity", "x")] {
+        let field = sort.trim_start_matches('-');
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"s":"{field}","v":"{value}","i":"x"}}"#));
+        let resource = if field == "severity" {
+            "findings"
+        } else {
+            "nodes"
+        };
+        let answer = app
+            .get(
+                &format!("/api/v1/tenants/acme/{resource}?sort={sort}&cursor={cursor}"),
+                &key,
+            )
+            .await;
+        answer.assert_error(400, "VALIDATION_ERROR");
+    }
+}
+
+#[tokio::test]
+async fn lengths_count_characters_and_whole_numbers_may_have_a_fraction() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    // 200 characters (400 bytes) is within "1-200 characters".
+    let answer = app
+        .post(
+            "/api/v1/tenants",
+            &app.platform_key,
+            json!({"id": "wide", "name": "é".repeat(200)}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    // JSON Schema's `integer` includes 443.0: the body is valid, the node just does not exist.
+    let answer = app
+        .post(
+            "/api/v1/tenants/acme/pathtracer/trace",
+            &key,
+            json!({"source_node_id": "aws:us-east-1:aws.ec2.instance:i-1",
+                   "destination_cidr": "0.0.0.0/0", "port": 443.0}),
+        )
+        .await;
+    answer.assert_error(404, "NOT_FOUND");
+}
