@@ -3,7 +3,6 @@
 //! formula) and `controls?framework=` (status, resource counts, rules, failing resources).
 //! Scores come from the rule results of the tenant's current snapshot and its accepted findings.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -16,7 +15,6 @@ use super::extract::QueryParams;
 use super::openapi::{self, TenantPath, envelope_schema, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::compliance::{self, FrameworkScore};
-use crate::model::NodeId;
 use crate::store;
 
 pub fn router() -> Router<AppState> {
@@ -173,12 +171,7 @@ fn framework_ids() -> Vec<String> {
 
 async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>, ApiError> {
     let snapshot = state.snapshots.current(&state.pool, tenant_id).await?;
-    let accepted: HashSet<(String, NodeId)> =
-        store::findings::accepted_pairs(&state.pool, tenant_id)
-            .await?
-            .into_iter()
-            .filter_map(|(rule_id, node_id)| Some((rule_id, NodeId::parse(&node_id).ok()?)))
-            .collect();
+    let accepted = store::findings::accepted_pairs(&state.pool, tenant_id).await?;
     let rule_set = state.rule_set.clone();
     let frameworks = state.frameworks.clone();
     tokio::task::spawn_blocking(move || {

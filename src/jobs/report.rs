@@ -3,8 +3,6 @@
 //! `reports` on a blocking thread, and store the file with the job's outcome in one transaction
 //! under the fencing token. A report that cannot be rendered is marked failed with the reason.
 
-use std::collections::HashSet;
-
 use anyhow::Context;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -87,12 +85,7 @@ async fn gather(
     });
     let stored_findings =
         store::findings::current_for_report(&runtime.pool, tenant_id, rule_ids.as_deref()).await?;
-    let accepted: HashSet<(String, NodeId)> =
-        store::findings::accepted_pairs(&runtime.pool, tenant_id)
-            .await?
-            .into_iter()
-            .filter_map(|(rule_id, node_id)| Some((rule_id, NodeId::parse(&node_id).ok()?)))
-            .collect();
+    let accepted = store::findings::accepted_pairs(&runtime.pool, tenant_id).await?;
     let freshness = store::reports::scope_freshness(&runtime.pool, tenant_id).await?;
     let last_evaluation_at = store::findings::latest_evaluation(&runtime.pool, tenant_id)
         .await?

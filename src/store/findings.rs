@@ -5,6 +5,8 @@
 //! ones no longer detected resolve; acceptances past their expiry reopen. Rules that errored in
 //! the evaluation resolve nothing (no evidence is not a pass).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -13,6 +15,7 @@ use uuid::Uuid;
 
 use super::Error;
 use super::paging::{self, Page, PageRequest, Sort, SortColumn};
+use crate::model::NodeId;
 
 pub const SORT_COLUMNS: &[SortColumn] = &[
     SortColumn {
@@ -435,18 +438,22 @@ pub async fn resolve(
     }
 }
 
-/// (rule_id, node_id) of every accepted finding, for compliance scoring.
+/// (rule id, node) of every accepted finding, for compliance scoring. A stored node id that no
+/// longer parses cannot match a rule result, so it is left out.
 pub async fn accepted_pairs(
     pool: &PgPool,
     tenant_id: &str,
-) -> Result<Vec<(String, String)>, Error> {
+) -> Result<HashSet<(String, NodeId)>, Error> {
     let pairs: Vec<(String, String)> = sqlx::query_as(
         "SELECT rule_id, node_id FROM findings WHERE tenant_id = $1 AND status = 'accepted'",
     )
     .bind(tenant_id)
     .fetch_all(pool)
     .await?;
-    Ok(pairs)
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(rule_id, node_id)| Some((rule_id, NodeId::parse(&node_id).ok()?)))
+        .collect())
 }
 
 /// Current findings (open and accepted) for a report, optionally only those of `rule_ids`,
