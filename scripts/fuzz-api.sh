@@ -81,7 +81,7 @@ SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH
     --checks all \
     --header "Authorization: Bearer $key" \
     --max-examples "${FUZZ_MAX_EXAMPLES:-25}" \
-    --request-timeout 10 \
+    --request-timeout 5 \
     --workers 1 \
     --rate-limit auto \
     --report junit --report-dir "$work/report" \
