@@ -257,9 +257,11 @@ async fn trace(
     .map_err(|error| ApiError::Internal(anyhow::anyhow!("trace task failed: {error}")))?;
     match result {
         Ok(result) => Ok(envelope::data(result)),
-        Err(TraceError::UnknownNode(node)) => {
-            Err(ApiError::NotFound(format!("node `{node}` not found")))
-        }
+        // A node named in the body is a bad reference, not a missing resource at this path (the
+        // tenant exists): 400, so a client can tell it from a tenant it cannot see.
+        Err(TraceError::UnknownNode(node)) => Err(ApiError::Validation(format!(
+            "node `{node}` is not in this tenant's graph"
+        ))),
         Err(error @ TraceError::UnsupportedSource { .. }) => {
             Err(ApiError::Validation(error.to_string()))
         }

@@ -91,7 +91,7 @@ async fn traces_answer_with_hops_and_dispositions() {
 }
 
 #[tokio::test]
-async fn bad_trace_requests_get_400_and_unknown_nodes_404() {
+async fn bad_trace_requests_and_unknown_nodes_get_400_and_other_tenants_404() {
     let app = spawn_app().await;
     let key = sample_tenant(&app).await;
     for (body, mentioned) in [
@@ -144,7 +144,8 @@ async fn bad_trace_requests_get_400_and_unknown_nodes_404() {
     let unknown = app
         .post("/api/v1/tenants/acme/pathtracer/trace", &key, json!({"source_node_id": "aws:us-east-1:aws.ec2.instance:i-ghost", "destination_cidr": "0.0.0.0/0", "port": 443}))
         .await;
-    unknown.assert_error(404, "NOT_FOUND");
+    let message = unknown.assert_error(400, "VALIDATION_ERROR");
+    assert!(message.contains("i-ghost"), "{message}");
     let other = app.tenant_with_key("other", "enterprise", "admin").await;
     app.post(
         "/api/v1/tenants/acme/pathtracer/trace",
