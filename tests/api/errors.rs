@@ -214,5 +214,10 @@ async fn lengths_count_characters_and_whole_numbers_may_have_a_fraction() {
                    "destination_cidr": "0.0.0.0/0", "port": 443.0}),
         )
         .await;
-    answer.assert_error(404, "NOT_FOUND");
+    // The port parsed: what is refused is the missing node, not the number.
+    let message = answer.assert_error(400, "VALIDATION_ERROR");
+    assert!(
+        message.contains("is not in this tenant's graph"),
+        "{message}"
+    );
 }
