@@ -120,15 +120,18 @@ pub async fn delete(pool: &PgPool, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Marks the tenant's graph as changed (cached snapshots compare this generation).
+/// Marks the tenant's graph as changed (cached snapshots compare this generation). Generations
+/// come from one global sequence: they grow and never repeat, even for a re-created slug.
 pub async fn bump_graph_generation(
     connection: &mut sqlx::PgConnection,
     tenant_id: &str,
 ) -> Result<(), Error> {
-    sqlx::query("UPDATE tenants SET graph_generation = graph_generation + 1 WHERE tenant_id = $1")
-        .bind(tenant_id)
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "UPDATE tenants SET graph_generation = nextval('graph_generations') WHERE tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .execute(&mut *connection)
+    .await?;
     Ok(())
 }
 
