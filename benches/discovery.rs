@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::InstanceType;
 use infracast::discovery::DiscoveryControl;
-use infracast::discovery::aws::{AwsConfig, discover};
+use infracast::discovery::aws::{Access, AwsConfig, discover};
 
 #[tokio::main]
 async fn main() {
@@ -77,6 +77,10 @@ async fn main() {
             endpoint_url: Some(endpoint),
             account_id: Some("123456789012".into()),
             ..Default::default()
+        },
+        &Access {
+            external_id: "bench".into(),
+            ambient_credentials: true,
         },
         &DiscoveryControl::detached(),
     )

@@ -107,7 +107,9 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     tracing::info!(address = %config.bind, workers = config.workers, "infracast listening");
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runtime = jobs::JobRuntime::new(database.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let snapshots = Arc::new(GraphSnapshots::default());
+    let mut runtime = jobs::JobRuntime::new(database.pool.clone(), snapshots.clone());
+    runtime.policy = config.discovery_policy.clone();
     let workers = tokio::spawn(jobs::run_workers(runtime, config.workers, stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run(
         database.pool.clone(),
@@ -120,7 +122,10 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
         allow_internal,
         stopped,
     ));
-    let served = serve_on(listener, database.pool.clone(), shutdown_signal()).await;
+    let mut state = api::AppState::new(database.pool.clone());
+    state.discovery_policy = config.discovery_policy.clone();
+    state.snapshots = snapshots;
+    let served = serve_state_on(listener, state, shutdown_signal()).await;
     tracing::info!("shutting down");
     let _ = stop.send(true);
     let _ = workers.await;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{self, Database};
 use crate::auth::{self, KeyScope, Role};
 use crate::config::Config;
+use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER};
 use crate::store;
 
 #[derive(Debug, Parser)]
@@ -46,6 +47,8 @@ pub enum Command {
     Serve {
         #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -71,6 +74,8 @@ pub enum Command {
     Demo {
         #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Trace a network path and print it hop by hop.
     Trace(TraceArgs),
@@ -84,6 +89,41 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+/// What the operator lets tenants' discovery jobs use (`serve` and `demo`). The CLI's own
+/// `discover` is the operator and may use anything.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Base URLs a tenant's aws job may name as `endpoint_url` (comma-separated); none by default.
+    #[arg(long, env = "INFRACAST_ALLOWED_ENDPOINTS", default_value = "")]
+    pub allowed_endpoints: String,
+    /// Let tenants' aws jobs use this server's own AWS credentials (a single-tenant install);
+    /// otherwise a job must name a role to assume with the tenant's external id.
+    #[arg(long, env = "INFRACAST_ALLOW_AMBIENT_AWS_CREDENTIALS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    pub allow_ambient_aws_credentials: bool,
+    /// Directory whose inventory files tenants may import by name (`{"file": "name.json"}`).
+    #[arg(long, env = "INFRACAST_FIXTURE_DIR")]
+    pub fixture_dir: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    fn to_policy(&self) -> anyhow::Result<DiscoveryPolicy> {
+        let mut policy = DiscoveryPolicy::default()
+            .with_allowed_endpoints(&self.allowed_endpoints)
+            .map_err(|message| anyhow::anyhow!("INFRACAST_ALLOWED_ENDPOINTS: {message}"))?;
+        policy.allow_ambient_credentials = self.allow_ambient_aws_credentials;
+        if let Some(directory) = &self.fixture_dir {
+            let resolved = directory.canonicalize().with_context(|| {
+                format!(
+                    "INFRACAST_FIXTURE_DIR {} is not a directory",
+                    directory.display()
+                )
+            })?;
+            policy.fixture_dir = Some(resolved);
+        }
+        Ok(policy)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -188,7 +228,11 @@ fn config(global: &GlobalArgs, bind: Option<SocketAddr>) -> Config {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { bind } => app::serve(&config(&cli.global, Some(bind))).await,
+        Command::Serve { bind, policy } => {
+            let mut config = config(&cli.global, Some(bind));
+            config.discovery_policy = policy.to_policy()?;
+            app::serve(&config).await
+        }
         Command::Migrate => {
             let database = Database::open(&config(&cli.global, None)).await?;
             eprintln!("migrations applied");
@@ -246,8 +290,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database.close().await?;
             result
         }
-        Command::Demo { bind } => {
-            let config = config(&cli.global, Some(bind));
+        Command::Demo { bind, policy } => {
+            let mut config = config(&cli.global, Some(bind));
+            config.discovery_policy = policy.to_policy()?;
             let database = Database::open(&config).await?;
             let result = demo(&config, &database).await;
             database.close().await?;
@@ -307,7 +352,8 @@ fn job_config(arguments: &DiscoverArgs) -> anyhow::Result<serde_json::Value> {
             if arguments.regions.is_empty() {
                 bail!("--regions is required for --provider aws");
             }
-            let mut config = serde_json::json!({"regions": arguments.regions});
+            let mut config =
+                serde_json::json!({"regions": arguments.regions, OPERATOR_MARKER: "operator"});
             for (key, value) in [
                 ("endpoint_url", &arguments.endpoint_url),
                 ("role_arn", &arguments.role_arn),
@@ -324,7 +370,8 @@ fn job_config(arguments: &DiscoverArgs) -> anyhow::Result<serde_json::Value> {
             Some(path) => {
                 let absolute =
                     std::fs::canonicalize(path).with_context(|| format!("cannot read {path}"))?;
-                Ok(serde_json::json!({"path": absolute}))
+                // The operator's own job: a server path is theirs to name.
+                Ok(serde_json::json!({"path": absolute, OPERATOR_MARKER: "operator"}))
             }
             None => bail!("--file is required for --provider fixture (a path, or `sample`)"),
         },

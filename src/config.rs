@@ -20,6 +20,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Discovery/evaluation workers this process runs (0 = API only).
     pub workers: usize,
+    /// What tenants' discovery jobs may use (endpoints, AWS credentials, fixture files).
+    pub discovery_policy: crate::model::provider_config::DiscoveryPolicy,
 }
 
 impl Config {
@@ -38,6 +40,7 @@ impl Config {
             data_dir,
             bind,
             workers,
+            discovery_policy: crate::model::provider_config::DiscoveryPolicy::default(),
         }
     }
 }

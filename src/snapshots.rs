@@ -3,6 +3,8 @@
 //! A snapshot is built from the tenant's live nodes and edges (off the async threads) and replaced
 //! whole, so readers never see a half-built graph. The tenant's `graph_generation` tells every
 //! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
+//! Generations come from one database sequence and never repeat, so a tenant deleted and created
+//! again under the same slug can never be answered from the deleted tenant's snapshot.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -93,6 +95,15 @@ impl GraphSnapshots {
             return Ok(snapshot);
         }
         self.rebuild(pool, tenant_id, generation).await
+    }
+
+    /// Drops the tenant's snapshot (the tenant was deleted).
+    pub fn forget(&self, tenant_id: &str) {
+        let mut map = self
+            .by_tenant
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.remove(tenant_id);
     }
 
     fn cached(&self, tenant_id: &str) -> Option<Arc<Snapshot>> {

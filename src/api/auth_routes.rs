@@ -61,6 +61,9 @@ struct Me {
     credential: String,
     /// When the access token expires (null for API keys).
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The external id the tenant's AWS role must require (`sts:ExternalId`) for Infracast to
+    /// assume it; null for platform keys.
+    aws_external_id: Option<uuid::Uuid>,
 }
 
 envelope_schema!(TokensEnvelope, Tokens);
@@ -130,12 +133,20 @@ async fn refresh_token(
     security(("bearer" = [])),
     responses((status = 200, body = MeEnvelope))
 )]
-async fn me(Extension(principal): Extension<Principal>) -> Json<Value> {
-    envelope::data(json!({
+async fn me(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<Value>, ApiError> {
+    let aws_external_id = match &principal.tenant_id {
+        Some(tenant) => Some(crate::store::tenants::uid(&state.pool, tenant).await?),
+        None => None,
+    };
+    Ok(envelope::data(json!({
         "key_id": principal.key_id,
         "tenant": principal.tenant_id,
         "role": principal.role.as_str(),
         "credential": principal.credential.as_str(),
         "expires_at": principal.expires_at,
-    }))
+        "aws_external_id": aws_external_id,
+    })))
 }

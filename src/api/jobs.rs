@@ -19,6 +19,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
+use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::Job, jobs::NewJob};
 
@@ -64,7 +65,7 @@ impl From<Job> for JobDto {
             id: job.job_id,
             kind: job.kind,
             provider: job.provider,
-            config: job.config.0,
+            config: shown_config(job.config.0),
             status: job.status,
             cancel_requested: job.cancel_requested,
             progress: job.progress.0,
@@ -99,33 +100,6 @@ struct CreateJob {
     /// Queue at once instead of waiting for `POST /start`.
     #[serde(default)]
     start: bool,
-}
-
-/// The `aws` provider's settings, checked here so a bad job is refused with 400 at once rather
-/// than failing later in a worker. The worker parses the same JSON into `discovery::aws::AwsConfig`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // Fields exist to be validated by serde, not read.
-struct AwsConfigShape {
-    regions: Vec<String>,
-    endpoint_url: Option<String>,
-    role_arn: Option<String>,
-    account_id: Option<String>,
-    max_concurrent_regions: Option<usize>,
-    profile: Option<String>,
-    region_endpoints: Option<std::collections::BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixtureFileShape {
-    path: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixtureSampleShape {
-    sample: bool,
 }
 
 /// A region name as `is_region_name` accepts it.
@@ -190,31 +164,43 @@ fn aws_config_schema() -> utoipa::openapi::schema::Schema {
         .into()
 }
 
-/// The `fixture` provider's config: a server-side inventory file or the shipped sample.
+/// The `fixture` provider's config: the shipped sample, an inventory sent inline, or a file named
+/// inside the operator's fixture directory. Never a server path.
 fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
-    let file = utoipa::openapi::ObjectBuilder::new()
+    let only = |name: &str, schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Object)
+            .property(name, schema)
+            .required(name)
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
+    };
+    let sample = constant_schema(
+        utoipa::openapi::Type::Boolean,
+        serde_json::Value::Bool(true),
+    );
+    let inventory = utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::Object)
-        .property("path", openapi::text_schema(None, false))
-        .required("path")
-        .additional_properties(Some(
-            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
-        ));
-    let sample = utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::Object)
+        .description(Some(
+            "An inventory (`scopes`, `nodes`, `edges`) as `infracast generate` writes it; the \
+             request body limit bounds it",
+        ))
         .property(
-            "sample",
-            constant_schema(
-                utoipa::openapi::Type::Boolean,
-                serde_json::Value::Bool(true),
-            ),
+            "nodes",
+            utoipa::openapi::ArrayBuilder::new().items(utoipa::openapi::ObjectBuilder::new()),
         )
-        .required("sample")
-        .additional_properties(Some(
-            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
-        ));
+        .required("nodes");
+    let file = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "A file name relative to the operator's fixture directory (INFRACAST_FIXTURE_DIR)",
+        ))
+        .pattern(Some("^[^/\\x00][^\\x00]{0,254}$"));
     utoipa::openapi::schema::OneOfBuilder::new()
-        .item(file)
-        .item(sample)
+        .item(only("sample", sample.into()))
+        .item(only("inventory", inventory.into()))
+        .item(only("file", file.into()))
         .into()
 }
 
@@ -325,69 +311,35 @@ query_params!(JobListQuery => {
     parameters
 });
 
-fn is_region_name(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
+/// Validates a provider and its config against the operator's policy; the message names the
+/// problem and what to do instead. The worker checks again before it runs the job.
+pub fn validate_job_request(
+    provider: &str,
+    config: &Value,
+    policy: &DiscoveryPolicy,
+) -> Result<(), ApiError> {
+    if config.get(OPERATOR_MARKER).is_some() {
+        return Err(ApiError::Validation(format!(
+            "{provider} config: unknown field `{OPERATOR_MARKER}`"
+        )));
+    }
+    ProviderConfig::parse(provider, config)
+        .and_then(|parsed| parsed.check(policy))
+        .map_err(ApiError::Validation)
 }
 
-/// Validates a provider and its config; the message names the problem.
-pub fn validate_job_request(provider: &str, config: &Value) -> Result<(), ApiError> {
-    match provider {
-        "aws" => {
-            let shape: AwsConfigShape = serde_json::from_value(config.clone())
-                .map_err(|error| ApiError::Validation(format!("invalid aws config: {error}")))?;
-            if shape.regions.is_empty() {
-                return Err(ApiError::Validation(
-                    "aws config: `regions` must name at least one region".to_string(),
-                ));
-            }
-            if let Some(bad) = shape.regions.iter().find(|region| !is_region_name(region)) {
-                return Err(ApiError::Validation(format!(
-                    "aws config: `{bad}` is not a region name like us-east-1"
-                )));
-            }
-            let endpoints = shape
-                .endpoint_url
-                .iter()
-                .chain(shape.region_endpoints.iter().flat_map(|map| map.values()));
-            for endpoint in endpoints {
-                if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-                    return Err(ApiError::Validation(format!(
-                        "aws config: endpoint `{endpoint}` must be an http(s) URL"
-                    )));
-                }
-            }
-            if shape.max_concurrent_regions == Some(0) {
-                return Err(ApiError::Validation(
-                    "aws config: `max_concurrent_regions` must be at least 1".to_string(),
-                ));
-            }
-            Ok(())
-        }
-        "fixture" => {
-            let file = serde_json::from_value::<FixtureFileShape>(config.clone());
-            let sample = serde_json::from_value::<FixtureSampleShape>(config.clone());
-            match (file, sample) {
-                (Ok(file), _) if !file.path.trim().is_empty() => Ok(()),
-                (_, Ok(FixtureSampleShape { sample: true })) => Ok(()),
-                _ => Err(ApiError::Validation(
-                    "fixture config must be {\"path\": \"<inventory file on the server>\"} or {\"sample\": true}".to_string(),
-                )),
-            }
-        }
-        other => Err(ApiError::Validation(format!(
-            "unknown provider `{other}`; expected aws or fixture"
-        ))),
+/// A job's config as the API shows it: an inline inventory is summarised, not echoed.
+fn shown_config(mut config: Value) -> Value {
+    if let Some(inventory) = config.get_mut("inventory") {
+        let count = |key: &str| {
+            inventory
+                .get(key)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        *inventory = serde_json::json!({"nodes": count("nodes"), "edges": count("edges")});
     }
+    config
 }
 
 fn parse_job_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -421,7 +373,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     context.require_write()?;
     super::extract::normalise_whole_numbers(&mut body.config);
-    validate_job_request(&body.provider, &body.config)?;
+    validate_job_request(&body.provider, &body.config, &state.discovery_policy)?;
     let new_job = NewJob {
         kind: "discovery".to_string(),
         provider: Some(body.provider),

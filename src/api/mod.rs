@@ -61,6 +61,9 @@ pub struct AppState {
     /// The loaded rule pack and frameworks.
     pub rule_set: Arc<crate::rules::RuleSet>,
     pub frameworks: Arc<Vec<crate::compliance::Framework>>,
+    /// What tenants' discovery jobs may use: the operator's endpoint allow-list, whether the
+    /// server's own AWS credentials are lent, the fixture directory.
+    pub discovery_policy: crate::model::provider_config::DiscoveryPolicy,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             rule_catalog: Arc::new(rule_catalog()),
             allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
             snapshots: Arc::new(crate::snapshots::GraphSnapshots::default()),
+            discovery_policy: crate::model::provider_config::DiscoveryPolicy::default(),
         }
     }
 }

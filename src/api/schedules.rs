@@ -148,7 +148,11 @@ async fn create(
     context.require_write()?;
     super::extract::normalise_whole_numbers(&mut body.job.config);
     let next_run_at = next_run(&body.cron)?;
-    validate_job_request(&body.job.provider, &body.job.config)?;
+    validate_job_request(
+        &body.job.provider,
+        &body.job.config,
+        &state.discovery_policy,
+    )?;
     let template = json!({"provider": body.job.provider, "config": body.job.config});
     let name = body
         .name

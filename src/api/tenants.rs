@@ -297,6 +297,9 @@ async fn delete(
     store::tenants::delete(&state.pool, &tenant_id)
         .await
         .map_err(not_found_as_tenant)?;
+    // This process's cached graph goes at once; other processes' entries can never be served
+    // again, because a re-created slug starts at a graph generation no snapshot was built at.
+    state.snapshots.forget(&tenant_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,112 +1,77 @@
-//! The fixture provider: reads an inventory JSON file (`{"scopes": […], "nodes": […], "edges":
-//! […]}`, nodes and edges in the API's shape) and validates it. An edge's `id` may be omitted; it
+//! The fixture provider: reads an inventory (`{"scopes": […], "nodes": […], "edges": […]}`, nodes
+//! and edges in the API's shape) from a file and validates it. An edge's `id` may be omitted; it
 //! is derived from `(kind, src, dst)` and must match when given.
+//!
+//! Tenants never name server paths: a tenant's file is a name inside the operator's fixture
+//! directory, resolved (links included) and confined to it; only the operator's CLI reads any
+//! path. Only regular files are read, at most `MAX_INVENTORY_BYTES`, and errors never quote the
+//! file's content.
 
-use std::collections::HashSet;
-use std::path::Path;
-
-use serde::Deserialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use super::Error;
-use crate::model::{Edge, EdgeKind, Inventory, Node, NodeId, Scope, edge_id};
+use crate::model::Inventory;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FixtureConfig {
-    pub path: String,
-}
+/// The largest inventory file read (a 100k-instance estate is about 400 MB).
+pub const MAX_INVENTORY_BYTES: u64 = 1024 * 1024 * 1024;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InventoryFile {
-    #[serde(default)]
-    scopes: Vec<Scope>,
-    nodes: Vec<Node>,
-    #[serde(default)]
-    edges: Vec<EdgeEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EdgeEntry {
-    id: Option<String>,
-    kind: EdgeKind,
-    src: NodeId,
-    dst: NodeId,
-    #[serde(default)]
-    properties: Option<serde_json::Value>,
-}
-
+/// Reads an inventory file named by the operator (the CLI): any path, still only a regular file.
 pub fn load_inventory(path: &Path) -> Result<Inventory, Error> {
-    let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
-        path: path.display().to_string(),
-        message: error.to_string(),
+    read_regular_file(path, path.display().to_string())
+}
+
+/// Reads `name` inside `directory`: the resolved path must stay inside the resolved directory.
+/// Error messages name the file as the tenant wrote it, never the server's directory.
+pub fn load_confined_inventory(directory: &Path, name: &str) -> Result<Inventory, Error> {
+    let unavailable = || Error::Io {
+        path: name.to_string(),
+        message: "no such inventory in the fixture directory".to_string(),
+    };
+    let root = directory.canonicalize().map_err(|error| {
+        tracing::error!(directory = %directory.display(), %error, "fixture directory unusable");
+        Error::InvalidConfig("the server's fixture directory is not available".to_string())
     })?;
+    let resolved: PathBuf = root.join(name).canonicalize().map_err(|_| unavailable())?;
+    if !resolved.starts_with(&root) {
+        tracing::warn!(name, "fixture name resolves outside the fixture directory");
+        return Err(unavailable());
+    }
+    read_regular_file(&resolved, name.to_string())
+}
+
+fn read_regular_file(path: &Path, shown_as: String) -> Result<Inventory, Error> {
+    let io_error = |message: &str| Error::Io {
+        path: shown_as.clone(),
+        message: message.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(|_| io_error("cannot be opened"))?;
+    let metadata = file.metadata().map_err(|_| io_error("cannot be read"))?;
+    if !metadata.is_file() {
+        return Err(io_error("is not a regular file"));
+    }
+    if metadata.len() > MAX_INVENTORY_BYTES {
+        return Err(io_error("is larger than the 1 GiB inventory limit"));
+    }
+    let mut text = String::new();
+    file.take(MAX_INVENTORY_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|_| io_error("is not UTF-8 text"))?;
+    if text.len() as u64 > MAX_INVENTORY_BYTES {
+        return Err(io_error("is larger than the 1 GiB inventory limit"));
+    }
     parse_inventory(&text)
 }
 
-/// Parses and validates: ids and types well-formed, each node's type matches its id, no duplicate
-/// node ids, every edge end is a node of the inventory.
+/// Parses and validates an inventory's text (errors give a place, never the content).
 pub fn parse_inventory(json: &str) -> Result<Inventory, Error> {
-    let file: InventoryFile =
-        serde_json::from_str(json).map_err(|error| Error::InvalidInventory(error.to_string()))?;
-    let mut seen = HashSet::new();
-    for node in &file.nodes {
-        if node.id.node_type() != node.node_type {
-            return Err(Error::InvalidInventory(format!(
-                "node `{}` has type `{}` but its id says `{}`",
-                node.id,
-                node.node_type,
-                node.id.node_type()
-            )));
-        }
-        if !node.properties.is_object() {
-            return Err(Error::InvalidInventory(format!(
-                "node `{}`: properties must be an object",
-                node.id
-            )));
-        }
-        if !seen.insert(node.id.clone()) {
-            return Err(Error::InvalidInventory(format!(
-                "node `{}` appears twice",
-                node.id
-            )));
-        }
-    }
-    let mut edges = Vec::with_capacity(file.edges.len());
-    for entry in file.edges {
-        for end in [&entry.src, &entry.dst] {
-            if !seen.contains(end) {
-                return Err(Error::InvalidInventory(format!(
-                    "edge {} from `{}` to `{}` names `{end}`, which is not a node of the inventory",
-                    entry.kind, entry.src, entry.dst
-                )));
-            }
-        }
-        let derived = edge_id(entry.kind, &entry.src, &entry.dst);
-        if let Some(given) = &entry.id
-            && given != &derived
-        {
-            return Err(Error::InvalidInventory(format!(
-                "edge id `{given}` does not match its (kind, src, dst); expected `{derived}`"
-            )));
-        }
-        let mut edge = Edge::new(entry.kind, entry.src, entry.dst);
-        if let Some(properties) = entry.properties {
-            edge = edge.with_properties(properties);
-        }
-        edges.push(edge);
-    }
-    Ok(Inventory {
-        scopes: file.scopes,
-        nodes: file.nodes,
-        edges,
-    })
+    crate::model::parse_inventory_text(json).map_err(Error::InvalidInventory)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{EdgeKind, NodeId, edge_id};
 
     const VPC: &str = "aws:us-east-1:aws.ec2.vpc:vpc-1";
     const SUBNET: &str = "aws:us-east-1:aws.ec2.subnet:subnet-1";
@@ -168,5 +133,71 @@ mod tests {
                 .contains("aws.ec2.subnet")
         );
         assert!(parse_inventory(r#"{"nodes": [], "extra": 1}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod confinement_tests {
+    use super::*;
+
+    const INVENTORY: &str = r#"{"nodes": [{"id": "aws:us-east-1:aws.ec2.vpc:vpc-1", "type": "aws.ec2.vpc", "provider": "aws", "region": "us-east-1"}]}"#;
+
+    #[test]
+    fn reads_names_inside_the_directory_only() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(
+            outside.path().join("secret.json"),
+            r#"{"password": "hunter2"}"#,
+        )
+        .unwrap();
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir(directory.path().join("estates")).unwrap();
+        std::fs::write(directory.path().join("estates/prod.json"), INVENTORY).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.json"),
+            directory.path().join("link.json"),
+        )
+        .unwrap();
+        let inventory = load_confined_inventory(directory.path(), "estates/prod.json").unwrap();
+        assert_eq!(inventory.nodes.len(), 1);
+        let escaped = load_confined_inventory(directory.path(), "link.json").unwrap_err();
+        assert!(!escaped.to_string().contains("hunter2"), "{escaped}");
+        assert!(
+            escaped.to_string().contains("no such inventory"),
+            "{escaped}"
+        );
+        let dotted = format!(
+            "../{}/secret.json",
+            outside.path().file_name().unwrap().to_str().unwrap()
+        );
+        assert!(load_confined_inventory(directory.path(), &dotted).is_err());
+        let missing = load_confined_inventory(directory.path(), "nope.json").unwrap_err();
+        assert!(
+            !missing
+                .to_string()
+                .contains(directory.path().to_str().unwrap())
+        );
+    }
+
+    #[test]
+    fn refuses_devices_and_never_quotes_content() {
+        assert!(
+            load_inventory(Path::new("/dev/zero"))
+                .unwrap_err()
+                .to_string()
+                .contains("not a regular file")
+        );
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("shadow");
+        std::fs::write(&file, "root:$6$secret:19000:0:99999:7:::\n").unwrap();
+        let error = load_inventory(&file).unwrap_err().to_string();
+        assert!(
+            !error.contains("secret") && !error.contains("root"),
+            "{error}"
+        );
+        std::fs::write(&file, r#"{"nodes": [], "hunter2": 1}"#).unwrap();
+        let error = load_inventory(&file).unwrap_err().to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(error.contains("line 1"), "{error}");
     }
 }

@@ -72,6 +72,8 @@ pub struct JobRuntime {
     pub rules: Arc<crate::rules::RuleSet>,
     /// The frameworks reports score against.
     pub frameworks: Arc<Vec<crate::compliance::Framework>>,
+    /// What tenants' discovery jobs may use (endpoints, credentials, fixture files).
+    pub policy: crate::model::provider_config::DiscoveryPolicy,
 }
 
 impl JobRuntime {
@@ -88,6 +90,7 @@ impl JobRuntime {
             on_progress: None,
             rules,
             frameworks,
+            policy: crate::model::provider_config::DiscoveryPolicy::default(),
         }
     }
 }

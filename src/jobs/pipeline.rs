@@ -64,7 +64,7 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
         return finished.map(Some);
     }
     let discovered = match job.kind.as_str() {
-        "discovery" => providers::discover(&job, &flags, events).await,
+        "discovery" => providers::discover(runtime, &job, &flags, events).await,
         other => Err(format!("unknown job kind `{other}`")),
     };
     let progress = recorder.await.unwrap_or_default();

@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::watcher::JobFlags;
 use crate::discovery::{
     self, DiscoveryControl, DiscoveryOutcome, ProgressEvent, ScopeResult, ScopeStatus,
 };
+use crate::model::provider_config::{
+    DiscoveryPolicy, FixtureSource, OPERATOR_MARKER, ProviderConfig,
+};
 use crate::model::{Inventory, Scope};
+use crate::store;
 use crate::store::jobs::Job;
 
 /// Progress of a running job, as recorded on the job row and shown by the CLI.
@@ -65,16 +69,11 @@ pub fn status_name(status: &ScopeStatus) -> &'static str {
     }
 }
 
-/// Where a fixture job reads its inventory: a file on the server, or the shipped sample estate.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, untagged)]
-enum FixtureSource {
-    Sample { sample: bool },
-    File(discovery::fixture::FixtureConfig),
-}
-
-/// Runs the job's provider. `Err` is a fatal job error (bad config, provider unusable).
+/// Runs the job's provider under the operator's policy (the CLI's own jobs under the operator's).
+/// `Err` is a fatal job error (bad config, provider unusable), written for the tenant to read:
+/// one classified line, the detail in the server log.
 pub async fn discover(
+    runtime: &super::JobRuntime,
     job: &Job,
     flags: &JobFlags,
     events: mpsc::UnboundedSender<ProgressEvent>,
@@ -85,29 +84,55 @@ pub async fn discover(
             let _ = events.send(event);
         }),
     };
-    match job.provider.as_deref() {
-        Some("aws") => {
-            let config: discovery::aws::AwsConfig = serde_json::from_value(job.config.0.clone())
-                .map_err(|error| format!("invalid aws config: {error}"))?;
-            discovery::aws::discover(&config, &control)
+    let provider = job
+        .provider
+        .as_deref()
+        .ok_or_else(|| "discovery job without a provider".to_string())?;
+    let config = ProviderConfig::parse(provider, &job.config.0)?;
+    let requested_by_operator = job
+        .config
+        .0
+        .get(OPERATOR_MARKER)
+        .is_some_and(|value| value == "operator");
+    let policy = if requested_by_operator {
+        DiscoveryPolicy::operator()
+    } else {
+        runtime.policy.clone()
+    };
+    // Checked again here, not only by the API: a stored job or schedule may predate the policy.
+    config.check(&policy)?;
+    match config {
+        ProviderConfig::Aws(aws) => {
+            let external_id = store::tenants::uid(&runtime.pool, &job.tenant_id)
+                .await
+                .map_err(|error| format!("cannot read the tenant: {error}"))?;
+            let access = discovery::aws::Access {
+                external_id: external_id.to_string(),
+                ambient_credentials: policy.allow_ambient_credentials,
+            };
+            discovery::aws::discover(&aws, &access, &control)
                 .await
                 .map_err(|error| error.to_string())
         }
-        Some("fixture") => {
-            let source: FixtureSource =
-                serde_json::from_value(job.config.0.clone()).map_err(|_| {
-                    "invalid fixture config: expected {\"path\": \"<file>\"} or {\"sample\": true}"
-                        .to_string()
-                })?;
+        ProviderConfig::Fixture(source) => {
             let inventory = match source {
-                FixtureSource::Sample { sample: true } => discovery::sample::sample_estate(),
-                FixtureSource::Sample { sample: false } => {
-                    return Err(
-                        "invalid fixture config: `sample` must be true when given".to_string()
-                    );
+                FixtureSource::Sample => discovery::sample::sample_estate(),
+                FixtureSource::Inline(inventory) => *inventory,
+                FixtureSource::File(name) => {
+                    let directory = policy
+                        .fixture_dir
+                        .clone()
+                        .or_else(|| runtime.policy.fixture_dir.clone())
+                        .ok_or_else(|| "this server has no fixture directory".to_string())?;
+                    tokio::task::spawn_blocking(move || {
+                        discovery::fixture::load_confined_inventory(&directory, &name)
+                    })
+                    .await
+                    .map_err(|error| format!("fixture loader panicked: {error}"))?
+                    .map_err(|error| error.to_string())?
                 }
-                FixtureSource::File(config) => {
-                    let path = PathBuf::from(&config.path);
+                FixtureSource::OperatorPath(path) => {
+                    let path = PathBuf::from(path);
                     tokio::task::spawn_blocking(move || discovery::fixture::load_inventory(&path))
                         .await
                         .map_err(|error| format!("fixture loader panicked: {error}"))?
@@ -120,10 +145,6 @@ pub async fn discover(
                 &control,
             ))
         }
-        Some(other) => Err(format!(
-            "unknown provider `{other}`; expected aws or fixture"
-        )),
-        None => Err("discovery job without a provider".to_string()),
     }
 }
 

@@ -8,10 +8,11 @@ mod edge;
 mod inventory;
 mod node;
 pub mod properties;
+pub mod provider_config;
 mod severity;
 
 pub use edge::{Edge, EdgeKind, edge_id};
-pub use inventory::{Inventory, Scope};
+pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
 pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
 pub use severity::Severity;
 

@@ -144,3 +144,13 @@ pub async fn graph_generation(pool: &PgPool, tenant_id: &str) -> Result<i64, Err
             .await?;
     Ok(generation)
 }
+
+/// The tenant's row identity: never shared by a re-created tenant of the same slug. It is also the
+/// external id the tenant's AWS role must require when Infracast assumes it.
+pub async fn uid(pool: &PgPool, tenant_id: &str) -> Result<uuid::Uuid, Error> {
+    sqlx::query_scalar("SELECT uid FROM tenants WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound)
+}

@@ -6,6 +6,7 @@
 use std::str::FromStr;
 
 use infracast::auth::{self, KeyScope, Role};
+use infracast::model::provider_config::DiscoveryPolicy;
 use infracast::store::{self, embedded::EmbeddedPostgres};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -19,6 +20,9 @@ pub struct TestApp {
     pub pool: PgPool,
     pub client: reqwest::Client,
     pub platform_key: String,
+    /// What the app lets tenants' discovery jobs use; workers a test runs should use it too
+    /// (`TestApp::runtime`).
+    pub discovery_policy: DiscoveryPolicy,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -121,7 +125,18 @@ pub async fn spawn_app_on(pool: PgPool) -> TestApp {
     spawn_app_with_state(pool, state).await
 }
 
+/// Like `spawn_app`, under the operator's `policy` for discovery jobs (allowed endpoints, ambient
+/// AWS credentials, a fixture directory).
+pub async fn spawn_app_with_policy(policy: DiscoveryPolicy) -> TestApp {
+    let pool = fresh_database().await;
+    let mut state = infracast::api::AppState::new(pool.clone());
+    state.allow_internal_webhooks = false;
+    state.discovery_policy = policy;
+    spawn_app_with_state(pool, state).await
+}
+
 async fn spawn_app_with_state(pool: PgPool, state: infracast::api::AppState) -> TestApp {
+    let discovery_policy = state.discovery_policy.clone();
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -147,11 +162,22 @@ async fn spawn_app_with_state(pool: PgPool, state: infracast::api::AppState) -> 
         pool,
         client: reqwest::Client::new(),
         platform_key,
+        discovery_policy,
         _shutdown: shutdown,
     }
 }
 
 impl TestApp {
+    /// A job runtime (one worker) on the app's database, under the app's discovery policy.
+    pub fn runtime(&self) -> infracast::jobs::JobRuntime {
+        let mut runtime = infracast::jobs::JobRuntime::new(
+            self.pool.clone(),
+            std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+        );
+        runtime.policy = self.discovery_policy.clone();
+        runtime
+    }
+
     pub async fn request(
         &self,
         method: Method,

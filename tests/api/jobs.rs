@@ -13,7 +13,7 @@ async fn jobs_are_created_started_cancelled_and_listed() {
         .post(
             "/api/v1/tenants/acme/jobs",
             &key,
-            json!({"provider": "aws", "config": {"regions": ["us-east-1", "eu-west-1"], "endpoint_url": "http://127.0.0.1:5000"}}),
+            json!({"provider": "aws", "config": {"regions": ["us-east-1", "eu-west-1"], "role_arn": "arn:aws:iam::123456789012:role/infracast"}}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);

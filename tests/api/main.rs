@@ -21,5 +21,6 @@ mod openapi;
 mod pathtracer;
 mod rate_limits;
 mod reports;
+mod tenant_boundary;
 mod tenants;
 mod webhooks;

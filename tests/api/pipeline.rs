@@ -2,17 +2,26 @@
 //! diffs, rescans that tombstone, failures and cancellations that change nothing, and a lease
 //! takeover that finishes once.
 
-use std::sync::Arc;
-
 use infracast::jobs::{self, JobRuntime};
 use infracast::snapshots::GraphSnapshots;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use infracast::model::provider_config::DiscoveryPolicy;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with_policy};
 
 fn runtime(app: &TestApp) -> JobRuntime {
-    JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()))
+    app.runtime()
+}
+
+/// An app whose operator lets tenants import the inventory files of `directory` by name.
+async fn app_reading(directory: &tempfile::TempDir) -> TestApp {
+    spawn_app_with_policy(DiscoveryPolicy {
+        fixture_dir: Some(directory.path().canonicalize().unwrap()),
+        ..DiscoveryPolicy::default()
+    })
+    .await
 }
 
 fn inventory_file(directory: &tempfile::TempDir, name: &str, instances: &[&str]) -> String {
@@ -28,7 +37,7 @@ fn inventory_file(directory: &tempfile::TempDir, name: &str, instances: &[&str])
     }
     let path = directory.path().join(name);
     std::fs::write(&path, json!({"scopes": [{"provider": "aws", "account": "111", "region": "us-east-1"}], "nodes": nodes, "edges": edges}).to_string()).unwrap();
-    path.display().to_string()
+    name.to_string()
 }
 
 async fn run_job(app: &TestApp, key: &str, config: Value) -> Value {
@@ -69,11 +78,11 @@ async fn instance_names(app: &TestApp, key: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_rescan_tombstones_what_vanished_and_the_diff_says_so() {
-    let app = spawn_app().await;
-    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let first = inventory_file(&directory, "first.json", &["i-1", "i-2", "i-3"]);
-    let job = run_job(&app, &key, json!({"path": first})).await;
+    let job = run_job(&app, &key, json!({"file": first})).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(job["counts"]["nodes_added"], 4);
     assert_eq!(job["counts"]["edges_added"], 3);
@@ -81,7 +90,7 @@ async fn a_rescan_tombstones_what_vanished_and_the_diff_says_so() {
     assert_eq!(instance_names(&app, &key).await, vec!["i-1", "i-2", "i-3"]);
 
     let second = inventory_file(&directory, "second.json", &["i-1", "i-3", "i-4"]);
-    let job = run_job(&app, &key, json!({"path": second})).await;
+    let job = run_job(&app, &key, json!({"file": second})).await;
     let job_id = job["id"].as_str().unwrap();
     assert_eq!(job["status"], "succeeded");
     assert_eq!(
@@ -122,14 +131,14 @@ async fn a_rescan_tombstones_what_vanished_and_the_diff_says_so() {
 
 #[tokio::test]
 async fn a_failing_job_changes_nothing() {
-    let app = spawn_app().await;
-    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let good = inventory_file(&directory, "good.json", &["i-1", "i-2"]);
-    run_job(&app, &key, json!({"path": good})).await;
+    run_job(&app, &key, json!({"file": good})).await;
 
-    let missing = directory.path().join("missing.json").display().to_string();
-    let job = run_job(&app, &key, json!({"path": missing})).await;
+    let missing = "missing.json";
+    let job = run_job(&app, &key, json!({"file": missing})).await;
     assert_eq!(job["status"], "failed");
     assert!(
         job["errors"][0].as_str().unwrap().contains("missing.json"),
@@ -137,7 +146,7 @@ async fn a_failing_job_changes_nothing() {
     );
     let broken = directory.path().join("broken.json");
     std::fs::write(&broken, "{\"nodes\": [{\"id\": \"nope\"}]}").unwrap();
-    let job = run_job(&app, &key, json!({"path": broken.display().to_string()})).await;
+    let job = run_job(&app, &key, json!({"file": "broken.json"})).await;
     assert_eq!(job["status"], "failed");
     assert_eq!(
         instance_names(&app, &key).await,
@@ -148,15 +157,15 @@ async fn a_failing_job_changes_nothing() {
 
 #[tokio::test]
 async fn a_job_cancelled_while_running_commits_nothing() {
-    let app = spawn_app().await;
-    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let path = inventory_file(&directory, "estate.json", &["i-1"]);
     let created = app
         .post(
             "/api/v1/tenants/acme/jobs",
             &key,
-            json!({"provider": "fixture", "config": {"path": path}, "start": true}),
+            json!({"provider": "fixture", "config": {"file": path}, "start": true}),
         )
         .await;
     let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
@@ -213,15 +222,15 @@ async fn a_job_cancelled_while_running_commits_nothing() {
 
 #[tokio::test]
 async fn a_job_whose_worker_died_is_taken_over_and_finishes_once() {
-    let app = spawn_app().await;
-    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let path = inventory_file(&directory, "estate.json", &["i-1", "i-2"]);
     let created = app
         .post(
             "/api/v1/tenants/acme/jobs",
             &key,
-            json!({"provider": "fixture", "config": {"path": path}, "start": true}),
+            json!({"provider": "fixture", "config": {"file": path}, "start": true}),
         )
         .await;
     let job_id = created.body["data"]["id"].as_str().unwrap().to_string();

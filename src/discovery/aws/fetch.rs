@@ -3,9 +3,9 @@
 //! endpoint may not support) are recorded as gaps.
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::error::DisplayErrorContext;
 use aws_sdk_ec2::types::{PermissionGroup, SnapshotAttributeName};
 
+use super::classify::describe_sdk_error;
 use super::transform::{self, Origin};
 use crate::discovery::{DiscoveryControl, ProgressEvent};
 use crate::model::{Node, Scope};
@@ -36,7 +36,11 @@ macro_rules! pages {
                     });
                 }
                 Err(error) => {
-                    outcome = Err(format!("{}: {}", $resource, DisplayErrorContext(&error)));
+                    outcome = Err(describe_sdk_error(
+                        concat!("listing ", $resource),
+                        &$scope.region,
+                        &error,
+                    ));
                     break;
                 }
             }
@@ -233,8 +237,17 @@ pub async fn collect_region(
             page.snapshots().len()
         }
     ))?;
+    // `OwnerIds=self` is not honoured by every endpoint (moto lists its public catalogue): keep
+    // only the scanned account's own, so an endpoint cannot flood a tenant with foreign resources.
+    if is_account_id(&origin.account) {
+        snapshots.retain(|snapshot| snapshot.owner_id() == Some(origin.account.as_str()));
+    }
     let addresses = client.describe_addresses().send().await.map_err(|error| {
-        FetchError::Failed(format!("elastic ips: {}", DisplayErrorContext(&error)))
+        FetchError::Failed(describe_sdk_error(
+            "listing elastic ips",
+            &scope.region,
+            &error,
+        ))
     })?;
     nodes.extend(
         addresses
@@ -380,7 +393,11 @@ pub async fn collect_region(
     let mut public_flags: Vec<(usize, Result<bool, String>)> = Vec::new();
     for (chunk_index, chunk) in snapshots.chunks(8).enumerate() {
         let answers = futures::future::join_all(chunk.iter().map(|snapshot| {
-            snapshot_is_public(client, snapshot.snapshot_id().unwrap_or_default())
+            snapshot_is_public(
+                client,
+                &origin.region,
+                snapshot.snapshot_id().unwrap_or_default(),
+            )
         }))
         .await;
         public_flags.extend(
@@ -411,9 +428,10 @@ pub async fn collect_region(
         Ok(output) => output.ebs_encryption_by_default(),
         Err(error) => {
             unsupported.push("GetEbsEncryptionByDefault".to_string());
-            gaps.push(format!(
-                "ebs encryption by default: {}",
-                DisplayErrorContext(&error)
+            gaps.push(describe_sdk_error(
+                "reading ebs encryption by default",
+                &origin.region,
+                &error,
             ));
             None
         }
@@ -426,7 +444,11 @@ pub async fn collect_region(
     Ok((nodes, gaps))
 }
 
-async fn snapshot_is_public(client: &Client, snapshot_id: &str) -> Result<bool, String> {
+async fn snapshot_is_public(
+    client: &Client,
+    region: &str,
+    snapshot_id: &str,
+) -> Result<bool, String> {
     let answer = client
         .describe_snapshot_attribute()
         .snapshot_id(snapshot_id)
@@ -441,9 +463,15 @@ async fn snapshot_is_public(client: &Client, snapshot_id: &str) -> Result<bool, 
                 .any(|permission| permission.group() == Some(&PermissionGroup::All))
         })
         .map_err(|error| {
-            format!(
-                "snapshot attribute {snapshot_id}: {}",
-                DisplayErrorContext(&error)
+            describe_sdk_error(
+                &format!("reading snapshot attribute {snapshot_id}"),
+                region,
+                &error,
             )
         })
+}
+
+/// A 12-digit AWS account id (the account may be `unknown` when STS could not be asked).
+fn is_account_id(account: &str) -> bool {
+    account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
 }

@@ -3,17 +3,16 @@
 //! Throttling is retried by the SDK's retry configuration, set in one place (`sdk_config`). A
 //! region that fails is a failed scope; the others complete.
 
+mod classify;
 mod edges;
 mod fetch;
 pub mod transform;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use serde::Deserialize;
 
 pub use edges::link;
 
@@ -22,45 +21,36 @@ use crate::model::{Inventory, Scope};
 use fetch::FetchError;
 use transform::Origin;
 
-/// Settings of an `aws` discovery job (the job's `config`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AwsConfig {
-    pub regions: Vec<String>,
-    /// One endpoint for every region (e.g. a local EC2-compatible server).
-    pub endpoint_url: Option<String>,
-    /// Per-region endpoints, taking precedence over `endpoint_url`.
-    pub region_endpoints: Option<BTreeMap<String, String>>,
-    /// A role to assume (with the standard credential chain as the source).
-    pub role_arn: Option<String>,
-    /// The account id; asked from STS when absent.
-    pub account_id: Option<String>,
-    /// Regions collected at once (default 4).
-    pub max_concurrent_regions: Option<usize>,
-    /// A named profile of the shared config files.
-    pub profile: Option<String>,
-}
+pub use crate::model::provider_config::AwsConfig;
 
-impl AwsConfig {
-    fn endpoint_for(&self, region: &str) -> Option<&str> {
-        self.region_endpoints
-            .as_ref()
-            .and_then(|endpoints| endpoints.get(region))
-            .or(self.endpoint_url.as_ref())
-            .map(String::as_str)
-    }
+/// How a job reaches the tenant's account: the tenant's role is assumed with the tenant's
+/// external id (the standard cross-account pattern); the server's own (ambient) credentials are
+/// used directly only where the operator allows them.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Required by the tenant's role trust policy (`sts:ExternalId`): the tenant's uid.
+    pub external_id: String,
+    /// Whether the server's credentials may be used without a role.
+    pub ambient_credentials: bool,
 }
 
 /// The SDK configuration of one region: retries (standard mode, 5 attempts, with backoff: the one
-/// place throttling is handled), timeouts, endpoint, credentials.
-async fn sdk_config(config: &AwsConfig, region: &str) -> SdkConfig {
+/// place throttling is handled), timeouts on every call (connect, read, attempt and whole
+/// operation, so an endpoint that never answers cannot hold a worker), endpoint, credentials.
+async fn sdk_config(
+    config: &AwsConfig,
+    access: &Access,
+    region: &str,
+) -> Result<SdkConfig, String> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .retry_config(RetryConfig::standard().with_max_attempts(5))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(30))
                 .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(180))
                 .build(),
         );
     if let Some(endpoint) = config.endpoint_for(region) {
@@ -71,43 +61,62 @@ async fn sdk_config(config: &AwsConfig, region: &str) -> SdkConfig {
     }
     let base = loader.load().await;
     let Some(role_arn) = &config.role_arn else {
-        return base;
+        if !access.ambient_credentials {
+            // The policy check refuses this before; a second wall costs nothing.
+            return Err(
+                "this server does not lend its own AWS credentials: give the job a role_arn"
+                    .to_string(),
+            );
+        }
+        return Ok(base);
     };
     let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
         .session_name("infracast-discovery")
+        .external_id(&access.external_id)
         .configure(&base)
         .build()
         .await;
-    base.into_builder()
+    Ok(base
+        .into_builder()
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(provider),
         )
-        .build()
+        .build())
 }
 
-async fn account_id(config: &AwsConfig, sdk: &SdkConfig) -> String {
+async fn account_id(config: &AwsConfig, sdk: &SdkConfig, region: &str) -> Result<String, String> {
     if let Some(account) = &config.account_id {
-        return account.clone();
+        return Ok(account.clone());
     }
     let sts = aws_sdk_sts::Client::new(sdk);
     match sts.get_caller_identity().send().await {
-        Ok(identity) => identity.account().unwrap_or("unknown").to_string(),
-        Err(_) => "unknown".to_string(),
+        Ok(identity) => Ok(identity.account().unwrap_or("unknown").to_string()),
+        Err(error) => {
+            let failure = classify::classify(&error);
+            let line = classify::describe_sdk_error("asking STS for the account", region, &error);
+            // Only credentials and access problems are fatal here: an endpoint without STS (a
+            // local test server) still lets the scan run, under the account `unknown`.
+            match (failure, &config.role_arn) {
+                // The chain failed while assuming the tenant's role: say so, not "no credentials".
+                (
+                    classify::Failure::NoCredentials
+                    | classify::Failure::BadCredentials
+                    | classify::Failure::AccessDenied,
+                    Some(role_arn),
+                ) => Err(format!(
+                    "access denied assuming {role_arn} in {region}: its trust policy must allow \
+                     this server's principal with your tenant's external id (GET /api/v1/auth/me)"
+                )),
+                (
+                    classify::Failure::NoCredentials
+                    | classify::Failure::BadCredentials
+                    | classify::Failure::AccessDenied,
+                    None,
+                ) => Err(line),
+                _ => Ok("unknown".to_string()),
+            }
+        }
     }
-}
-
-fn validate(config: &AwsConfig) -> Result<(), Error> {
-    if config.regions.is_empty() {
-        return Err(Error::InvalidConfig(
-            "`regions` must name at least one region".to_string(),
-        ));
-    }
-    if config.max_concurrent_regions == Some(0) {
-        return Err(Error::InvalidConfig(
-            "`max_concurrent_regions` must be at least 1".to_string(),
-        ));
-    }
-    Ok(())
 }
 
 struct RegionResult {
@@ -117,11 +126,43 @@ struct RegionResult {
 
 async fn discover_region(
     config: &AwsConfig,
+    access: &Access,
     region: &str,
     control: &DiscoveryControl,
 ) -> RegionResult {
-    let sdk = sdk_config(config, region).await;
-    let account = account_id(config, &sdk).await;
+    let prepared = match sdk_config(config, access, region).await {
+        Ok(sdk) => account_id(config, &sdk, region)
+            .await
+            .map(|account| (sdk, account)),
+        Err(message) => Err(message),
+    };
+    let (sdk, account) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            let scope = Scope {
+                provider: "aws".to_string(),
+                account: config
+                    .account_id
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_string()),
+                region: region.to_string(),
+            };
+            let result = ScopeResult {
+                scope,
+                status: ScopeStatus::Failed { error },
+                nodes: 0,
+                edges: 0,
+                gaps: Vec::new(),
+            };
+            control.report(ProgressEvent::ScopeFinished {
+                result: result.clone(),
+            });
+            return RegionResult {
+                result,
+                inventory: None,
+            };
+        }
+    };
     let scope = Scope {
         provider: "aws".to_string(),
         account: account.clone(),
@@ -182,23 +223,29 @@ async fn discover_region(
 /// Discovers every requested region. Only completed regions contribute to the inventory.
 pub async fn discover(
     config: &AwsConfig,
+    access: &Access,
     control: &DiscoveryControl,
 ) -> Result<DiscoveryOutcome, Error> {
-    validate(config)?;
-    let concurrency = config.max_concurrent_regions.unwrap_or(4);
+    if config.regions.is_empty() {
+        return Err(Error::InvalidConfig(
+            "`regions` must name at least one region".to_string(),
+        ));
+    }
+    let concurrency = config.max_concurrent_regions.unwrap_or(4).max(1);
     // Each region runs as its own task (owned inputs), at most `concurrency` at a time.
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = tokio::task::JoinSet::new();
     for region in &config.regions {
-        let (config, control, region, permits) = (
+        let (config, access, control, region, permits) = (
             config.clone(),
+            access.clone(),
             control.clone(),
             region.clone(),
             permits.clone(),
         );
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            discover_region(&config, &region, &control).await
+            discover_region(&config, &access, &region, &control).await
         });
     }
     let mut regions: Vec<RegionResult> = Vec::new();

@@ -1,0 +1,459 @@
+//! A discovery job's provider configuration, parsed once at the boundary (API, CLI, worker) into
+//! typed values, and the operator's policy that decides which of those a tenant may use.
+//!
+//! What a tenant may choose is data, never server resources: a custom AWS endpoint only from the
+//! operator's allow-list, AWS access only through the tenant's own role (assumed with the
+//! tenant's external id) unless the operator allows the server's ambient credentials, and fixture
+//! inventories only inline or by name inside the operator's fixture directory. The CLI is the
+//! operator: its jobs carry `"requested_by": "operator"` (a key the API refuses) and run under
+//! the operator's policy. No IO here: paths are checked for shape; the fixture loader confines
+//! them on disk.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Inventory;
+
+/// The config key that marks a job as created by the operator (the CLI); the API refuses it.
+pub const OPERATOR_MARKER: &str = "requested_by";
+
+/// Settings of an `aws` discovery job.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    pub regions: Vec<String>,
+    /// One endpoint for every region; must be on the operator's allow-list.
+    pub endpoint_url: Option<String>,
+    /// Per-region endpoints, taking precedence over `endpoint_url`; each on the allow-list.
+    pub region_endpoints: Option<BTreeMap<String, String>>,
+    /// The tenant's role, assumed with the tenant's external id.
+    pub role_arn: Option<String>,
+    /// The account id; asked from STS when absent.
+    pub account_id: Option<String>,
+    /// Regions collected at once (default 4).
+    pub max_concurrent_regions: Option<usize>,
+    /// A named profile of the server's shared config files: the operator's credentials, so only
+    /// where ambient credentials are allowed.
+    pub profile: Option<String>,
+}
+
+impl AwsConfig {
+    /// The endpoint a region's calls go to, when not AWS's own.
+    pub fn endpoint_for(&self, region: &str) -> Option<&str> {
+        self.region_endpoints
+            .as_ref()
+            .and_then(|endpoints| endpoints.get(region))
+            .or(self.endpoint_url.as_ref())
+            .map(String::as_str)
+    }
+
+    fn endpoints(&self) -> impl Iterator<Item = &String> {
+        self.endpoint_url
+            .iter()
+            .chain(self.region_endpoints.iter().flat_map(|map| map.values()))
+    }
+}
+
+/// Where a fixture job's inventory comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixtureSource {
+    /// The shipped sample estate.
+    Sample,
+    /// An inventory in the request body (bounded by the API's body limit).
+    Inline(Box<Inventory>),
+    /// A file named relative to the operator's fixture directory.
+    File(String),
+    /// Any path on the server: the CLI (the operator) only.
+    OperatorPath(String),
+}
+
+/// A discovery job's provider and its settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderConfig {
+    Aws(AwsConfig),
+    Fixture(FixtureSource),
+}
+
+/// What the operator lets tenants' jobs use. `operator()` is the CLI's: everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiscoveryPolicy {
+    /// Base URLs a job's `endpoint_url` may name (`INFRACAST_ALLOWED_ENDPOINTS`), normalised.
+    pub allowed_endpoints: Vec<String>,
+    /// Whether tenant jobs may use the server's own AWS credentials
+    /// (`INFRACAST_ALLOW_AMBIENT_AWS_CREDENTIALS=1`, a single-tenant install).
+    pub allow_ambient_credentials: bool,
+    /// The directory fixture files are read from (`INFRACAST_FIXTURE_DIR`); none: no files.
+    pub fixture_dir: Option<std::path::PathBuf>,
+    /// The operator's own jobs (the CLI): any endpoint, ambient credentials, any path.
+    pub operator: bool,
+}
+
+impl DiscoveryPolicy {
+    /// The CLI's policy: the operator may use anything the server has.
+    pub fn operator() -> Self {
+        DiscoveryPolicy {
+            operator: true,
+            allow_ambient_credentials: true,
+            ..DiscoveryPolicy::default()
+        }
+    }
+
+    /// A policy from the operator's comma-separated allow-list; bad entries are an error.
+    pub fn with_allowed_endpoints(mut self, list: &str) -> Result<Self, String> {
+        for entry in list
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+        {
+            let normalised = normalise_endpoint(entry)
+                .map_err(|message| format!("allowed endpoint `{entry}`: {message}"))?;
+            if !self.allowed_endpoints.contains(&normalised) {
+                self.allowed_endpoints.push(normalised);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Whether `endpoint` is one the operator listed (compared after normalisation).
+    pub fn allows_endpoint(&self, endpoint: &str) -> bool {
+        match normalise_endpoint(endpoint) {
+            Ok(normalised) => self.allowed_endpoints.contains(&normalised),
+            Err(_) => false,
+        }
+    }
+}
+
+/// `scheme://host:port/path` with a lowercase scheme and host, the default port made explicit and
+/// no trailing slash. Userinfo, queries and fragments are refused: an endpoint is a base URL.
+pub fn normalise_endpoint(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|_| "is not a URL".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must be an http(s) URL".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry user information".to_string());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not carry a query or fragment".to_string());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| "has no host".to_string())?
+        .to_ascii_lowercase();
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| "has no port".to_string())?;
+    let path = url.path().trim_end_matches('/');
+    Ok(format!("{}://{host}:{port}{path}", url.scheme()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureShape {
+    sample: Option<bool>,
+    inventory: Option<Value>,
+    file: Option<String>,
+    path: Option<String>,
+    // Read through `config.get(OPERATOR_MARKER)`; declared so `deny_unknown_fields` accepts it.
+    #[allow(dead_code)]
+    requested_by: Option<String>,
+}
+
+impl ProviderConfig {
+    /// Parses a job's `provider` and `config` (as stored or as sent). Says what is wrong.
+    pub fn parse(provider: &str, config: &Value) -> Result<ProviderConfig, String> {
+        let operator = config
+            .get(OPERATOR_MARKER)
+            .is_some_and(|value| value == "operator");
+        match provider {
+            "aws" => {
+                let mut config = config.clone();
+                if let Some(object) = config.as_object_mut() {
+                    object.remove(OPERATOR_MARKER);
+                }
+                let aws: AwsConfig = serde_json::from_value(config)
+                    .map_err(|error| format!("invalid aws config: {error}"))?;
+                Ok(ProviderConfig::Aws(aws))
+            }
+            "fixture" => {
+                let shape: FixtureShape = serde_json::from_value(config.clone())
+                    .map_err(|_| FIXTURE_FORMS.to_string())?;
+                let given = [
+                    shape.sample.is_some(),
+                    shape.inventory.is_some(),
+                    shape.file.is_some(),
+                    shape.path.is_some(),
+                ];
+                if given.iter().filter(|given| **given).count() != 1 {
+                    return Err(FIXTURE_FORMS.to_string());
+                }
+                if let Some(sample) = shape.sample {
+                    return if sample {
+                        Ok(ProviderConfig::Fixture(FixtureSource::Sample))
+                    } else {
+                        Err("fixture config: `sample` must be true when given".to_string())
+                    };
+                }
+                if let Some(inventory) = shape.inventory {
+                    let inventory = super::inventory::parse_inventory_value(inventory)
+                        .map_err(|message| format!("fixture inventory: {message}"))?;
+                    return Ok(ProviderConfig::Fixture(FixtureSource::Inline(Box::new(
+                        inventory,
+                    ))));
+                }
+                if let Some(file) = shape.file {
+                    check_relative_file_name(&file)?;
+                    return Ok(ProviderConfig::Fixture(FixtureSource::File(file)));
+                }
+                match shape.path {
+                    Some(path) if operator => {
+                        Ok(ProviderConfig::Fixture(FixtureSource::OperatorPath(path)))
+                    }
+                    _ => Err(
+                        "fixture config: server paths are not accepted; send the inventory inline \
+                         as `inventory`, or name a file of the operator's fixture directory as `file`"
+                            .to_string(),
+                    ),
+                }
+            }
+            other => Err(format!(
+                "unknown provider `{other}`; expected aws or fixture"
+            )),
+        }
+    }
+
+    /// Checks the parsed config against what the operator allows. The message says what to do.
+    pub fn check(&self, policy: &DiscoveryPolicy) -> Result<(), String> {
+        match self {
+            ProviderConfig::Aws(aws) => check_aws(aws, policy),
+            ProviderConfig::Fixture(FixtureSource::File(_)) if policy.operator => Ok(()),
+            ProviderConfig::Fixture(FixtureSource::File(_)) if policy.fixture_dir.is_none() => Err(
+                "fixture config: this server has no fixture directory (the operator sets \
+                     INFRACAST_FIXTURE_DIR); send the inventory inline as `inventory`"
+                    .to_string(),
+            ),
+            ProviderConfig::Fixture(FixtureSource::OperatorPath(_)) if !policy.operator => {
+                Err("fixture config: server paths are only for the operator's CLI".to_string())
+            }
+            ProviderConfig::Fixture(_) => Ok(()),
+        }
+    }
+}
+
+const FIXTURE_FORMS: &str = "fixture config must be exactly one of {\"sample\": true}, \
+     {\"inventory\": {…inventory…}} or {\"file\": \"<name in the operator's fixture directory>\"}";
+
+fn check_aws(aws: &AwsConfig, policy: &DiscoveryPolicy) -> Result<(), String> {
+    if aws.regions.is_empty() {
+        return Err("aws config: `regions` must name at least one region".to_string());
+    }
+    if let Some(bad) = aws.regions.iter().find(|region| !is_region_name(region)) {
+        return Err(format!(
+            "aws config: `{bad}` is not a region name like us-east-1"
+        ));
+    }
+    if aws.max_concurrent_regions == Some(0) {
+        return Err("aws config: `max_concurrent_regions` must be at least 1".to_string());
+    }
+    for endpoint in aws.endpoints() {
+        if let Err(message) = normalise_endpoint(endpoint) {
+            return Err(format!("aws config: endpoint `{endpoint}` {message}"));
+        }
+        if !policy.operator && !policy.allows_endpoint(endpoint) {
+            return Err(format!(
+                "aws config: endpoint `{endpoint}` is not one this server allows (the operator \
+                 lists custom endpoints in INFRACAST_ALLOWED_ENDPOINTS); leave it out to use AWS"
+            ));
+        }
+    }
+    if let Some(role_arn) = &aws.role_arn
+        && !is_role_arn(role_arn)
+    {
+        return Err(format!(
+            "aws config: `{role_arn}` is not an IAM role ARN like arn:aws:iam::123456789012:role/name"
+        ));
+    }
+    if policy.allow_ambient_credentials {
+        return Ok(());
+    }
+    if aws.profile.is_some() {
+        return Err(
+            "aws config: `profile` names the server's own credentials, which this server does \
+             not lend to tenants; give `role_arn` (assumed with your tenant's external id)"
+                .to_string(),
+        );
+    }
+    if aws.role_arn.is_none() {
+        return Err(
+            "aws config: `role_arn` is required: this server discovers your account only through \
+             a role you let it assume, with your tenant's external id (GET /api/v1/auth/me shows it)"
+                .to_string(),
+        );
+    }
+    Ok(())
+}
+
+/// A region name such as `us-east-1` or `us-gov-west-1`.
+pub fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].starts_with("role/")
+        && parts[5].len() > "role/".len()
+        && arn.len() <= 2048
+}
+
+/// A file name relative to the fixture directory: plain components, no `..`, not absolute.
+/// (The loader also resolves links and checks the result stays inside the directory.)
+fn check_relative_file_name(file: &str) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("fixture config: `file` {why}"));
+    if file.is_empty() || file.len() > 255 {
+        return refuse("must be a file name of 1 to 255 characters");
+    }
+    if file.starts_with('/') || file.contains('\\') || file.contains('\0') {
+        return refuse("must be relative to the operator's fixture directory");
+    }
+    if file
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return refuse("must not contain empty, `.` or `..` components");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant_policy() -> DiscoveryPolicy {
+        DiscoveryPolicy::default()
+            .with_allowed_endpoints("http://127.0.0.1:5000/, https://ec2.example.test")
+            .unwrap()
+    }
+
+    fn aws(config: Value) -> Result<(), String> {
+        ProviderConfig::parse("aws", &config)?.check(&tenant_policy())
+    }
+
+    #[test]
+    fn endpoints_are_compared_after_normalisation() {
+        let policy = tenant_policy();
+        assert!(policy.allows_endpoint("http://127.0.0.1:5000"));
+        assert!(policy.allows_endpoint("HTTP://127.0.0.1:5000/"));
+        assert!(policy.allows_endpoint("https://EC2.example.test:443"));
+        assert!(!policy.allows_endpoint("http://127.0.0.1:5001"));
+        assert!(!policy.allows_endpoint("http://localhost:5000"));
+        assert!(!policy.allows_endpoint("http://127.0.0.1:5000/other"));
+        assert!(!policy.allows_endpoint("http://user@127.0.0.1:5000"));
+        assert!(!policy.allows_endpoint("http://127.0.0.1:5000/?x=1"));
+        assert!(!policy.allows_endpoint("http://[::1]:5000"));
+    }
+
+    #[test]
+    fn tenant_aws_jobs_need_an_allowed_endpoint_and_their_own_role() {
+        let role = "arn:aws:iam::123456789012:role/infracast";
+        assert!(aws(json!({"regions": ["us-east-1"], "role_arn": role})).is_ok());
+        let refused = aws(json!({"regions": ["us-east-1"], "role_arn": role,
+            "endpoint_url": "http://127.0.0.1:19990/"}))
+        .unwrap_err();
+        assert!(refused.contains("INFRACAST_ALLOWED_ENDPOINTS"), "{refused}");
+        let per_region = aws(json!({"regions": ["us-east-1"], "role_arn": role,
+            "region_endpoints": {"us-east-1": "http://169.254.169.254/"}}))
+        .unwrap_err();
+        assert!(per_region.contains("169.254.169.254"), "{per_region}");
+        assert!(
+            aws(json!({"regions": ["us-east-1"], "role_arn": role,
+            "endpoint_url": "http://127.0.0.1:5000"}))
+            .is_ok()
+        );
+        let ambient = aws(json!({"regions": ["us-east-1"]})).unwrap_err();
+        assert!(ambient.contains("role_arn"), "{ambient}");
+        let profile = aws(json!({"regions": ["us-east-1"], "role_arn": role, "profile": "prod"}))
+            .unwrap_err();
+        assert!(profile.contains("profile"), "{profile}");
+        assert!(
+            aws(json!({"regions": ["us-east-1"], "role_arn": "arn:aws:iam::1:user/x"})).is_err()
+        );
+        // The operator's marker is no way around the policy for tenants' stored jobs.
+        let marked = json!({"regions": ["us-east-1"], "endpoint_url": "http://127.0.0.1:19990/",
+            "role_arn": role, "requested_by": "operator"});
+        assert!(
+            ProviderConfig::parse("aws", &marked)
+                .unwrap()
+                .check(&tenant_policy())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn ambient_credentials_only_where_the_operator_allows_them() {
+        let mut policy = tenant_policy();
+        policy.allow_ambient_credentials = true;
+        let config = ProviderConfig::parse("aws", &json!({"regions": ["eu-west-1"]})).unwrap();
+        assert!(config.check(&policy).is_ok());
+        assert!(config.check(&DiscoveryPolicy::operator()).is_ok());
+    }
+
+    #[test]
+    fn fixture_jobs_never_name_server_paths() {
+        let parse = |config: Value| ProviderConfig::parse("fixture", &config);
+        assert!(parse(json!({"path": "/etc/shadow"})).is_err());
+        assert!(parse(json!({"file": "../etc/shadow"})).is_err());
+        assert!(parse(json!({"file": "/etc/shadow"})).is_err());
+        assert!(parse(json!({"file": "a/./b.json"})).is_err());
+        assert!(parse(json!({"sample": true, "file": "a.json"})).is_err());
+        assert!(parse(json!({"sample": false})).is_err());
+        assert_eq!(
+            parse(json!({"file": "estates/prod.json"})).unwrap(),
+            ProviderConfig::Fixture(FixtureSource::File("estates/prod.json".into()))
+        );
+        let no_directory = parse(json!({"file": "prod.json"}))
+            .unwrap()
+            .check(&tenant_policy())
+            .unwrap_err();
+        assert!(
+            no_directory.contains("INFRACAST_FIXTURE_DIR"),
+            "{no_directory}"
+        );
+        let operator =
+            parse(json!({"path": "/srv/estate.json", "requested_by": "operator"})).unwrap();
+        assert!(operator.check(&DiscoveryPolicy::operator()).is_ok());
+        assert!(operator.check(&tenant_policy()).is_err());
+    }
+
+    #[test]
+    fn inline_inventories_are_validated() {
+        let parse = |config: Value| ProviderConfig::parse("fixture", &config);
+        let inventory = json!({"nodes": [{"id": "aws:us-east-1:aws.ec2.vpc:vpc-1",
+            "type": "aws.ec2.vpc", "provider": "aws", "region": "us-east-1"}]});
+        assert!(matches!(
+            parse(json!({"inventory": inventory})).unwrap(),
+            ProviderConfig::Fixture(FixtureSource::Inline(_))
+        ));
+        let mismatched = json!({"nodes": [{"id": "aws:us-east-1:aws.ec2.vpc:vpc-1",
+            "type": "aws.ec2.subnet", "provider": "aws", "region": "us-east-1"}]});
+        assert!(parse(json!({"inventory": mismatched})).is_err());
+    }
+}
