@@ -7,11 +7,124 @@
 //! path. Only regular files are read, at most `MAX_INVENTORY_BYTES`, and errors never quote the
 //! file's content.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::Error;
-use crate::model::Inventory;
+use super::{DiscoveryControl, DiscoveryOutcome, Error, ProgressEvent, ScopeResult, ScopeStatus};
+use crate::model::provider_config::FixtureSource;
+use crate::model::{Inventory, NodeId, Scope};
+
+/// The `fixture` provider, configured for one job: an inventory from the sample, the request, the
+/// operator's fixture directory, or (the operator's CLI only) any path.
+pub struct FixtureProvider {
+    pub source: FixtureSource,
+    /// The operator's fixture directory, resolved (for `FixtureSource::File`).
+    pub directory: Option<PathBuf>,
+}
+
+impl super::Provider for FixtureProvider {
+    fn name(&self) -> &'static str {
+        "fixture"
+    }
+
+    async fn discover(&self, control: &DiscoveryControl) -> Result<DiscoveryOutcome, Error> {
+        let inventory = match &self.source {
+            FixtureSource::Sample => super::sample::sample_estate(),
+            FixtureSource::Inline(inventory) => (**inventory).clone(),
+            FixtureSource::File(name) => {
+                let directory = self.directory.clone().ok_or_else(|| {
+                    Error::InvalidConfig("this server has no fixture directory".to_string())
+                })?;
+                let name = name.clone();
+                tokio::task::spawn_blocking(move || load_confined_inventory(&directory, &name))
+                    .await
+                    .map_err(|error| Error::Provider(format!("fixture loader failed: {error}")))??
+            }
+            FixtureSource::OperatorPath(path) => {
+                let path = PathBuf::from(path);
+                tokio::task::spawn_blocking(move || load_inventory(&path))
+                    .await
+                    .map_err(|error| Error::Provider(format!("fixture loader failed: {error}")))??
+            }
+        };
+        Ok(outcome_of(inventory, control))
+    }
+}
+
+/// A fixture covers the scopes it declares (or, if it declares none, those of its nodes); a
+/// cancelled import covers none of them.
+fn outcome_of(mut inventory: Inventory, control: &DiscoveryControl) -> DiscoveryOutcome {
+    let cancelled = control.is_cancelled();
+    let scopes: Vec<Scope> = if inventory.scopes.is_empty() {
+        let derived: BTreeSet<Scope> = inventory
+            .nodes
+            .iter()
+            .map(|node| Scope {
+                provider: node.provider.clone(),
+                account: node.account.clone(),
+                region: node.region.clone(),
+            })
+            .collect();
+        derived.into_iter().collect()
+    } else {
+        inventory.scopes.clone()
+    };
+    let status = if cancelled {
+        ScopeStatus::Cancelled
+    } else {
+        ScopeStatus::Completed
+    };
+    let scope_of: HashMap<&NodeId, (&str, &str)> = inventory
+        .nodes
+        .iter()
+        .map(|node| (&node.id, (node.account.as_str(), node.region.as_str())))
+        .collect();
+    let results: Vec<ScopeResult> = scopes
+        .iter()
+        .map(|scope| {
+            let in_scope =
+                |account: &str, region: &str| region == scope.region && account == scope.account;
+            ScopeResult {
+                scope: scope.clone(),
+                status: status.clone(),
+                nodes: inventory
+                    .nodes
+                    .iter()
+                    .filter(|node| in_scope(&node.account, &node.region))
+                    .count(),
+                // An edge belongs to the scope of the node it starts at.
+                edges: inventory
+                    .edges
+                    .iter()
+                    .filter(|edge| {
+                        scope_of
+                            .get(&edge.src)
+                            .is_some_and(|(account, region)| in_scope(account, region))
+                    })
+                    .count(),
+                gaps: Vec::new(),
+            }
+        })
+        .collect();
+    for result in &results {
+        control.report(ProgressEvent::ScopeStarted {
+            scope: result.scope.clone(),
+        });
+        control.report(ProgressEvent::ScopeFinished {
+            result: result.clone(),
+        });
+    }
+    if cancelled {
+        inventory = Inventory::default();
+    } else {
+        inventory.scopes = scopes;
+    }
+    DiscoveryOutcome {
+        inventory,
+        scopes: results,
+    }
+}
 
 /// The largest inventory file read (a 100k-instance estate is about 400 MB).
 pub const MAX_INVENTORY_BYTES: u64 = 1024 * 1024 * 1024;

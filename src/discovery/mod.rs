@@ -77,6 +77,21 @@ pub enum ProgressEvent {
     },
 }
 
+/// A source of inventories (`aws`, `fixture`): discovers its scopes into one outcome, reporting
+/// progress and honouring cancellation through `control`. A third provider is a new module that
+/// implements this, plus its variant of `model::provider_config::ProviderConfig`.
+pub trait Provider: Send + Sync {
+    /// The provider's name in job rows and logs.
+    fn name(&self) -> &'static str;
+
+    /// Discovers every scope the provider was configured with. `Err` is fatal for the job (the
+    /// provider is unusable); a scope that fails is a `ScopeResult`, not an `Err`.
+    fn discover(
+        &self,
+        control: &DiscoveryControl,
+    ) -> impl std::future::Future<Output = Result<DiscoveryOutcome, Error>> + Send;
+}
+
 /// Cancellation and progress reporting shared with the caller.
 #[derive(Clone)]
 pub struct DiscoveryControl {

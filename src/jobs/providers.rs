@@ -1,22 +1,16 @@
 //! Runs the provider a discovery job names (`aws` or `fixture`) and turns its callbacks into
 //! progress records. The providers themselves live in `discovery`.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::watcher::JobFlags;
 use crate::discovery::{
-    self, DiscoveryControl, DiscoveryOutcome, ProgressEvent, ScopeResult, ScopeStatus,
+    self, DiscoveryControl, DiscoveryOutcome, ProgressEvent, Provider, ScopeStatus,
 };
-use crate::model::provider_config::{
-    DiscoveryPolicy, FixtureSource, OPERATOR_MARKER, ProviderConfig,
-};
-use crate::model::{Inventory, Scope};
+use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::store;
 use crate::store::jobs::Job;
 
@@ -101,104 +95,39 @@ pub async fn discover(
     };
     // Checked again here, not only by the API: a stored job or schedule may predate the policy.
     config.check(&policy)?;
-    match config {
+    let outcome = match config {
         ProviderConfig::Aws(aws) => {
             let external_id = store::tenants::uid(&runtime.pool, &job.tenant_id)
                 .await
                 .map_err(|error| format!("cannot read the tenant: {error}"))?;
-            let access = discovery::aws::Access {
-                external_id: external_id.to_string(),
-                ambient_credentials: policy.allow_ambient_credentials,
+            let provider = discovery::aws::AwsProvider {
+                config: aws,
+                access: discovery::aws::Access {
+                    external_id: external_id.to_string(),
+                    ambient_credentials: policy.allow_ambient_credentials,
+                },
             };
-            discovery::aws::discover(&aws, &access, &control)
-                .await
-                .map_err(|error| error.to_string())
+            run(&provider, &control).await
         }
         ProviderConfig::Fixture(source) => {
-            let inventory = match source {
-                FixtureSource::Sample => discovery::sample::sample_estate(),
-                FixtureSource::Inline(inventory) => *inventory,
-                FixtureSource::File(name) => {
-                    let directory = policy
-                        .fixture_dir
-                        .clone()
-                        .or_else(|| runtime.policy.fixture_dir.clone())
-                        .ok_or_else(|| "this server has no fixture directory".to_string())?;
-                    tokio::task::spawn_blocking(move || {
-                        discovery::fixture::load_confined_inventory(&directory, &name)
-                    })
-                    .await
-                    .map_err(|error| format!("fixture loader panicked: {error}"))?
-                    .map_err(|error| error.to_string())?
-                }
-                FixtureSource::OperatorPath(path) => {
-                    let path = PathBuf::from(path);
-                    tokio::task::spawn_blocking(move || discovery::fixture::load_inventory(&path))
-                        .await
-                        .map_err(|error| format!("fixture loader panicked: {error}"))?
-                        .map_err(|error| error.to_string())?
-                }
+            let provider = discovery::fixture::FixtureProvider {
+                source,
+                directory: policy
+                    .fixture_dir
+                    .clone()
+                    .or_else(|| runtime.policy.fixture_dir.clone()),
             };
-            Ok(fixture_outcome(
-                inventory,
-                flags.cancelled.load(Ordering::SeqCst),
-                &control,
-            ))
+            run(&provider, &control).await
         }
-    }
+    };
+    outcome.map_err(|error| error.to_string())
 }
 
-/// A fixture covers the scopes it declares (or, if it declares none, those of its nodes).
-fn fixture_outcome(
-    mut inventory: Inventory,
-    cancelled: bool,
+/// Runs one provider; every provider goes through here.
+async fn run(
+    provider: &impl Provider,
     control: &DiscoveryControl,
-) -> DiscoveryOutcome {
-    let scopes: Vec<Scope> = if inventory.scopes.is_empty() {
-        let derived: BTreeSet<Scope> = inventory
-            .nodes
-            .iter()
-            .map(|node| Scope {
-                provider: node.provider.clone(),
-                account: node.account.clone(),
-                region: node.region.clone(),
-            })
-            .collect();
-        derived.into_iter().collect()
-    } else {
-        inventory.scopes.clone()
-    };
-    let status = if cancelled {
-        ScopeStatus::Cancelled
-    } else {
-        ScopeStatus::Completed
-    };
-    let results: Vec<ScopeResult> = scopes
-        .iter()
-        .map(|scope| ScopeResult {
-            scope: scope.clone(),
-            status: status.clone(),
-            nodes: inventory
-                .nodes
-                .iter()
-                .filter(|node| node.region == scope.region && node.account == scope.account)
-                .count(),
-            edges: 0,
-            gaps: Vec::new(),
-        })
-        .collect();
-    for result in &results {
-        (control.on_progress)(ProgressEvent::ScopeFinished {
-            result: result.clone(),
-        });
-    }
-    if cancelled {
-        inventory = Inventory::default();
-    } else {
-        inventory.scopes = scopes;
-    }
-    DiscoveryOutcome {
-        inventory,
-        scopes: results,
-    }
+) -> Result<DiscoveryOutcome, discovery::Error> {
+    tracing::debug!(provider = provider.name(), "discovery starts");
+    provider.discover(control).await
 }

@@ -1,12 +1,14 @@
-//! The `aws` provider: aws-config + aws-sdk-ec2, every requested region collected concurrently
-//! (bounded), an `endpoint_url` (or one per region) so any EC2-compatible endpoint works.
-//! Throttling is retried by the SDK's retry configuration, set in one place (`sdk_config`). A
-//! region that fails is a failed scope; the others complete.
+//! The `aws` provider: aws-config plus one SDK crate per service, every requested region collected
+//! concurrently (bounded), each region running every service of `service::SERVICES` (the
+//! services own their fetch, transform and edges). Credentials: the tenant's role assumed with
+//! its external id, or the server's own where the operator allows it. An `endpoint_url` (or one
+//! per region) comes from the operator's allow-list. Throttling is retried by the SDK's retry
+//! configuration, set in one place (`sdk_config`). A region that fails is a failed scope; the
+//! others complete. Errors are classified (`classify`), never the SDK's dump.
 
 mod classify;
-mod edges;
-mod fetch;
-pub mod transform;
+pub mod ec2;
+pub mod service;
 
 use std::time::Duration;
 
@@ -14,12 +16,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-pub use edges::link;
-
 use super::{DiscoveryControl, DiscoveryOutcome, Error, ProgressEvent, ScopeResult, ScopeStatus};
 use crate::model::{Inventory, Scope};
-use fetch::FetchError;
-use transform::Origin;
+use service::{FetchError, Origin, RegionContext, SERVICES};
 
 pub use crate::model::provider_config::AwsConfig;
 
@@ -191,32 +190,66 @@ async fn discover_region(
     if control.is_cancelled() {
         return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None);
     }
-    let client = aws_sdk_ec2::Client::new(&sdk);
     let origin = Origin {
         account,
         region: region.to_string(),
     };
-    match fetch::collect_region(&client, &origin, &scope, control).await {
-        Ok((mut nodes, gaps)) => {
-            let edges = link(region, &mut nodes);
-            let (node_count, edge_count) = (nodes.len(), edges.len());
-            let inventory = Inventory {
-                scopes: vec![scope.clone()],
-                nodes,
-                edges,
-            };
-            finish(
-                ScopeStatus::Completed,
-                node_count,
-                edge_count,
-                gaps,
-                Some(inventory),
-            )
+    let context = RegionContext {
+        sdk: &sdk,
+        origin: &origin,
+        scope: &scope,
+        control,
+    };
+    let mut nodes = Vec::new();
+    let mut gaps = Vec::new();
+    for service in SERVICES {
+        match (service.collect)(&context).await {
+            Ok(collected) => {
+                nodes.extend(collected.nodes);
+                gaps.extend(collected.gaps);
+            }
+            Err(FetchError::Cancelled) => {
+                return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None);
+            }
+            Err(FetchError::Failed(error)) => {
+                tracing::info!(service = service.name, region, "required call failed");
+                return finish(ScopeStatus::Failed { error }, 0, 0, Vec::new(), None);
+            }
         }
-        Err(FetchError::Cancelled) => finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None),
-        Err(FetchError::Failed(error)) => {
-            finish(ScopeStatus::Failed { error }, 0, 0, Vec::new(), None)
-        }
+    }
+    // Edges may cross services (an RDS instance in a subnet): each service links over all nodes.
+    let mut edges = Vec::new();
+    for service in SERVICES {
+        edges.extend((service.link)(region, &mut nodes));
+    }
+    let (node_count, edge_count) = (nodes.len(), edges.len());
+    let inventory = Inventory {
+        scopes: vec![scope.clone()],
+        nodes,
+        edges,
+    };
+    finish(
+        ScopeStatus::Completed,
+        node_count,
+        edge_count,
+        gaps,
+        Some(inventory),
+    )
+}
+
+/// The `aws` provider, configured for one job.
+pub struct AwsProvider {
+    pub config: AwsConfig,
+    pub access: Access,
+}
+
+impl super::Provider for AwsProvider {
+    fn name(&self) -> &'static str {
+        "aws"
+    }
+
+    async fn discover(&self, control: &DiscoveryControl) -> Result<DiscoveryOutcome, Error> {
+        discover(&self.config, &self.access, control).await
     }
 }
 

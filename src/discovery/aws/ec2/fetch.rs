@@ -5,17 +5,11 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{PermissionGroup, SnapshotAttributeName};
 
-use super::classify::describe_sdk_error;
-use super::transform::{self, Origin};
+use super::super::classify::describe_sdk_error;
+use super::super::service::{FetchError, Origin};
+use super::transform;
 use crate::discovery::{DiscoveryControl, ProgressEvent};
 use crate::model::{Node, Scope};
-
-/// Why a region's collection stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchError {
-    Cancelled,
-    Failed(String),
-}
 
 /// Pages through `$stream`, running `$body` (which returns the item count) on each page.
 macro_rules! pages {

@@ -10,12 +10,7 @@ use serde::Serialize;
 use crate::model::properties::*;
 use crate::model::{Node, NodeId, NodeType};
 
-/// Where the resources come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub account: String,
-    pub region: String,
-}
+pub use super::super::service::Origin;
 
 fn tags_of(tags: &[ec2::Tag]) -> BTreeMap<String, String> {
     tags.iter()
@@ -1169,7 +1164,7 @@ mod tests {
             transform_internet_gateway(&origin, &gateway).unwrap(),
             transform_flow_log(&origin, &flow_log).unwrap(),
         ];
-        let edges = super::super::link("eu-west-1", &mut nodes);
+        let edges = super::super::edges::link("eu-west-1", &mut nodes);
         let described: Vec<(String, String, String)> = edges
             .iter()
             .map(|edge| {
