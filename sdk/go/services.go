@@ -387,7 +387,9 @@ func (s *FindingsService) List(ctx context.Context, tenant string, filter *Findi
 func (s *FindingsService) Iter(ctx context.Context, tenant string, filter *FindingFilter, perPage int) *Iterator[Finding] {
 	query := filter.query()
 	(&ListOptions{PerPage: defaultPerPage(perPage, 500)}).apply(query)
-	return newIterator[Finding](ctx, s.client, tenantPath(tenant, "findings"), query, true)
+	// By page number until the server's findings cursor works (its keyset compares the uuid id
+	// with a text value and answers 500); nodes and edges walk by cursor.
+	return newIterator[Finding](ctx, s.client, tenantPath(tenant, "findings"), query, false)
 }
 
 // Get is the finding with its rule.
@@ -568,7 +570,8 @@ func (s *ReportsService) List(ctx context.Context, tenant string, filter *Report
 func (s *ReportsService) Iter(ctx context.Context, tenant string, filter *ReportFilter, perPage int) *Iterator[Report] {
 	query := filter.query()
 	(&ListOptions{PerPage: defaultPerPage(perPage, 100)}).apply(query)
-	return newIterator[Report](ctx, s.client, tenantPath(tenant, "reports"), query, true)
+	// By page number for the same server bug as findings (uuid ids in the keyset).
+	return newIterator[Report](ctx, s.client, tenantPath(tenant, "reports"), query, false)
 }
 
 func (s *ReportsService) Get(ctx context.Context, tenant, reportID string) (*Report, error) {

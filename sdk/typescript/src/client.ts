@@ -372,7 +372,9 @@ export class FindingsResource extends Resource {
     return this.transport.page(tenantPath(tenant, "findings"), findingQuery(filters));
   }
   iter({ tenant, ...filters }: TenantArg & FindingFilters & { per_page?: number }): AsyncGenerator<Finding> {
-    return this.transport.iterate(tenantPath(tenant, "findings"), findingQuery({ per_page: 500, ...filters }), true);
+    // By page number until the server's findings cursor works (its keyset compares the uuid id
+    // with a text value and answers 500); nodes and edges walk by cursor.
+    return this.transport.iterate(tenantPath(tenant, "findings"), findingQuery({ per_page: 500, ...filters }), false);
   }
   /** The finding with its rule. */
   get({ tenant, finding_id }: FindingRef): Promise<FindingWithRule> {
@@ -484,7 +486,8 @@ export class ReportsResource extends Resource {
     return this.transport.page(tenantPath(tenant, "reports"), { ...rest, status: list(status), format: list(format) });
   }
   iter({ tenant, status, format, ...rest }: TenantArg & ReportFilters & { per_page?: number }): AsyncGenerator<Report> {
-    return this.transport.iterate(tenantPath(tenant, "reports"), { per_page: 100, ...rest, status: list(status), format: list(format) }, true);
+    // By page number for the same server bug as findings (uuid ids in the keyset).
+    return this.transport.iterate(tenantPath(tenant, "reports"), { per_page: 100, ...rest, status: list(status), format: list(format) }, false);
   }
   get({ tenant, report_id }: ReportRef): Promise<Report> {
     return this.transport.data("GET", tenantPath(tenant, "reports", segment(report_id)));

@@ -515,7 +515,9 @@ class FindingsResource(_Resource):
             severity=severity, status=status, rule_id=rule_id, node_id=node_id, type=type,
             category=category, region=region, sort=sort, per_page=per_page,
         )
-        return self._iter(_tenant_path(tenant, "findings"), Finding, params)
+        # By page number until the server's findings cursor works (its keyset compares the uuid
+        # id with a text value and answers 500); nodes and edges walk by cursor.
+        return self._iter(_tenant_path(tenant, "findings"), Finding, params, cursor=False)
 
     def get(self, *, tenant: str, finding_id: str) -> Finding:
         """The finding with its rule (`.rule`)."""
@@ -669,7 +671,8 @@ class ReportsResource(_Resource):
             "format": [format] if isinstance(format, str) else format,
             "framework": framework, "sort": sort, "per_page": per_page,
         }
-        return self._iter(_tenant_path(tenant, "reports"), Report, params)
+        # By page number for the same server bug as findings (uuid ids in the keyset).
+        return self._iter(_tenant_path(tenant, "reports"), Report, params, cursor=False)
 
     def get(self, *, tenant: str, report_id: str) -> Report:
         return self._get(_tenant_path(tenant, "reports", quote(report_id)), Report)
