@@ -101,7 +101,7 @@ typescript_suite() {
     (cd "$root/sdk/typescript" &&
         npm ci --no-audit --no-fund --silent &&
         npx tsc -p tsconfig.json &&
-        node --test test/)
+        node --test test/*.test.mjs)
 }
 
 go_suite() {

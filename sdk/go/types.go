@@ -186,10 +186,11 @@ type Finding struct {
 	ReopenCount      int             `json:"reopen_count"`
 }
 
-// FindingWithRule is GET /findings/{id}: the finding and its rule.
+// FindingWithRule is GET /findings/{id}: the finding and its rule (nil when the rule is no
+// longer loaded).
 type FindingWithRule struct {
-	Finding Finding                `json:"finding"`
-	Rule    map[string]interface{} `json:"rule"`
+	Finding
+	Rule map[string]interface{} `json:"rule"`
 }
 
 type Rule struct {

@@ -179,9 +179,8 @@ export interface Finding {
   reopen_count: number;
 }
 
-/** `findings.get` answers the finding with its rule. */
-export interface FindingWithRule {
-  finding: Finding;
+/** `findings.get` answers the finding with its rule (null when the rule is no longer loaded). */
+export interface FindingWithRule extends Finding {
   rule: Record<string, unknown> | null;
 }
 

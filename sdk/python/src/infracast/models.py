@@ -273,15 +273,6 @@ class Finding(Model):
     rule: Optional[Dict[str, Any]] = None
     """The rule's title, description and remediation (on `findings.get`)."""
 
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "Finding":
-        # `GET /findings/{id}` answers `{finding, rule}`; lists answer the finding itself.
-        if isinstance(data.get("finding"), dict):
-            merged = dict(data["finding"])
-            merged["rule"] = data.get("rule")
-            return super().from_dict(merged)
-        return super().from_dict(data)
-
 
 @dataclass
 class Remediation(Model):
