@@ -303,6 +303,33 @@ func TestRateLimitIsTypedAndRetriedAfterRetryAfter(t *testing.T) {
 	}
 }
 
+func TestConnectionFailuresRetriedOnlyForIdempotentRequests(t *testing.T) {
+	defer failOnError(t)
+	ctx := context.Background()
+	probe := must(net.Listen("tcp", "127.0.0.1:0"))
+	closedURL := "http://" + probe.Addr().String()
+	probe.Close() // nothing listens there now
+	var attempts []int
+	client := infracast.NewClient(closedURL, "x", infracast.WithMaxRetries(2), infracast.WithMaxRetryWait(50*time.Millisecond),
+		infracast.WithRetryHook(func(attempt int, _ time.Duration, err error) {
+			var connection *infracast.ConnectionError
+			if !errors.As(err, &connection) {
+				t.Errorf("retried after %v", err)
+			}
+			attempts = append(attempts, attempt)
+		}))
+	_, err := client.Nodes.List(ctx, demo, nil, nil)
+	var connection *infracast.ConnectionError
+	if !errors.As(err, &connection) || len(attempts) != 2 || attempts[0] != 1 || attempts[1] != 2 {
+		t.Fatalf("GET: %v after retries %v", err, attempts)
+	}
+	attempts = nil
+	_, err = client.Jobs.Create(ctx, demo, infracast.JobCreate{Provider: "fixture", Config: map[string]interface{}{"sample": true}})
+	if !errors.As(err, &connection) || len(attempts) != 0 {
+		t.Fatalf("POST: %v after retries %v (a POST may have been processed: never sent twice)", err, attempts)
+	}
+}
+
 func TestTokensMintRefreshAndAutomaticRefresh(t *testing.T) {
 	defer failOnError(t)
 	ctx := context.Background()

@@ -188,6 +188,28 @@ class Errors(unittest.TestCase):
         platform.tenants.delete(tenant)
 
 
+class ConnectionRetries(unittest.TestCase):
+    def test_idempotent_requests_are_retried_and_posts_are_not(self) -> None:
+        import socket
+
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            closed_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        retries: List[Tuple[int, float, infracast.InfracastError]] = []
+        client = infracast.InfracastClient(
+            api_url=closed_url, api_token="x", max_retries=2, max_retry_wait=0.05,
+            on_retry=lambda attempt, delay, error: retries.append((attempt, delay, error)),
+        )
+        with self.assertRaises(infracast.ConnectionFailedError):
+            client.nodes.list(tenant=DEMO)
+        self.assertEqual([attempt for attempt, _, _ in retries], [1, 2])
+        self.assertTrue(all(isinstance(error, infracast.ConnectionFailedError) for _, _, error in retries))
+        retries.clear()
+        with self.assertRaises(infracast.ConnectionFailedError):
+            client.jobs.create(tenant=DEMO, provider="fixture", config={"sample": True})
+        self.assertEqual(retries, [], "a POST may have been processed: never sent twice")
+
+
 class Tokens(unittest.TestCase):
     def test_mint_use_and_refresh(self) -> None:
         client = demo_client()

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import {
   AuthenticationError,
   BadRequestError,
+  ConnectionFailedError,
   InfracastClient,
   NotFoundError,
   PermissionDeniedError,
@@ -142,6 +143,21 @@ describe("errors, retries and tokens", () => {
     const waited = retries.reduce((sum, retry) => sum + retry.delay, 0);
     assert.ok(Date.now() - started >= waited * 900);
     await platform.tenants.delete(tenant);
+  });
+
+  test("idempotent requests are retried after connection failures, POSTs are not", async () => {
+    const probe = createServer();
+    await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const closedUrl = `http://127.0.0.1:${probe.address().port}`;
+    await new Promise((resolve) => probe.close(resolve));
+    const retries = [];
+    const client = new InfracastClient({ apiUrl: closedUrl, apiToken: "x", maxRetries: 2, maxRetryWaitSeconds: 0.05, onRetry: (attempt, _delay, error) => retries.push({ attempt, error }) });
+    await assert.rejects(client.nodes.list({ tenant: DEMO }), ConnectionFailedError);
+    assert.deepEqual(retries.map((retry) => retry.attempt), [1, 2]);
+    assert.ok(retries.every((retry) => retry.error instanceof ConnectionFailedError));
+    retries.length = 0;
+    await assert.rejects(client.jobs.create({ tenant: DEMO, provider: "fixture", config: { sample: true } }), ConnectionFailedError);
+    assert.deepEqual(retries, [], "a POST may have been processed: never sent twice");
   });
 
   test("mint, use and refresh tokens", async () => {
