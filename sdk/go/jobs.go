@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -163,28 +164,39 @@ func (st *EventStream) Close() error {
 	return nil
 }
 
-// Wait follows the job's events until it ends (or timeout passes: ErrWaitTimeout) and returns it.
+// Wait follows the job's events until it ends and returns it. A stream that breaks off early (a
+// restart, a proxy) is opened again until timeout passes (then the error matches ErrWaitTimeout).
 func (s *JobsService) Wait(ctx context.Context, tenant, jobID string, timeout time.Duration, onEvent func(JobEvent)) (*Job, error) {
 	waitContext, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stream := s.Events(waitContext, tenant, jobID)
-	for stream.Next() {
-		if onEvent != nil {
-			onEvent(stream.Event())
+	for {
+		stream := s.Events(waitContext, tenant, jobID)
+		for stream.Next() {
+			if onEvent != nil {
+				onEvent(stream.Event())
+			}
+		}
+		stream.Close()
+		var connection *ConnectionError
+		if err := stream.Err(); err != nil && waitContext.Err() == nil && !errors.As(err, &connection) {
+			return nil, err
+		}
+		job, err := s.Get(ctx, tenant, jobID)
+		if err != nil {
+			return nil, err
+		}
+		if job.Finished() {
+			return job, nil
+		}
+		select {
+		case <-waitContext.Done():
+			if ctx.Err() != nil {
+				return job, ctx.Err()
+			}
+			return job, &waitError{kind: ErrWaitTimeout, message: "job " + jobID + " still " + job.Status}
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	stream.Close()
-	if err := stream.Err(); err != nil && waitContext.Err() == nil {
-		return nil, err
-	}
-	job, err := s.Get(ctx, tenant, jobID)
-	if err != nil {
-		return nil, err
-	}
-	if !job.Finished() {
-		return job, &waitError{kind: ErrWaitTimeout, message: "job " + jobID + " still " + job.Status}
-	}
-	return job, nil
 }
 
 // Discover starts a discovery and waits for its end.

@@ -4,7 +4,7 @@
  * document (see `OPERATIONS`); `iter` methods are async iterators over every page.
  */
 
-import { ReportFailedError, WaitTimeoutError } from "./errors.js";
+import { ConnectionFailedError, ReportFailedError, WaitTimeoutError } from "./errors.js";
 import { Query, RetryHook, Transport, segment } from "./transport.js";
 import {
   ApiKey,
@@ -272,29 +272,35 @@ export class JobsResource extends Resource {
   diff({ tenant, job_id }: JobRef): Promise<JobDiff> {
     return this.transport.data("GET", tenantPath(tenant, "jobs", segment(job_id), "diff"));
   }
-  /** The job's Server-Sent Events: `progress` events, then one `done`, after which it ends. */
-  async *events({ tenant, job_id }: JobRef): AsyncGenerator<JobEvent> {
-    for await (const message of this.transport.events(tenantPath(tenant, "jobs", segment(job_id), "events"))) {
+  /** The job's Server-Sent Events: `progress` events, then one `done`, after which it ends. Aborting `signal` closes it. */
+  async *events({ tenant, job_id, signal }: JobRef & { signal?: AbortSignal }): AsyncGenerator<JobEvent> {
+    for await (const message of this.transport.events(tenantPath(tenant, "jobs", segment(job_id), "events"), signal)) {
       const event = { ...(JSON.parse(message.data) as Omit<JobEvent, "event">), event: message.event } as JobEvent;
       yield event;
       if (event.event === "done") return;
     }
   }
-  /** Follows the event stream until the job ends; resolves with the finished job. */
+  /**
+   * Follows the event stream until the job ends; resolves with the finished job. A stream that
+   * breaks off early (a restart, a proxy) is opened again until `timeoutMs`.
+   */
   async wait({ tenant, job_id, timeoutMs = 300_000, onEvent }: JobRef & { timeoutMs?: number; onEvent?: (event: JobEvent) => void }): Promise<Job> {
     const deadline = Date.now() + timeoutMs;
-    const follow = (async () => {
-      for await (const event of this.events({ tenant, job_id })) {
-        onEvent?.(event);
-        if (event.event === "done") break;
+    while (Date.now() < deadline) {
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), Math.max(deadline - Date.now(), 0));
+      try {
+        for await (const event of this.events({ tenant, job_id, signal: stop.signal })) onEvent?.(event);
+      } catch (error) {
+        // A broken or timed-out stream: the job's state decides below.
+        if (!(error instanceof ConnectionFailedError) && !stop.signal.aborted) throw error;
+      } finally {
+        clearTimeout(timer);
       }
-    })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
-    });
-    await Promise.race([follow, expired]);
-    clearTimeout(timer);
+      const job = await this.get({ tenant, job_id });
+      if (TERMINAL_JOB_STATUSES.includes(job.status)) return job;
+      await sleep(Math.min(0.5, Math.max(deadline - Date.now(), 0) / 1000));
+    }
     const job = await this.get({ tenant, job_id });
     if (!TERMINAL_JOB_STATUSES.includes(job.status)) {
       throw new WaitTimeoutError(`job ${job_id} still ${job.status} after ${timeoutMs} ms`, { code: "TIMEOUT" });

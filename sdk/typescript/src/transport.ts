@@ -104,12 +104,13 @@ export class Transport {
     method: string,
     url: string,
     init: { headers: Record<string, string>; body?: string },
-    streaming: boolean,
+    stream?: AbortSignal,
   ): Promise<Response> {
+    // A stream lasts as long as its caller wants (its own signal); other requests time out.
     const controller = new AbortController();
-    const timer = streaming ? undefined : setTimeout(() => controller.abort(), this.options.timeoutMs);
+    const timer = stream ? undefined : setTimeout(() => controller.abort(), this.options.timeoutMs);
     try {
-      return await this.options.fetch(url, { method, headers: init.headers, body: init.body, signal: controller.signal });
+      return await this.options.fetch(url, { method, headers: init.headers, body: init.body, signal: stream ?? controller.signal });
     } catch (cause) {
       throw new ConnectionFailedError(`cannot reach ${this.apiUrl}: ${String((cause as Error)?.message ?? cause)}`);
     } finally {
@@ -118,7 +119,7 @@ export class Transport {
   }
 
   /** Sends one request with retries; resolves with a 2xx answer or rejects with the typed error. */
-  async request(method: string, path: string, options: RequestOptions = {}, streaming = false): Promise<Response> {
+  async request(method: string, path: string, options: RequestOptions = {}, stream?: AbortSignal): Promise<Response> {
     const url = this.apiUrl + path + encodeQuery(options.query);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const authenticated = options.authenticated ?? true;
@@ -128,7 +129,7 @@ export class Transport {
       const headers = this.headers(body !== undefined, accept, authenticated);
       let response: Response;
       try {
-        response = await this.sendOnce(method, url, { headers, body }, streaming);
+        response = await this.sendOnce(method, url, { headers, body }, stream);
       } catch (error) {
         if (!(error instanceof ConnectionFailedError) || !IDEMPOTENT_METHODS.has(method) || attempt >= this.options.maxRetries) {
           throw error;
@@ -225,9 +226,12 @@ export class Transport {
     }
   }
 
-  /** Events of a `text/event-stream` answer, parsed as they arrive (no retries mid-stream). */
-  async *events(path: string): AsyncGenerator<{ event: string; data: string }, void, undefined> {
-    const response = await this.request("GET", path, { accept: "text/event-stream" }, true);
+  /**
+   * Events of a `text/event-stream` answer, parsed as they arrive (no retries mid-stream);
+   * aborting `signal` closes the stream.
+   */
+  async *events(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: string }, void, undefined> {
+    const response = await this.request("GET", path, { accept: "text/event-stream" }, signal ?? new AbortController().signal);
     if (!response.body) return;
     const reader = response.body.getReader();
     const decoder = new TextDecoder();

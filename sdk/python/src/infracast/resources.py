@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from typing import (
     Any,
     Callable,
@@ -21,7 +22,7 @@ from typing import (
 )
 
 from ._transport import QueryValue, Transport, quote
-from .errors import InfracastError, ReportFailedError, TimeoutError
+from .errors import ConnectionFailedError, ReportFailedError, TimeoutError
 from .models import (
     ApiKey,
     AuditEvent,
@@ -411,15 +412,25 @@ class JobsResource(_Resource):
         self, *, tenant: str, job_id: str, timeout: float = 300,
         on_event: Optional[Callable[[JobEvent], None]] = None,
     ) -> Job:
-        """Follows the event stream until the job ends; returns the finished job."""
+        """Follows the event stream until the job ends; returns the finished job. A stream that
+        breaks off early (a restart, a proxy) is opened again until `timeout`."""
         deadline = time.monotonic() + timeout
-        for event in self.events(tenant=tenant, job_id=job_id, timeout=timeout):
-            if on_event is not None:
-                on_event(event)
-            if event.event == "done":
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 break
-            if time.monotonic() > deadline:
-                break
+            try:
+                for event in self.events(tenant=tenant, job_id=job_id, timeout=remaining):
+                    if on_event is not None:
+                        on_event(event)
+                    if time.monotonic() > deadline:
+                        break
+            except ConnectionFailedError:
+                pass  # checked below, then followed again
+            job = self.get(tenant=tenant, job_id=job_id)
+            if job.is_finished:
+                return job
+            time.sleep(min(0.5, max(deadline - time.monotonic(), 0)))
         job = self.get(tenant=tenant, job_id=job_id)
         if not job.is_finished:
             raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s", code="TIMEOUT")
@@ -716,12 +727,18 @@ class AuditEventsResource(_Resource):
         action = given.get("action")
         if isinstance(action, str):
             given["action"] = [action]
+        for bound in ("since", "until"):
+            if isinstance(given.get(bound), datetime):
+                moment: datetime = given[bound]
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=timezone.utc)
+                given[bound] = moment.isoformat()
         return given
 
     def list(
         self, *, tenant: str, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Optional[str] = None,
-        until: Optional[str] = None, sort: Optional[str] = None, page: Optional[int] = None,
+        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None, sort: Optional[str] = None, page: Optional[int] = None,
         per_page: Optional[int] = None, cursor: Optional[str] = None,
     ) -> Page[AuditEvent]:
         """The tenant's audit log (tenant admins); `sort` is `occurred_at` or `-occurred_at`."""
@@ -733,8 +750,8 @@ class AuditEventsResource(_Resource):
 
     def iter(
         self, *, tenant: str, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Optional[str] = None,
-        until: Optional[str] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
+        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
     ) -> Iterator[AuditEvent]:
         params = self._filters(
             action=action, actor_key_id=actor_key_id, target_type=target_type, target_id=target_id,
@@ -744,8 +761,8 @@ class AuditEventsResource(_Resource):
 
     def list_platform(
         self, *, tenant: Optional[str] = None, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Optional[str] = None,
-        until: Optional[str] = None, sort: Optional[str] = None, page: Optional[int] = None,
+        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None, sort: Optional[str] = None, page: Optional[int] = None,
         per_page: Optional[int] = None, cursor: Optional[str] = None,
     ) -> Page[AuditEvent]:
         """Every tenant's audit log (platform admins); `tenant` narrows it to one."""
@@ -758,8 +775,8 @@ class AuditEventsResource(_Resource):
 
     def iter_platform(
         self, *, tenant: Optional[str] = None, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Optional[str] = None,
-        until: Optional[str] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
+        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
     ) -> Iterator[AuditEvent]:
         params = self._filters(
             tenant=tenant, action=action, actor_key_id=actor_key_id, target_type=target_type,
@@ -768,4 +785,4 @@ class AuditEventsResource(_Resource):
         return self._iter("/api/v1/audit-events", AuditEvent, params)
 
 
-__all__ = [name for name in dir() if name.endswith("Resource")] + ["InfracastError"]
+__all__ = [name for name in dir() if name.endswith("Resource")]
