@@ -36,14 +36,20 @@ def prepare_tenant() -> str:
         return key
     except infracast.NotFoundError:
         pass
-    template = [n for n in admin.nodes.list(tenant=TENANT, types=["aws.ec2.instance"], q="prod-web-01") if n.name == "prod-web-01"][0]
+    template = [
+        n
+        for n in admin.nodes.list(tenant=TENANT, types=["aws.ec2.instance"], q="prod-web-01")
+        if n.name == "prod-web-01"
+    ][0]
     admin.nodes.create(tenant=TENANT, id=WEB_01, name="web-01", properties=template.properties)
     for edge in admin.edges.iter(tenant=TENANT, node=template.id):
         source = WEB_01 if edge.src == template.id else edge.src
         destination = WEB_01 if edge.dst == template.id else edge.dst
         if edge.kind == "attached_to" and "network_interface" in edge.src:
             continue  # an interface belongs to one instance; web-01 uses the instance's own subnet and groups
-        admin.edges.create(tenant=TENANT, kind=edge.kind, src=source, dst=destination, properties=edge.properties)
+        admin.edges.create(
+            tenant=TENANT, kind=edge.kind, src=source, dst=destination, properties=edge.properties
+        )
     return key
 
 
@@ -54,10 +60,10 @@ class ContractExample(unittest.TestCase):
             original = file.read()
         self.assertEqual(original.count('"https://api.infracast.io"'), 1)
         self.assertEqual(original.count('"your-token"'), 1)
-        changed = original.replace('"https://api.infracast.io"', repr(API_URL)).replace('"your-token"', repr(key))
-        run = subprocess.run(
-            [sys.executable, "-c", changed], capture_output=True, text=True, timeout=120
+        changed = original.replace('"https://api.infracast.io"', repr(API_URL)).replace(
+            '"your-token"', repr(key)
         )
+        run = subprocess.run([sys.executable, "-c", changed], capture_output=True, text=True, timeout=120)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertRegex(run.stdout, r"^Overall score: \d+(\.\d+)?%\n")
         match = re.search(r"^Reachable: (True|False)$", run.stdout, re.MULTILINE)

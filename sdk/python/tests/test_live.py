@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import tempfile
 import threading
@@ -13,7 +12,7 @@ from typing import Any, Dict, List, Tuple
 
 import infracast
 
-from .live import API_URL, DEMO, DEMO_KEY, demo_client, instance_named, platform_client, poll, unique
+from .live import API_URL, DEMO, demo_client, instance_named, platform_client, poll, unique
 
 
 class ListsAndIteration(unittest.TestCase):
@@ -165,7 +164,9 @@ class Errors(unittest.TestCase):
 
         retries: List[Tuple[int, float, infracast.InfracastError]] = []
         patient = infracast.InfracastClient(
-            api_url=API_URL, api_token=key.key, max_retries=5,
+            api_url=API_URL,
+            api_token=key.key,
+            max_retries=5,
             on_retry=lambda attempt, delay, error: retries.append((attempt, delay, error)),
         )
         started = time.monotonic()
@@ -197,7 +198,10 @@ class ConnectionRetries(unittest.TestCase):
             closed_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
         retries: List[Tuple[int, float, infracast.InfracastError]] = []
         client = infracast.InfracastClient(
-            api_url=closed_url, api_token="x", max_retries=2, max_retry_wait=0.05,
+            api_url=closed_url,
+            api_token="x",
+            max_retries=2,
+            max_retry_wait=0.05,
             on_retry=lambda attempt, delay, error: retries.append((attempt, delay, error)),
         )
         with self.assertRaises(infracast.ConnectionFailedError):
@@ -277,7 +281,7 @@ class Jobs(unittest.TestCase):
 class _Receiver(http.server.BaseHTTPRequestHandler):
     received: List[Tuple[Dict[str, str], bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:  # http.server calls it by this name
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         type(self).received.append(({name: value for name, value in self.headers.items()}, body))
@@ -322,7 +326,14 @@ class Webhooks(unittest.TestCase):
             with self.assertRaises(infracast.WebhookSignatureError):
                 infracast.verify_webhook(body, secret=secret, headers=headers, now=time.time() + 3600)
             deliveries = poll(
-                lambda: [d for d in client.webhooks.deliveries(tenant=DEMO, webhook_id=webhook.id) if d.status == "delivered"] or None,
+                lambda: (
+                    [
+                        d
+                        for d in client.webhooks.deliveries(tenant=DEMO, webhook_id=webhook.id)
+                        if d.status == "delivered"
+                    ]
+                    or None
+                ),
                 timeout=30,
                 what="a delivered entry in the delivery log",
             )
@@ -380,7 +391,9 @@ class PlatformAdministration(unittest.TestCase):
         self.assertEqual([s.id for s in admin.schedules.list(tenant=tenant)], [schedule.id])
         admin.schedules.delete(tenant=tenant, schedule_id=schedule.id)
         evaluation = admin.evaluations.create(tenant=tenant)
-        self.assertEqual(admin.jobs.wait(tenant=tenant, job_id=evaluation.job_id, timeout=60).kind, "evaluation")
+        self.assertEqual(
+            admin.jobs.wait(tenant=tenant, job_id=evaluation.job_id, timeout=60).kind, "evaluation"
+        )
         rule = admin.rules.list(tenant=tenant)[0]
         self.assertEqual(admin.rules.get(tenant=tenant, rule_id=rule.id).title, rule.title)
         platform.tenants.delete(tenant)
@@ -403,7 +416,9 @@ class Audit(unittest.TestCase):
         self.assertEqual(times, sorted(times))
         platform_page = platform_client().audit_events.list_platform(tenant=DEMO, per_page=5)
         self.assertTrue(all(event.tenant_id == DEMO for event in platform_page))
-        self.assertGreater(len(list(platform_client().audit_events.iter_platform(tenant=DEMO, per_page=50))), 0)
+        self.assertGreater(
+            len(list(platform_client().audit_events.iter_platform(tenant=DEMO, per_page=50))), 0
+        )
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ class Transport:
     def _retry_delay(self, attempt: int, error: InfracastError) -> float:
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.max_retry_wait)
-        backoff = min(0.25 * (2**attempt), self.max_retry_wait)
+        backoff = min(0.25 * (2.0**attempt), self.max_retry_wait)
         return backoff * (0.5 + random.random() / 2)
 
     def request(
@@ -142,11 +142,11 @@ class Transport:
             headers = self._headers(data is not None, accept, authenticated)
             try:
                 response = self._send_once(method, path, query, data, headers, timeout)
-            except ConnectionFailedError as error:
+            except ConnectionFailedError as failure:
                 if method not in IDEMPOTENT_METHODS or attempt >= self.max_retries:
                     raise
-                delay = self._retry_delay(attempt, error)
-                self._notify_and_wait(attempt, delay, error)
+                delay = self._retry_delay(attempt, failure)
+                self._notify_and_wait(attempt, delay, failure)
                 attempt += 1
                 continue
             if 200 <= response.status < 300:
@@ -192,7 +192,7 @@ class Transport:
             body={"refresh_token": token},
             authenticated=False,
         )
-        pair = response.json()["data"]
+        pair: Dict[str, Any] = response.json()["data"]
         if own:
             self.token = pair["access_token"]
             self.refresh_token = pair["refresh_token"]

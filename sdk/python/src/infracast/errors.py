@@ -90,9 +90,7 @@ _BY_STATUS: Dict[int, Type[InfracastError]] = {
 }
 
 
-def error_from_response(
-    status: int, body: Any, retry_after_header: Optional[str]
-) -> InfracastError:
+def error_from_response(status: int, body: Any, retry_after_header: Optional[str]) -> InfracastError:
     """Builds the typed error for an answer; tolerates bodies that are not our error shape."""
     error: Dict[str, Any] = {}
     if isinstance(body, dict) and isinstance(body.get("error"), dict):

@@ -120,7 +120,8 @@ class _Resource:
 class HealthResource(_Resource):
     def check(self) -> Dict[str, Any]:
         """`GET /healthz` (no auth): `{"status": "ok"}`."""
-        return self._transport.request("GET", "/healthz", authenticated=False).json()
+        answer: Dict[str, Any] = self._transport.request("GET", "/healthz", authenticated=False).json()
+        return answer
 
     def status(self) -> Status:
         """`GET /api/v1/status`: version, database reachability and counts."""
@@ -128,7 +129,10 @@ class HealthResource(_Resource):
 
     def openapi(self) -> Dict[str, Any]:
         """`GET /api/v1/openapi.json`: the served OpenAPI document."""
-        return self._transport.request("GET", "/api/v1/openapi.json", authenticated=False).json()
+        document: Dict[str, Any] = self._transport.request(
+            "GET", "/api/v1/openapi.json", authenticated=False
+        ).json()
+        return document
 
     def openapi_yaml(self) -> str:
         """`GET /api/v1/openapi.yaml`: the same document as YAML text."""
@@ -143,9 +147,7 @@ class AuthResource(_Resource):
         """Exchanges an API key (default: the client's) for an access and a refresh token.
         With `use=True` the client sends the access token from now on and refreshes it itself."""
         key = api_key or self._transport.token
-        pair = self._transport.data(
-            "POST", "/api/v1/auth/token", body={"api_key": key}, authenticated=False
-        )
+        pair = self._transport.data("POST", "/api/v1/auth/token", body={"api_key": key}, authenticated=False)
         tokens = Tokens.from_dict(pair)
         if use:
             self._transport.token = tokens.access_token
@@ -211,8 +213,13 @@ class ApiKeysResource(_Resource):
 class NodesResource(_Resource):
     @staticmethod
     def _filters(
-        types: StrList, region: Optional[str], provider: Optional[str], account: Optional[str],
-        q: Optional[str], tags: Optional[Mapping[str, str]], sort: Optional[str],
+        types: StrList,
+        region: Optional[str],
+        provider: Optional[str],
+        account: Optional[str],
+        q: Optional[str],
+        tags: Optional[Mapping[str, str]],
+        sort: Optional[str],
         per_page: Optional[int],
     ) -> Dict[str, QueryValue]:
         return {
@@ -302,8 +309,14 @@ class EdgesResource(_Resource):
     ) -> Page[Edge]:
         """Edges by kind, source, destination or either end (`node`)."""
         params: Dict[str, QueryValue] = {
-            "kind": [kind] if isinstance(kind, str) else kind, "src": src, "dst": dst,
-            "node": node, "sort": sort, "page": page, "per_page": per_page, "cursor": cursor,
+            "kind": [kind] if isinstance(kind, str) else kind,
+            "src": src,
+            "dst": dst,
+            "node": node,
+            "sort": sort,
+            "page": page,
+            "per_page": per_page,
+            "cursor": cursor,
         }
         return self._list(_tenant_path(tenant, "edges"), Edge, params)
 
@@ -319,8 +332,12 @@ class EdgesResource(_Resource):
         per_page: Optional[int] = 500,
     ) -> Iterator[Edge]:
         params: Dict[str, QueryValue] = {
-            "kind": [kind] if isinstance(kind, str) else kind, "src": src, "dst": dst,
-            "node": node, "sort": sort, "per_page": per_page,
+            "kind": [kind] if isinstance(kind, str) else kind,
+            "src": src,
+            "dst": dst,
+            "node": node,
+            "sort": sort,
+            "per_page": per_page,
         }
         return self._iter(_tenant_path(tenant, "edges"), Edge, params)
 
@@ -328,7 +345,12 @@ class EdgesResource(_Resource):
         return self._get(_tenant_path(tenant, "edges", quote(edge_id)), Edge)
 
     def create(
-        self, *, tenant: str, kind: str, src: str, dst: str,
+        self,
+        *,
+        tenant: str,
+        kind: str,
+        src: str,
+        dst: str,
         properties: Optional[Mapping[str, Any]] = None,
     ) -> Edge:
         body: Dict[str, Any] = {"kind": kind, "src": src, "dst": dst}
@@ -345,23 +367,34 @@ class EdgesResource(_Resource):
 
 class JobsResource(_Resource):
     def list(
-        self, *, tenant: str, status: StrList = None,
-        page: Optional[int] = None, per_page: Optional[int] = None,
+        self,
+        *,
+        tenant: str,
+        status: StrList = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
     ) -> Page[Job]:
         """Jobs, newest first; `status` filters (one or a list)."""
         params: Dict[str, QueryValue] = {
-            "status": [status] if isinstance(status, str) else status, "page": page, "per_page": per_page,
+            "status": [status] if isinstance(status, str) else status,
+            "page": page,
+            "per_page": per_page,
         }
         return self._list(_tenant_path(tenant, "jobs"), Job, params)
 
     def iter(self, *, tenant: str, status: StrList = None, per_page: Optional[int] = 100) -> Iterator[Job]:
         params: Dict[str, QueryValue] = {
-            "status": [status] if isinstance(status, str) else status, "per_page": per_page,
+            "status": [status] if isinstance(status, str) else status,
+            "per_page": per_page,
         }
         return self._iter(_tenant_path(tenant, "jobs"), Job, params, cursor=False)
 
     def create(
-        self, *, tenant: str, provider: str, config: Optional[Mapping[str, Any]] = None,
+        self,
+        *,
+        tenant: str,
+        provider: str,
+        config: Optional[Mapping[str, Any]] = None,
         start: bool = False,
     ) -> Job:
         """Creates a discovery job (`start=True` queues it at once). `config` for `fixture`:
@@ -409,7 +442,11 @@ class JobsResource(_Resource):
                     data_lines.append(value)
 
     def wait(
-        self, *, tenant: str, job_id: str, timeout: float = 300,
+        self,
+        *,
+        tenant: str,
+        job_id: str,
+        timeout: float = 300,
         on_event: Optional[Callable[[JobEvent], None]] = None,
     ) -> Job:
         """Follows the event stream until the job ends; returns the finished job. A stream that
@@ -437,8 +474,13 @@ class JobsResource(_Resource):
         return job
 
     def discover(
-        self, *, tenant: str, provider: str, config: Optional[Mapping[str, Any]] = None,
-        timeout: float = 300, on_event: Optional[Callable[[JobEvent], None]] = None,
+        self,
+        *,
+        tenant: str,
+        provider: str,
+        config: Optional[Mapping[str, Any]] = None,
+        timeout: float = 300,
+        on_event: Optional[Callable[[JobEvent], None]] = None,
     ) -> Job:
         """Starts a discovery and waits for its end."""
         job = self.create(tenant=tenant, provider=provider, config=config, start=True)
@@ -450,12 +492,20 @@ class SchedulesResource(_Resource):
         return self._list(_tenant_path(tenant, "schedules"), Schedule, {})
 
     def create(
-        self, *, tenant: str, cron: str, provider: str, config: Optional[Mapping[str, Any]] = None,
-        name: Optional[str] = None, enabled: bool = True,
+        self,
+        *,
+        tenant: str,
+        cron: str,
+        provider: str,
+        config: Optional[Mapping[str, Any]] = None,
+        name: Optional[str] = None,
+        enabled: bool = True,
     ) -> Schedule:
         """A cron schedule (`0 3 * * *`) that creates a discovery job each run."""
         body: Dict[str, Any] = {
-            "cron": cron, "job": {"provider": provider, "config": dict(config or {})}, "enabled": enabled,
+            "cron": cron,
+            "job": {"provider": provider, "config": dict(config or {})},
+            "enabled": enabled,
         }
         if name is not None:
             body["name"] = name
@@ -503,8 +553,17 @@ class FindingsResource(_Resource):
     ) -> Page[Finding]:
         """Findings; `severity=["HIGH", "CRITICAL"]`, `status="open"`, `sort="-severity"`."""
         params = self._filters(
-            severity=severity, status=status, rule_id=rule_id, node_id=node_id, type=type,
-            category=category, region=region, sort=sort, page=page, per_page=per_page, cursor=cursor,
+            severity=severity,
+            status=status,
+            rule_id=rule_id,
+            node_id=node_id,
+            type=type,
+            category=category,
+            region=region,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
         )
         return self._list(_tenant_path(tenant, "findings"), Finding, params)
 
@@ -523,8 +582,15 @@ class FindingsResource(_Resource):
         per_page: Optional[int] = 500,
     ) -> Iterator[Finding]:
         params = self._filters(
-            severity=severity, status=status, rule_id=rule_id, node_id=node_id, type=type,
-            category=category, region=region, sort=sort, per_page=per_page,
+            severity=severity,
+            status=status,
+            rule_id=rule_id,
+            node_id=node_id,
+            type=type,
+            category=category,
+            region=region,
+            sort=sort,
+            per_page=per_page,
         )
         # By page number until the server's findings cursor works (its keyset compares the uuid
         # id with a text value and answers 500); nodes and edges walk by cursor.
@@ -535,7 +601,12 @@ class FindingsResource(_Resource):
         return self._get(_tenant_path(tenant, "findings", quote(finding_id)), Finding)
 
     def accept(
-        self, *, tenant: str, finding_id: str, reason: str, kind: str = "risk_accepted",
+        self,
+        *,
+        tenant: str,
+        finding_id: str,
+        reason: str,
+        kind: str = "risk_accepted",
         expires_at: Optional[str] = None,
     ) -> Finding:
         """Accepts the risk (or marks a `false_positive`), optionally until `expires_at`."""
@@ -594,7 +665,9 @@ class PathTracerResource(_Resource):
 
 
 class ExposureResource(_Resource):
-    def list(self, *, tenant: str, page: Optional[int] = None, per_page: Optional[int] = None) -> Page[Exposure]:
+    def list(
+        self, *, tenant: str, page: Optional[int] = None, per_page: Optional[int] = None
+    ) -> Page[Exposure]:
         """Resources reachable from the internet, with their open ports and path proof."""
         return self._list(_tenant_path(tenant, "exposure"), Exposure, {"page": page, "per_page": per_page})
 
@@ -651,7 +724,12 @@ class WebhooksResource(_Resource):
 
 class ReportsResource(_Resource):
     def generate(
-        self, *, tenant: str, format: str, framework: Optional[str] = None, title: Optional[str] = None,
+        self,
+        *,
+        tenant: str,
+        format: str,
+        framework: Optional[str] = None,
+        title: Optional[str] = None,
     ) -> Report:
         """Queues a report (`html`, `pdf`, `csv`, `json`, `ocsf`); follow it with `wait`."""
         body: Dict[str, Any] = {"format": format}
@@ -662,25 +740,44 @@ class ReportsResource(_Resource):
         return self._post(_tenant_path(tenant, "reports", "generate"), Report, body)
 
     def list(
-        self, *, tenant: str, status: StrList = None, format: StrList = None,
-        framework: Optional[str] = None, sort: Optional[str] = None, page: Optional[int] = None,
-        per_page: Optional[int] = None, cursor: Optional[str] = None,
+        self,
+        *,
+        tenant: str,
+        status: StrList = None,
+        format: StrList = None,
+        framework: Optional[str] = None,
+        sort: Optional[str] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> Page[Report]:
         params: Dict[str, QueryValue] = {
             "status": [status] if isinstance(status, str) else status,
             "format": [format] if isinstance(format, str) else format,
-            "framework": framework, "sort": sort, "page": page, "per_page": per_page, "cursor": cursor,
+            "framework": framework,
+            "sort": sort,
+            "page": page,
+            "per_page": per_page,
+            "cursor": cursor,
         }
         return self._list(_tenant_path(tenant, "reports"), Report, params)
 
     def iter(
-        self, *, tenant: str, status: StrList = None, format: StrList = None,
-        framework: Optional[str] = None, sort: Optional[str] = None, per_page: Optional[int] = 100,
+        self,
+        *,
+        tenant: str,
+        status: StrList = None,
+        format: StrList = None,
+        framework: Optional[str] = None,
+        sort: Optional[str] = None,
+        per_page: Optional[int] = 100,
     ) -> Iterator[Report]:
         params: Dict[str, QueryValue] = {
             "status": [status] if isinstance(status, str) else status,
             "format": [format] if isinstance(format, str) else format,
-            "framework": framework, "sort": sort, "per_page": per_page,
+            "framework": framework,
+            "sort": sort,
+            "per_page": per_page,
         }
         # By page number for the same server bug as findings (uuid ids in the keyset).
         return self._iter(_tenant_path(tenant, "reports"), Report, params, cursor=False)
@@ -689,7 +786,12 @@ class ReportsResource(_Resource):
         return self._get(_tenant_path(tenant, "reports", quote(report_id)), Report)
 
     def wait(
-        self, *, tenant: str, report_id: str, timeout: float = 300, poll_interval: float = 0.5,
+        self,
+        *,
+        tenant: str,
+        report_id: str,
+        timeout: float = 300,
+        poll_interval: float = 0.5,
     ) -> Report:
         """Polls until the report is READY (returned) or FAILED (`ReportFailedError`)."""
         deadline = time.monotonic() + timeout
@@ -736,51 +838,114 @@ class AuditEventsResource(_Resource):
         return given
 
     def list(
-        self, *, tenant: str, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
-        until: Union[str, datetime, None] = None, sort: Optional[str] = None, page: Optional[int] = None,
-        per_page: Optional[int] = None, cursor: Optional[str] = None,
+        self,
+        *,
+        tenant: str,
+        action: StrList = None,
+        actor_key_id: Optional[str] = None,
+        target_type: Optional[str] = None,
+        target_id: Optional[str] = None,
+        since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None,
+        sort: Optional[str] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> Page[AuditEvent]:
         """The tenant's audit log (tenant admins); `sort` is `occurred_at` or `-occurred_at`."""
         params = self._filters(
-            action=action, actor_key_id=actor_key_id, target_type=target_type, target_id=target_id,
-            since=since, until=until, sort=sort, page=page, per_page=per_page, cursor=cursor,
+            action=action,
+            actor_key_id=actor_key_id,
+            target_type=target_type,
+            target_id=target_id,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            cursor=cursor,
         )
         return self._list(_tenant_path(tenant, "audit-events"), AuditEvent, params)
 
     def iter(
-        self, *, tenant: str, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
-        until: Union[str, datetime, None] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
+        self,
+        *,
+        tenant: str,
+        action: StrList = None,
+        actor_key_id: Optional[str] = None,
+        target_type: Optional[str] = None,
+        target_id: Optional[str] = None,
+        since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None,
+        sort: Optional[str] = None,
+        per_page: Optional[int] = 500,
     ) -> Iterator[AuditEvent]:
         params = self._filters(
-            action=action, actor_key_id=actor_key_id, target_type=target_type, target_id=target_id,
-            since=since, until=until, sort=sort, per_page=per_page,
+            action=action,
+            actor_key_id=actor_key_id,
+            target_type=target_type,
+            target_id=target_id,
+            since=since,
+            until=until,
+            sort=sort,
+            per_page=per_page,
         )
         return self._iter(_tenant_path(tenant, "audit-events"), AuditEvent, params)
 
     def list_platform(
-        self, *, tenant: Optional[str] = None, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
-        until: Union[str, datetime, None] = None, sort: Optional[str] = None, page: Optional[int] = None,
-        per_page: Optional[int] = None, cursor: Optional[str] = None,
+        self,
+        *,
+        tenant: Optional[str] = None,
+        action: StrList = None,
+        actor_key_id: Optional[str] = None,
+        target_type: Optional[str] = None,
+        target_id: Optional[str] = None,
+        since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None,
+        sort: Optional[str] = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        cursor: Optional[str] = None,
     ) -> Page[AuditEvent]:
         """Every tenant's audit log (platform admins); `tenant` narrows it to one."""
         params = self._filters(
-            tenant=tenant, action=action, actor_key_id=actor_key_id, target_type=target_type,
-            target_id=target_id, since=since, until=until, sort=sort, page=page, per_page=per_page,
+            tenant=tenant,
+            action=action,
+            actor_key_id=actor_key_id,
+            target_type=target_type,
+            target_id=target_id,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=per_page,
             cursor=cursor,
         )
         return self._list("/api/v1/audit-events", AuditEvent, params)
 
     def iter_platform(
-        self, *, tenant: Optional[str] = None, action: StrList = None, actor_key_id: Optional[str] = None,
-        target_type: Optional[str] = None, target_id: Optional[str] = None, since: Union[str, datetime, None] = None,
-        until: Union[str, datetime, None] = None, sort: Optional[str] = None, per_page: Optional[int] = 500,
+        self,
+        *,
+        tenant: Optional[str] = None,
+        action: StrList = None,
+        actor_key_id: Optional[str] = None,
+        target_type: Optional[str] = None,
+        target_id: Optional[str] = None,
+        since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None,
+        sort: Optional[str] = None,
+        per_page: Optional[int] = 500,
     ) -> Iterator[AuditEvent]:
         params = self._filters(
-            tenant=tenant, action=action, actor_key_id=actor_key_id, target_type=target_type,
-            target_id=target_id, since=since, until=until, sort=sort, per_page=per_page,
+            tenant=tenant,
+            action=action,
+            actor_key_id=actor_key_id,
+            target_type=target_type,
+            target_id=target_id,
+            since=since,
+            until=until,
+            sort=sort,
+            per_page=per_page,
         )
         return self._iter("/api/v1/audit-events", AuditEvent, params)
 
