@@ -57,8 +57,7 @@ export interface ClientOptions {
 }
 
 type StrList = string | readonly string[] | undefined;
-const list = (value: StrList): readonly string[] | undefined =>
-  typeof value === "string" ? [value] : value;
+const list = (value: StrList): readonly string[] | undefined => (typeof value === "string" ? [value] : value);
 
 interface Paging {
   page?: number;
@@ -72,8 +71,7 @@ interface TenantArg {
   tenant: string;
 }
 
-const tenantPath = (tenant: string, ...rest: string[]) =>
-  [`/api/v1/tenants/${segment(tenant)}`, ...rest].join("/");
+const tenantPath = (tenant: string, ...rest: string[]) => [`/api/v1/tenants/${segment(tenant)}`, ...rest].join("/");
 
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
@@ -284,7 +282,12 @@ export class JobsResource extends Resource {
    * Follows the event stream until the job ends; resolves with the finished job. A stream that
    * breaks off early (a restart, a proxy) is opened again until `timeoutMs`.
    */
-  async wait({ tenant, job_id, timeoutMs = 300_000, onEvent }: JobRef & { timeoutMs?: number; onEvent?: (event: JobEvent) => void }): Promise<Job> {
+  async wait({
+    tenant,
+    job_id,
+    timeoutMs = 300_000,
+    onEvent,
+  }: JobRef & { timeoutMs?: number; onEvent?: (event: JobEvent) => void }): Promise<Job> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const stop = new AbortController();
@@ -308,9 +311,26 @@ export class JobsResource extends Resource {
     return job;
   }
   /** Starts a discovery and waits for its end. */
-  async discover(options: TenantArg & { provider: string; config?: Record<string, unknown>; timeoutMs?: number; onEvent?: (event: JobEvent) => void }): Promise<Job> {
-    const job = await this.create({ tenant: options.tenant, provider: options.provider, config: options.config, start: true });
-    return this.wait({ tenant: options.tenant, job_id: job.id, timeoutMs: options.timeoutMs, onEvent: options.onEvent });
+  async discover(
+    options: TenantArg & {
+      provider: string;
+      config?: Record<string, unknown>;
+      timeoutMs?: number;
+      onEvent?: (event: JobEvent) => void;
+    },
+  ): Promise<Job> {
+    const job = await this.create({
+      tenant: options.tenant,
+      provider: options.provider,
+      config: options.config,
+      start: true,
+    });
+    return this.wait({
+      tenant: options.tenant,
+      job_id: job.id,
+      timeoutMs: options.timeoutMs,
+      onEvent: options.onEvent,
+    });
   }
 }
 
@@ -328,7 +348,13 @@ export class SchedulesResource extends Resource {
     config = {},
     name,
     enabled = true,
-  }: TenantArg & { cron: string; provider: string; config?: Record<string, unknown>; name?: string; enabled?: boolean }): Promise<Schedule> {
+  }: TenantArg & {
+    cron: string;
+    provider: string;
+    config?: Record<string, unknown>;
+    name?: string;
+    enabled?: boolean;
+  }): Promise<Schedule> {
     return this.transport.data("POST", tenantPath(tenant, "schedules"), {
       body: { cron, job: { provider, config }, enabled, ...(name === undefined ? {} : { name }) },
     });
@@ -391,11 +417,17 @@ export class FindingsResource extends Resource {
     tenant,
     finding_id,
     ...body
-  }: FindingRef & { reason: string; kind?: "risk_accepted" | "false_positive"; expires_at?: string }): Promise<Finding> {
+  }: FindingRef & {
+    reason: string;
+    kind?: "risk_accepted" | "false_positive";
+    expires_at?: string;
+  }): Promise<Finding> {
     return this.transport.data("POST", tenantPath(tenant, "findings", segment(finding_id), "accept"), { body });
   }
   resolve({ tenant, finding_id, reason }: FindingRef & { reason: string }): Promise<Finding> {
-    return this.transport.data("POST", tenantPath(tenant, "findings", segment(finding_id), "resolve"), { body: { reason } });
+    return this.transport.data("POST", tenantPath(tenant, "findings", segment(finding_id), "resolve"), {
+      body: { reason },
+    });
   }
 }
 
@@ -427,7 +459,9 @@ export class PathTracerResource extends Resource {
     port?: number;
     protocol?: "tcp" | "udp" | "icmp" | "all";
   }): Promise<TraceResult> {
-    return this.transport.data("POST", tenantPath(tenant, "pathtracer", "trace"), { body: { protocol: "tcp", ...body } });
+    return this.transport.data("POST", tenantPath(tenant, "pathtracer", "trace"), {
+      body: { protocol: "tcp", ...body },
+    });
   }
 }
 
@@ -493,29 +527,47 @@ export class ReportsResource extends Resource {
   }
   iter({ tenant, status, format, ...rest }: TenantArg & ReportFilters & { per_page?: number }): AsyncGenerator<Report> {
     // By page number for the same server bug as findings (uuid ids in the keyset).
-    return this.transport.iterate(tenantPath(tenant, "reports"), { per_page: 100, ...rest, status: list(status), format: list(format) }, false);
+    return this.transport.iterate(
+      tenantPath(tenant, "reports"),
+      { per_page: 100, ...rest, status: list(status), format: list(format) },
+      false,
+    );
   }
   get({ tenant, report_id }: ReportRef): Promise<Report> {
     return this.transport.data("GET", tenantPath(tenant, "reports", segment(report_id)));
   }
   /** Polls until READY (resolved) or FAILED (`ReportFailedError`). */
-  async wait({ tenant, report_id, timeoutMs = 300_000, pollIntervalMs = 500 }: ReportRef & { timeoutMs?: number; pollIntervalMs?: number }): Promise<Report> {
+  async wait({
+    tenant,
+    report_id,
+    timeoutMs = 300_000,
+    pollIntervalMs = 500,
+  }: ReportRef & { timeoutMs?: number; pollIntervalMs?: number }): Promise<Report> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const report = await this.get({ tenant, report_id });
       if (report.status === "READY") return report;
       if (report.status === "FAILED") {
-        throw new ReportFailedError(`report ${report_id} failed: ${report.error}`, { code: "REPORT_FAILED", details: report });
+        throw new ReportFailedError(`report ${report_id} failed: ${report.error}`, {
+          code: "REPORT_FAILED",
+          details: report,
+        });
       }
       if (Date.now() >= deadline) {
-        throw new WaitTimeoutError(`report ${report_id} still ${report.status} after ${timeoutMs} ms`, { code: "TIMEOUT" });
+        throw new WaitTimeoutError(`report ${report_id} still ${report.status} after ${timeoutMs} ms`, {
+          code: "TIMEOUT",
+        });
       }
       await sleep(pollIntervalMs / 1000);
     }
   }
   /** The rendered file's bytes. */
   async download({ tenant, report_id }: ReportRef): Promise<Uint8Array> {
-    const response = await this.transport.request("GET", tenantPath(tenant, "reports", segment(report_id), "download"), { accept: "*/*" });
+    const response = await this.transport.request(
+      "GET",
+      tenantPath(tenant, "reports", segment(report_id), "download"),
+      { accept: "*/*" },
+    );
     return new Uint8Array(await response.arrayBuffer());
   }
 }
@@ -537,13 +589,20 @@ export class AuditEventsResource extends Resource {
     return this.transport.page(tenantPath(tenant, "audit-events"), { ...rest, action: list(action) });
   }
   iter({ tenant, action, ...rest }: TenantArg & AuditFilters & { per_page?: number }): AsyncGenerator<AuditEvent> {
-    return this.transport.iterate(tenantPath(tenant, "audit-events"), { per_page: 500, ...rest, action: list(action) }, true);
+    return this.transport.iterate(
+      tenantPath(tenant, "audit-events"),
+      { per_page: 500, ...rest, action: list(action) },
+      true,
+    );
   }
   /** Every tenant's audit log (platform admins); `tenant` narrows it. */
   listPlatform({ action, ...rest }: { tenant?: string } & AuditFilters & Cursor = {}): Promise<Page<AuditEvent>> {
     return this.transport.page("/api/v1/audit-events", { ...rest, action: list(action) });
   }
-  iterPlatform({ action, ...rest }: { tenant?: string } & AuditFilters & { per_page?: number } = {}): AsyncGenerator<AuditEvent> {
+  iterPlatform({
+    action,
+    ...rest
+  }: { tenant?: string } & AuditFilters & { per_page?: number } = {}): AsyncGenerator<AuditEvent> {
     return this.transport.iterate("/api/v1/audit-events", { per_page: 500, ...rest, action: list(action) }, true);
   }
 }

@@ -63,11 +63,7 @@ const BY_STATUS: Record<number, typeof InfracastError> = {
 };
 
 /** Builds the typed error for an answer; tolerates bodies that are not the API's error shape. */
-export function errorFromResponse(
-  status: number,
-  body: unknown,
-  retryAfterHeader: string | null,
-): InfracastError {
+export function errorFromResponse(status: number, body: unknown, retryAfterHeader: string | null): InfracastError {
   const error =
     body && typeof body === "object" && "error" in body && (body as { error: unknown }).error
       ? ((body as { error: Record<string, unknown> }).error ?? {})

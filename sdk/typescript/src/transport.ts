@@ -110,7 +110,12 @@ export class Transport {
     const controller = new AbortController();
     const timer = stream ? undefined : setTimeout(() => controller.abort(), this.options.timeoutMs);
     try {
-      return await this.options.fetch(url, { method, headers: init.headers, body: init.body, signal: stream ?? controller.signal });
+      return await this.options.fetch(url, {
+        method,
+        headers: init.headers,
+        body: init.body,
+        signal: stream ?? controller.signal,
+      });
     } catch (cause) {
       throw new ConnectionFailedError(`cannot reach ${this.apiUrl}: ${String((cause as Error)?.message ?? cause)}`);
     } finally {
@@ -125,13 +130,17 @@ export class Transport {
     const authenticated = options.authenticated ?? true;
     const accept = options.accept ?? "application/json";
     let refreshed = false;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       const headers = this.headers(body !== undefined, accept, authenticated);
       let response: Response;
       try {
         response = await this.sendOnce(method, url, { headers, body }, stream);
       } catch (error) {
-        if (!(error instanceof ConnectionFailedError) || !IDEMPOTENT_METHODS.has(method) || attempt >= this.options.maxRetries) {
+        if (
+          !(error instanceof ConnectionFailedError) ||
+          !IDEMPOTENT_METHODS.has(method) ||
+          attempt >= this.options.maxRetries
+        ) {
           throw error;
         }
         await this.wait(attempt, this.retryDelay(attempt, error), error);
@@ -167,7 +176,9 @@ export class Transport {
     const own = refreshToken === undefined;
     const token = refreshToken ?? this.refreshToken;
     if (!token) {
-      throw new AuthenticationError("no refresh token: pass refreshToken or call auth.token()", { code: "UNAUTHORIZED" });
+      throw new AuthenticationError("no refresh token: pass refreshToken or call auth.token()", {
+        code: "UNAUTHORIZED",
+      });
     }
     const pair = await this.data<Tokens>("POST", "/api/v1/auth/refresh", {
       body: { refresh_token: token },
@@ -231,7 +242,12 @@ export class Transport {
    * aborting `signal` closes the stream.
    */
   async *events(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: string }, void, undefined> {
-    const response = await this.request("GET", path, { accept: "text/event-stream" }, signal ?? new AbortController().signal);
+    const response = await this.request(
+      "GET",
+      path,
+      { accept: "text/event-stream" },
+      signal ?? new AbortController().signal,
+    );
     if (!response.body) return;
     const reader = response.body.getReader();
     const decoder = new TextDecoder();

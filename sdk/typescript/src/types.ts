@@ -82,20 +82,9 @@ export interface Edge {
 }
 
 export type JobStatus =
-  | "created"
-  | "pending"
-  | "running"
-  | "succeeded"
-  | "partially_succeeded"
-  | "failed"
-  | "cancelled";
+  "created" | "pending" | "running" | "succeeded" | "partially_succeeded" | "failed" | "cancelled";
 
-export const TERMINAL_JOB_STATUSES: readonly string[] = [
-  "succeeded",
-  "partially_succeeded",
-  "failed",
-  "cancelled",
-];
+export const TERMINAL_JOB_STATUSES: readonly string[] = ["succeeded", "partially_succeeded", "failed", "cancelled"];
 
 export interface Job {
   id: string;

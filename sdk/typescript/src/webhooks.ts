@@ -27,9 +27,19 @@ function toBytes(body: string | Uint8Array): Uint8Array {
 }
 
 /** The signature the server sends for `body` at `timestamp`. */
-export async function computeSignature(secret: string, timestamp: number | string, body: string | Uint8Array): Promise<string> {
+export async function computeSignature(
+  secret: string,
+  timestamp: number | string,
+  body: string | Uint8Array,
+): Promise<string> {
   const subtle = await subtleCrypto();
-  const key = await subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const prefix = new TextEncoder().encode(`${timestamp}.`);
   const bytes = toBytes(body);
   const message = new Uint8Array(prefix.length + bytes.length);
@@ -80,7 +90,10 @@ export async function verifyWebhook(body: string | Uint8Array, options: VerifyOp
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now() / 1000;
   if (Math.abs(now - sentAt) > tolerance) {
-    throw new WebhookSignatureError(`timestamp is ${Math.round(now - sentAt)} s away from now (tolerance ${tolerance} s)`, { code: "STALE_TIMESTAMP" });
+    throw new WebhookSignatureError(
+      `timestamp is ${Math.round(now - sentAt)} s away from now (tolerance ${tolerance} s)`,
+      { code: "STALE_TIMESTAMP" },
+    );
   }
   const expected = await computeSignature(options.secret, sentAt, body);
   if (!constantTimeEqual(expected, signature.trim())) {

@@ -19,7 +19,10 @@ test("every served operation is covered", async () => {
   }
   assert.ok(served.length > 40);
   const covered = new Set(OPERATIONS.map(([method, path]) => `${method} ${normalised(path)}`));
-  assert.deepEqual(served.filter((operation) => !covered.has(operation)), []);
+  assert.deepEqual(
+    served.filter((operation) => !covered.has(operation)),
+    [],
+  );
 });
 
 test("every listed method exists", () => {

@@ -15,7 +15,8 @@ export const PLATFORM_KEY = setting("INFRACAST_PLATFORM_KEY");
 export const DEMO = "demo";
 
 export const demoClient = (options = {}) => new InfracastClient({ apiUrl: API_URL, apiToken: DEMO_KEY, ...options });
-export const platformClient = (options = {}) => new InfracastClient({ apiUrl: API_URL, apiToken: PLATFORM_KEY, ...options });
+export const platformClient = (options = {}) =>
+  new InfracastClient({ apiUrl: API_URL, apiToken: PLATFORM_KEY, ...options });
 export const unique = (prefix) => `${prefix}-${randomUUID().slice(0, 10)}`;
 
 /** Calls `condition` until it returns something other than undefined, or throws after `timeoutMs`. */

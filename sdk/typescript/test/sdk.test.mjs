@@ -18,14 +18,29 @@ import { API_URL, DEMO, collect, demoClient, instanceNamed, platformClient, poll
 describe("lists and iteration", () => {
   test("node filters and sort", async () => {
     const client = demoClient();
-    const ascending = await client.nodes.list({ tenant: DEMO, types: ["aws.ec2.instance"], region: "us-east-1", sort: "name", per_page: 200 });
+    const ascending = await client.nodes.list({
+      tenant: DEMO,
+      types: ["aws.ec2.instance"],
+      region: "us-east-1",
+      sort: "name",
+      per_page: 200,
+    });
     assert.ok(ascending.items.length > 5);
     assert.equal(ascending.total, ascending.items.length);
     assert.ok(ascending.items.every((node) => node.type === "aws.ec2.instance" && node.region === "us-east-1"));
     const names = ascending.items.map((node) => node.name);
     assert.deepEqual(names, [...names].sort());
-    const descending = await client.nodes.list({ tenant: DEMO, types: "aws.ec2.instance", region: "us-east-1", sort: "-name", per_page: 200 });
-    assert.deepEqual(descending.items.map((node) => node.name), [...names].sort().reverse());
+    const descending = await client.nodes.list({
+      tenant: DEMO,
+      types: "aws.ec2.instance",
+      region: "us-east-1",
+      sort: "-name",
+      per_page: 200,
+    });
+    assert.deepEqual(
+      descending.items.map((node) => node.name),
+      [...names].sort().reverse(),
+    );
   });
 
   test("findings severity filter", async () => {
@@ -51,7 +66,10 @@ describe("lists and iteration", () => {
   });
 
   test("an unknown sort is a bad request", async () => {
-    await assert.rejects(demoClient().nodes.list({ tenant: DEMO, sort: "no_such_field" }), (error) => error instanceof BadRequestError && error.status === 400);
+    await assert.rejects(
+      demoClient().nodes.list({ tenant: DEMO, sort: "no_such_field" }),
+      (error) => error instanceof BadRequestError && error.status === 400,
+    );
   });
 });
 
@@ -60,11 +78,22 @@ describe("network, compliance, findings and reports", () => {
     const client = demoClient();
     const web = await instanceNamed(client, DEMO, "prod-web-00");
     const database = await instanceNamed(client, DEMO, "prod-db-00");
-    const outbound = await client.pathtracer.trace({ tenant: DEMO, source_node_id: web.id, destination_cidr: "0.0.0.0/0", port: 443, protocol: "tcp" });
+    const outbound = await client.pathtracer.trace({
+      tenant: DEMO,
+      source_node_id: web.id,
+      destination_cidr: "0.0.0.0/0",
+      port: 443,
+      protocol: "tcp",
+    });
     assert.equal(outbound.reachable, true);
     assert.equal(outbound.disposition, "EXITS_NETWORK");
     assert.equal(outbound.forward_hops[0].reason_code, "SG_ALLOWS_EGRESS");
-    const blocked = await client.pathtracer.trace({ tenant: DEMO, source_node_id: web.id, destination_node_id: database.id, port: 5432 });
+    const blocked = await client.pathtracer.trace({
+      tenant: DEMO,
+      source_node_id: web.id,
+      destination_node_id: database.id,
+      port: 5432,
+    });
     assert.equal(blocked.reachable, false);
     assert.equal(blocked.disposition, "DENIED_IN");
     assert.ok(blocked.blocked_at);
@@ -83,7 +112,11 @@ describe("network, compliance, findings and reports", () => {
   test("accept a finding", async () => {
     const client = demoClient();
     const [finding] = (await client.findings.list({ tenant: DEMO, status: "open", per_page: 1 })).items;
-    const accepted = await client.findings.accept({ tenant: DEMO, finding_id: finding.id, reason: "accepted by the typescript sdk test" });
+    const accepted = await client.findings.accept({
+      tenant: DEMO,
+      finding_id: finding.id,
+      reason: "accepted by the typescript sdk test",
+    });
     assert.equal(accepted.status, "accepted");
     const again = await client.findings.get({ tenant: DEMO, finding_id: finding.id });
     assert.equal(again.status, "accepted");
@@ -132,7 +165,12 @@ describe("errors, retries and tokens", () => {
     assert.equal(limited.code, "RATE_LIMITED");
     assert.ok(limited.retryAfter > 0);
     const retries = [];
-    const patient = new InfracastClient({ apiUrl: API_URL, apiToken: key, maxRetries: 5, onRetry: (attempt, delay, error) => retries.push({ delay, error }) });
+    const patient = new InfracastClient({
+      apiUrl: API_URL,
+      apiToken: key,
+      maxRetries: 5,
+      onRetry: (attempt, delay, error) => retries.push({ delay, error }),
+    });
     const started = Date.now();
     for (let index = 0; index < 3; index += 1) assert.equal((await patient.auth.me()).tenant, tenant);
     assert.ok(retries.length > 0);
@@ -151,12 +189,24 @@ describe("errors, retries and tokens", () => {
     const closedUrl = `http://127.0.0.1:${probe.address().port}`;
     await new Promise((resolve) => probe.close(resolve));
     const retries = [];
-    const client = new InfracastClient({ apiUrl: closedUrl, apiToken: "x", maxRetries: 2, maxRetryWaitSeconds: 0.05, onRetry: (attempt, _delay, error) => retries.push({ attempt, error }) });
+    const client = new InfracastClient({
+      apiUrl: closedUrl,
+      apiToken: "x",
+      maxRetries: 2,
+      maxRetryWaitSeconds: 0.05,
+      onRetry: (attempt, _delay, error) => retries.push({ attempt, error }),
+    });
     await assert.rejects(client.nodes.list({ tenant: DEMO }), ConnectionFailedError);
-    assert.deepEqual(retries.map((retry) => retry.attempt), [1, 2]);
+    assert.deepEqual(
+      retries.map((retry) => retry.attempt),
+      [1, 2],
+    );
     assert.ok(retries.every((retry) => retry.error instanceof ConnectionFailedError));
     retries.length = 0;
-    await assert.rejects(client.jobs.create({ tenant: DEMO, provider: "fixture", config: { sample: true } }), ConnectionFailedError);
+    await assert.rejects(
+      client.jobs.create({ tenant: DEMO, provider: "fixture", config: { sample: true } }),
+      ConnectionFailedError,
+    );
     assert.deepEqual(retries, [], "a POST may have been processed: never sent twice");
   });
 
@@ -173,7 +223,11 @@ describe("errors, retries and tokens", () => {
 
   test("an expired access token is refreshed by the client", async () => {
     const tokens = await demoClient().auth.token();
-    const client = new InfracastClient({ apiUrl: API_URL, apiToken: "not-a-valid-access-token", refreshToken: tokens.refresh_token });
+    const client = new InfracastClient({
+      apiUrl: API_URL,
+      apiToken: "not-a-valid-access-token",
+      refreshToken: tokens.refresh_token,
+    });
     const me = await client.auth.me();
     assert.equal(me.tenant, DEMO);
     assert.equal(me.credential, "access_token");
@@ -199,13 +253,22 @@ describe("jobs and events", () => {
   test("discover waits for the end and streams typed events", async () => {
     const client = demoClient();
     const events = [];
-    const job = await client.jobs.discover({ tenant: DEMO, provider: "fixture", config: { sample: true }, timeoutMs: 120_000, onEvent: (event) => events.push(event) });
+    const job = await client.jobs.discover({
+      tenant: DEMO,
+      provider: "fixture",
+      config: { sample: true },
+      timeoutMs: 120_000,
+      onEvent: (event) => events.push(event),
+    });
     assert.equal(job.status, "succeeded");
     assert.ok(events.length > 0);
     assert.equal(events.at(-1).event, "done");
     assert.equal(events.at(-1).id, job.id);
     const replay = await collect(client.jobs.events({ tenant: DEMO, job_id: job.id }));
-    assert.deepEqual(replay.map((event) => event.event), ["done"]);
+    assert.deepEqual(
+      replay.map((event) => event.event),
+      ["done"],
+    );
     assert.equal((await client.jobs.diff({ tenant: DEMO, job_id: job.id })).job_id, job.id);
   });
 
@@ -214,7 +277,10 @@ describe("jobs and events", () => {
     const created = await client.jobs.create({ tenant: DEMO, provider: "fixture", config: { sample: true } });
     assert.equal(created.status, "created");
     await client.jobs.start({ tenant: DEMO, job_id: created.id });
-    assert.equal((await client.jobs.wait({ tenant: DEMO, job_id: created.id, timeoutMs: 120_000 })).status, "succeeded");
+    assert.equal(
+      (await client.jobs.wait({ tenant: DEMO, job_id: created.id, timeoutMs: 120_000 })).status,
+      "succeeded",
+    );
   });
 });
 
@@ -232,9 +298,19 @@ describe("webhooks", () => {
     await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
     const client = demoClient();
     const secret = "typescript-sdk-secret-0123456789";
-    const webhook = await client.webhooks.create({ tenant: DEMO, url: `http://127.0.0.1:${server.address().port}/hook`, events: ["job.completed"], secret });
+    const webhook = await client.webhooks.create({
+      tenant: DEMO,
+      url: `http://127.0.0.1:${server.address().port}/hook`,
+      events: ["job.completed"],
+      secret,
+    });
     try {
-      const job = await client.jobs.discover({ tenant: DEMO, provider: "fixture", config: { sample: true }, timeoutMs: 120_000 });
+      const job = await client.jobs.discover({
+        tenant: DEMO,
+        provider: "fixture",
+        config: { sample: true },
+        timeoutMs: 120_000,
+      });
       const delivery = await poll(
         () => received.find((entry) => new TextDecoder().decode(entry.body).includes(job.id)),
         { timeoutMs: 30_000, what: "the job.completed delivery" },
@@ -244,8 +320,14 @@ describe("webhooks", () => {
       assert.equal(event.tenant, DEMO);
       const tampered = new Uint8Array([...delivery.body, 32]);
       await assert.rejects(verifyWebhook(tampered, { secret, headers: delivery.headers }), WebhookSignatureError);
-      await assert.rejects(verifyWebhook(delivery.body, { secret: "another-secret-0123456789", headers: delivery.headers }), WebhookSignatureError);
-      await assert.rejects(verifyWebhook(delivery.body, { secret, headers: delivery.headers, now: Date.now() / 1000 + 3600 }), WebhookSignatureError);
+      await assert.rejects(
+        verifyWebhook(delivery.body, { secret: "another-secret-0123456789", headers: delivery.headers }),
+        WebhookSignatureError,
+      );
+      await assert.rejects(
+        verifyWebhook(delivery.body, { secret, headers: delivery.headers, now: Date.now() / 1000 + 3600 }),
+        WebhookSignatureError,
+      );
       const delivered = await poll(
         async () => {
           const log = await client.webhooks.deliveries({ tenant: DEMO, webhook_id: webhook.id });
