@@ -101,6 +101,7 @@ typescript_suite() {
     (cd "$root/sdk/typescript" &&
         npm ci --no-audit --no-fund --silent &&
         npx tsc -p tsconfig.json &&
+        npx tsc -p test/tsconfig.json &&
         node --test test/*.test.mjs)
 }
 
