@@ -514,23 +514,46 @@ func TestAuditEventsWhenServed(t *testing.T) {
 		t.Skip("this server does not serve the audit log yet")
 	}
 	client := demoClient(t)
-	must(client.Auth.Me(ctx))
-	page := must(client.AuditEvents.List(ctx, demo, &infracast.AuditFilter{Sort: "-occurred_at"}, &infracast.ListOptions{PerPage: 5}))
-	if page.Total == 0 {
-		t.Fatal("no audit events")
+	since := time.Now().Add(-5 * time.Second)
+	schedule := must(client.Schedules.Create(ctx, demo, infracast.ScheduleCreate{Cron: "0 4 * * *", Job: infracast.JobRequest{Provider: "fixture", Config: map[string]interface{}{"sample": true}}}))
+	if err := client.Schedules.Delete(ctx, demo, schedule.ID); err != nil {
+		t.Fatal(err)
 	}
-	iterator := client.AuditEvents.Iter(ctx, demo, &infracast.AuditFilter{Sort: "occurred_at"}, 7)
-	count := 0
+	// Two writes on one target: its creation and its deletion, oldest first.
+	page := must(client.AuditEvents.List(ctx, demo, &infracast.AuditFilter{TargetID: schedule.ID, Since: &since, Sort: "occurred_at"}, nil))
+	if len(page.Items) != 2 || page.Items[0].Method != "POST" || page.Items[1].Method != "DELETE" {
+		t.Fatalf("the schedule's audit trail: %+v", page.Items)
+	}
+	deletions := must(client.AuditEvents.List(ctx, demo, &infracast.AuditFilter{TargetID: schedule.ID, Action: []string{page.Items[1].Action}}, nil))
+	if len(deletions.Items) != 1 || deletions.Items[0].ID != page.Items[1].ID {
+		t.Fatalf("action filter: %+v", deletions.Items)
+	}
+	iterator := client.AuditEvents.Iter(ctx, demo, &infracast.AuditFilter{Since: &since}, 1)
+	seen := map[string]bool{}
 	for iterator.Next() {
+		if seen[iterator.Item().ID] {
+			t.Fatalf("%s seen twice", iterator.Item().ID)
+		}
+		seen[iterator.Item().ID] = true
+	}
+	if iterator.Err() != nil || len(seen) < 2 {
+		t.Fatalf("iterated %d events: %v", len(seen), iterator.Err())
+	}
+	across := must(platformClient(t).AuditEvents.ListPlatform(ctx, &infracast.AuditFilter{Tenant: demo, TargetID: schedule.ID}, nil))
+	if len(across.Items) != 2 {
+		t.Fatalf("platform list: %+v", across.Items)
+	}
+	for _, event := range across.Items {
+		if event.TenantID != demo || event.TargetID == nil || *event.TargetID != schedule.ID {
+			t.Fatalf("platform list let %+v through", event)
+		}
+	}
+	platformIterator := platformClient(t).AuditEvents.IterPlatform(ctx, &infracast.AuditFilter{Tenant: demo, TargetID: schedule.ID}, 1)
+	count := 0
+	for platformIterator.Next() {
 		count++
 	}
-	if iterator.Err() != nil || int64(count) < page.Total {
-		t.Fatalf("iterated %d of %d: %v", count, page.Total, iterator.Err())
-	}
-	platformPage := must(platformClient(t).AuditEvents.ListPlatform(ctx, &infracast.AuditFilter{Tenant: demo}, &infracast.ListOptions{PerPage: 5}))
-	for _, event := range platformPage.Items {
-		if event.TenantID != demo {
-			t.Fatalf("tenant filter let %s through", event.TenantID)
-		}
+	if platformIterator.Err() != nil || count != 2 {
+		t.Fatalf("platform iteration: %d, %v", count, platformIterator.Err())
 	}
 }

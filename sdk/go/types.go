@@ -398,6 +398,7 @@ type AuditEvent struct {
 	TargetType *string   `json:"target_type"`
 	TargetID   *string   `json:"target_id"`
 	Status     int       `json:"status"`
+	RequestID  *string   `json:"request_id"`
 	ClientIP   *string   `json:"client_ip"`
 	// TenantID is set on the platform-wide list.
 	TenantID string `json:"tenant_id,omitempty"`

@@ -8,6 +8,7 @@ import tempfile
 import threading
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Tuple
 
 import infracast
@@ -407,18 +408,32 @@ class Audit(unittest.TestCase):
         if "/api/v1/tenants/{tenant}/audit-events" not in paths:
             self.skipTest("this server does not serve the audit log yet")
         client = demo_client()
-        client.auth.me()
-        page = client.audit_events.list(tenant=DEMO, sort="-occurred_at", per_page=5)
-        self.assertGreater(page.total, 0)
-        walked = list(client.audit_events.iter(tenant=DEMO, sort="occurred_at", per_page=7))
-        self.assertGreaterEqual(len(walked), page.total)
-        times = [event.occurred_at for event in walked]
-        self.assertEqual(times, sorted(times))
-        platform_page = platform_client().audit_events.list_platform(tenant=DEMO, per_page=5)
-        self.assertTrue(all(event.tenant_id == DEMO for event in platform_page))
-        self.assertGreater(
-            len(list(platform_client().audit_events.iter_platform(tenant=DEMO, per_page=50))), 0
+        since = datetime.now(timezone.utc) - timedelta(seconds=5)
+        schedule = client.schedules.create(
+            tenant=DEMO, cron="0 4 * * *", provider="fixture", config={"sample": True}
         )
+        client.schedules.delete(tenant=DEMO, schedule_id=schedule.id)
+        # Two writes on one target: its creation and its deletion, oldest first.
+        page = client.audit_events.list(tenant=DEMO, target_id=schedule.id, since=since, sort="occurred_at")
+        self.assertEqual(len(page), 2)
+        self.assertTrue(all(event.target_id == schedule.id for event in page))
+        self.assertEqual([event.method for event in page], ["POST", "DELETE"])
+        self.assertLessEqual(page[0].occurred_at, page[1].occurred_at)  # type: ignore[operator]
+        deletions = client.audit_events.list(tenant=DEMO, target_id=schedule.id, action=page[1].action)
+        self.assertEqual([event.id for event in deletions], [page[1].id])
+        newest_first = client.audit_events.list(tenant=DEMO, since=since, sort="-occurred_at", per_page=500)
+        walked = list(client.audit_events.iter(tenant=DEMO, since=since, sort="-occurred_at", per_page=1))
+        self.assertGreaterEqual(len(walked), 2)
+        self.assertEqual(len({event.id for event in walked}), len(walked))
+        self.assertEqual([event.id for event in walked][: len(newest_first)], [e.id for e in newest_first])
+        platform = platform_client()
+        across = platform.audit_events.list_platform(tenant=DEMO, target_id=schedule.id)
+        self.assertEqual(sorted(event.id for event in across), sorted(event.id for event in page))
+        self.assertTrue(all(event.tenant_id == DEMO for event in across))
+        walked_platform = list(
+            platform.audit_events.iter_platform(tenant=DEMO, target_id=schedule.id, per_page=1)
+        )
+        self.assertEqual(len(walked_platform), 2)
 
 
 if __name__ == "__main__":

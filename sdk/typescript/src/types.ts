@@ -342,7 +342,8 @@ export interface AuditEvent {
   target_type: string | null;
   target_id: string | null;
   status: number;
+  request_id?: string | null;
   client_ip: string | null;
-  /** Set on the platform-wide list. */
+  /** Set on the platform-wide list (`*` for platform-wide actions). */
   tenant_id?: string;
 }

@@ -353,12 +353,39 @@ describe("audit log", () => {
       return;
     }
     const client = demoClient();
-    await client.auth.me();
-    const page = await client.auditEvents.list({ tenant: DEMO, sort: "-occurred_at", per_page: 5 });
-    assert.ok(page.total > 0);
-    const walked = await collect(client.auditEvents.iter({ tenant: DEMO, sort: "occurred_at", per_page: 7 }));
-    assert.ok(walked.length >= page.total);
-    const platformPage = await platformClient().auditEvents.listPlatform({ tenant: DEMO, per_page: 5 });
-    assert.ok(platformPage.items.every((event) => event.tenant_id === DEMO));
+    const since = new Date(Date.now() - 5000).toISOString();
+    const schedule = await client.schedules.create({
+      tenant: DEMO,
+      cron: "0 4 * * *",
+      provider: "fixture",
+      config: { sample: true },
+    });
+    await client.schedules.delete({ tenant: DEMO, schedule_id: schedule.id });
+    // Two writes on one target: its creation and its deletion, oldest first.
+    const page = await client.auditEvents.list({ tenant: DEMO, target_id: schedule.id, since, sort: "occurred_at" });
+    assert.deepEqual(
+      page.items.map((event) => event.method),
+      ["POST", "DELETE"],
+    );
+    assert.ok(page.items.every((event) => event.target_id === schedule.id));
+    const deletions = await client.auditEvents.list({
+      tenant: DEMO,
+      target_id: schedule.id,
+      action: page.items[1].action,
+    });
+    assert.deepEqual(
+      deletions.items.map((event) => event.id),
+      [page.items[1].id],
+    );
+    const walked = await collect(client.auditEvents.iter({ tenant: DEMO, since, per_page: 1 }));
+    assert.ok(walked.length >= 2);
+    assert.equal(new Set(walked.map((event) => event.id)).size, walked.length);
+    const across = await platformClient().auditEvents.listPlatform({ tenant: DEMO, target_id: schedule.id });
+    assert.deepEqual(across.items.map((event) => event.id).sort(), page.items.map((event) => event.id).sort());
+    assert.ok(across.items.every((event) => event.tenant_id === DEMO));
+    const walkedPlatform = await collect(
+      platformClient().auditEvents.iterPlatform({ tenant: DEMO, target_id: schedule.id, per_page: 1 }),
+    );
+    assert.equal(walkedPlatform.length, 2);
   });
 });

@@ -527,6 +527,7 @@ class AuditEvent(Model):
     target_type: Optional[str] = None
     target_id: Optional[str] = None
     status: int = 0
+    request_id: Optional[str] = None
     client_ip: Optional[str] = None
     tenant_id: Optional[str] = None
     """Set on the platform-wide list (`audit_events.list_platform`)."""
