@@ -110,7 +110,7 @@ go_suite() {
         "$root/scripts/setup.sh"
     fi
     # Standard library only: no module proxy needed, none consulted.
-    (cd "$root/sdk/go" && GOPROXY=off GOFLAGS=-mod=mod go vet ./... && GOPROXY=off go test -count=1 ./...)
+    (cd "$root/sdk/go" && GOPROXY=off go vet ./... && GOPROXY=off go test -count=1 ./...)
 }
 
 for suite in ${SDK_SUITES:-python typescript go}; do
