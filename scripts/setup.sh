@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Infracast needs to run and test, when it is missing:
 # PostgreSQL server binaries and poppler-utils (Debian: apt-get; the PDF report tests extract text with
-# pdftotext) and moto_server (PyPI: moto[server]).
+# pdftotext), moto_server (PyPI: moto[server]), and for the SDK suites Go (Debian: golang-go) and
+# Node.js with npm. The SDK suites install their own Python and npm packages (scripts/test-sdks.sh).
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 
@@ -33,4 +34,17 @@ fi
 if ! command -v moto_server >/dev/null 2>&1 && ! python3 -c 'import moto.server' >/dev/null 2>&1; then
     echo "setup: installing moto[server] (pip)" >&2
     python3 -m pip install --quiet 'moto[server]>=5,<6'
+fi
+
+# The Go SDK builds with Debian's Go (1.19); the TypeScript SDK needs node (18+) and npm.
+if ! command -v go >/dev/null 2>&1; then
+    echo "setup: installing Go (apt-get install golang-go)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: installing Node.js and npm (apt-get install nodejs npm)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi

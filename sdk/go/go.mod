@@ -1,0 +1,3 @@
+module github.com/azgardtek/infracast-go
+
+go 1.19
