@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::Protocol;
 use super::matching::{self, PortSet};
-use super::network::{Endpoint, NetworkView};
+use super::network::{Endpoint, NetworkView, Peer};
 use super::result::{Hop, Verdict};
 use crate::graph::TenantGraph;
-use crate::model::properties::{NetworkInterfaceProperties, SecurityGroupRule};
+use crate::model::properties::NetworkInterfaceProperties;
 use crate::model::{NodeId, NodeType};
 
 /// An open port range on one protocol.
@@ -87,8 +87,11 @@ fn hop(
     }
 }
 
-/// Ports of `protocol` that the groups open to all of `internet`.
+/// Ports of `protocol` that the groups open to all of `internet`, matched by the tracer's own
+/// rule matcher (CIDR ranges and prefix lists alike).
 fn security_group_ports(
+    view: &NetworkView<'_>,
+    region: &str,
     groups: &[crate::model::properties::SecurityGroupProperties],
     protocol: Protocol,
     internet: &IpNetwork,
@@ -96,31 +99,26 @@ fn security_group_ports(
     let mut ports = PortSet::default();
     let mut evidence = Vec::new();
     let ipv6 = internet.is_ipv6();
+    // The internet has no security groups; unresolvable prefix lists just do not match here.
+    let peer = Peer {
+        network: *internet,
+        group_ids: &[],
+    };
+    let mut unresolved = Vec::new();
     for group in groups {
         for (index, rule) in group.ingress.iter().enumerate() {
-            if !matching::protocol_matches(&rule.protocol, protocol, ipv6)
-                || !opens_to(rule, internet)
-            {
+            if !matching::protocol_matches(&rule.protocol, protocol, ipv6) {
                 continue;
             }
+            let Some(source) = view.rule_peer_source(region, rule, &peer, &mut unresolved) else {
+                continue;
+            };
             let (from, to) = matching::sg_rule_ports(rule);
             ports.add(from, to);
-            evidence.push(json!({"security_group_id": group.group_id, "rule_index": index, "protocol": rule.protocol, "from_port": from, "to_port": to, "source": internet.to_string()}));
+            evidence.push(json!({"security_group_id": group.group_id, "rule_index": index, "protocol": rule.protocol, "from_port": from, "to_port": to, "source": source}));
         }
     }
     (ports, evidence)
-}
-
-fn opens_to(rule: &SecurityGroupRule, internet: &IpNetwork) -> bool {
-    let ranges = if internet.is_ipv6() {
-        &rule.ipv6_ranges
-    } else {
-        &rule.ipv4_ranges
-    };
-    ranges
-        .iter()
-        .filter_map(|range| matching::parse_network(range))
-        .any(|network| matching::contains(&network, internet))
 }
 
 fn analyse_endpoint(
@@ -163,7 +161,7 @@ fn analyse_endpoint(
         let mut family_path = Vec::new();
         for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Icmp] {
             let (sg_ports, sg_evidence) =
-                security_group_ports(&endpoint.groups, protocol, &internet);
+                security_group_ports(view, region, &endpoint.groups, protocol, &internet);
             if sg_ports.is_empty() {
                 continue;
             }

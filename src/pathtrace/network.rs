@@ -260,6 +260,51 @@ impl<'g> NetworkView<'g> {
             .collect())
     }
 
+    /// What in `rule` covers `peer` (a CIDR range, a referenced security group of the peer, or a
+    /// prefix list holding a covering CIDR), said as the evidence names it. Prefix lists that
+    /// cannot be resolved are added to `unresolved`. The one matcher of a rule's peers: the
+    /// tracer and the exposure analysis both ask it, so they cannot disagree.
+    pub fn rule_peer_source(
+        &self,
+        region: &str,
+        rule: &crate::model::properties::SecurityGroupRule,
+        peer: &Peer<'_>,
+        unresolved: &mut Vec<String>,
+    ) -> Option<String> {
+        let ranges = if peer.network.is_ipv6() {
+            &rule.ipv6_ranges
+        } else {
+            &rule.ipv4_ranges
+        };
+        if let Some(range) = ranges.iter().find(|range| {
+            matching::parse_network(range)
+                .is_some_and(|network| matching::contains(&network, &peer.network))
+        }) {
+            return Some(range.clone());
+        }
+        if let Some(group_id) = rule
+            .referenced_group_ids
+            .iter()
+            .find(|group_id| peer.group_ids.contains(group_id))
+        {
+            return Some(format!("security group {group_id}"));
+        }
+        for list_id in &rule.prefix_list_ids {
+            match self.prefix_list(region, list_id) {
+                Ok(networks)
+                    if networks
+                        .iter()
+                        .any(|network| matching::contains(network, &peer.network)) =>
+                {
+                    return Some(format!("prefix list {list_id}"));
+                }
+                Ok(_) => {}
+                Err(missing) => unresolved.push(missing),
+            }
+        }
+        None
+    }
+
     /// The first rule of `groups` (ingress or egress) that admits the flow to/from `peer`.
     /// `Err` lists prefix lists that could not be resolved when nothing matched.
     pub fn security_group_match(
@@ -285,42 +330,7 @@ impl<'g> NetworkView<'g> {
                 {
                     continue;
                 }
-                let ranges = if ipv6 {
-                    &rule.ipv6_ranges
-                } else {
-                    &rule.ipv4_ranges
-                };
-                let mut source: Option<String> = ranges
-                    .iter()
-                    .find(|range| {
-                        matching::parse_network(range)
-                            .is_some_and(|network| matching::contains(&network, &peer.network))
-                    })
-                    .cloned();
-                if source.is_none() {
-                    source = rule
-                        .referenced_group_ids
-                        .iter()
-                        .find(|group_id| peer.group_ids.contains(group_id))
-                        .map(|group_id| format!("security group {group_id}"));
-                }
-                if source.is_none() {
-                    for list_id in &rule.prefix_list_ids {
-                        match self.prefix_list(region, list_id) {
-                            Ok(networks)
-                                if networks
-                                    .iter()
-                                    .any(|network| matching::contains(network, &peer.network)) =>
-                            {
-                                source = Some(format!("prefix list {list_id}"));
-                                break;
-                            }
-                            Ok(_) => {}
-                            Err(missing) => unresolved.push(missing),
-                        }
-                    }
-                }
-                if let Some(source) = source {
+                if let Some(source) = self.rule_peer_source(region, rule, peer, &mut unresolved) {
                     return Ok(Some(json!({
                         "security_group_id": group.group_id,
                         "direction": if egress { "egress" } else { "ingress" },

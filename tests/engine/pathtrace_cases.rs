@@ -1167,3 +1167,42 @@ fn exposure_respects_nacl_denies_and_missing_routes() {
         "no route back to the internet"
     );
 }
+
+#[test]
+fn exposure_honours_prefix_lists_as_the_tracer_does() {
+    let mut topology = base();
+    topology.props("pl-office")["cidrs"] = json!(["0.0.0.0/0"]);
+    let mut ingress = topology.props("sg-web")["ingress"].clone();
+    ingress
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_ids": ["pl-office"]}));
+    topology.props("sg-web")["ingress"] = ingress;
+    // The tracer admits the internet through the prefix list...
+    topology.props("sg-web")["egress"] = json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_ids": ["pl-office"]}]);
+    let result = check(
+        &topology,
+        to_cidr("web", "0.0.0.0/0", Some(22), "tcp"),
+        expect(
+            Disposition::ExitsNetwork,
+            "internet_gateway",
+            "IGW_FORWARDS",
+        ),
+    );
+    assert_eq!(
+        result.forward_hops[0].matched.as_ref().unwrap()["destination"],
+        "prefix list pl-office"
+    );
+    // ...and so must the exposure analysis, which shares its matcher.
+    let report = pathtrace::analyse_internet_exposure(&topology.graph());
+    assert!(open_on(&report, "web", 22), "{:#?}", report.entries());
+    let entry = &report.entries()[0];
+    assert!(
+        entry.path.iter().any(|hop| hop
+            .matched
+            .as_ref()
+            .is_some_and(|matched| matched.to_string().contains("prefix list pl-office"))),
+        "{:#?}",
+        entry.path
+    );
+}
