@@ -174,3 +174,148 @@ fn the_checker_itself_catches_an_offending_line() {
     let found = offending_lines(&file, IO_CRATES);
     assert_eq!(found.len(), 2, "{found:?}");
 }
+
+/// ARCHITECTURE.md's "Who may import whom", row by row: each module may name only these crate
+/// modules (besides itself). `app`, `cli`, `config` and `lib` wire everything and are not listed.
+const IMPORT_TABLE: &[(&str, &[&str])] = &[
+    ("model", &[]),
+    ("graph", &["model"]),
+    ("pathtrace", &["graph", "model"]),
+    ("rules", &["pathtrace", "graph", "model"]),
+    ("compliance", &["rules", "model"]),
+    ("reports", &["compliance", "rules", "model"]),
+    ("discovery", &["model"]),
+    ("store", &["model"]),
+    ("auth", &["store", "model"]),
+    (
+        "snapshots",
+        &["store", "graph", "pathtrace", "rules", "model"],
+    ),
+    ("netguard", &[]),
+    (
+        "jobs",
+        &[
+            "model",
+            "graph",
+            "pathtrace",
+            "rules",
+            "compliance",
+            "reports",
+            "discovery",
+            "store",
+            "snapshots",
+            "netguard",
+        ],
+    ),
+    (
+        "api",
+        &[
+            "model",
+            "graph",
+            "pathtrace",
+            "rules",
+            "compliance",
+            "reports",
+            "store",
+            "auth",
+            "snapshots",
+            "netguard",
+        ],
+    ),
+];
+
+/// The crate modules a file names (`crate::x`), outside comments.
+fn crate_modules_named(path: &Path) -> Vec<(usize, String)> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut named = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        for (offset, _) in line.match_indices("crate::") {
+            let rest = &line[offset + "crate::".len()..];
+            let module: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !module.is_empty() {
+                named.push((number + 1, module));
+            }
+        }
+    }
+    named
+}
+
+#[test]
+fn every_module_imports_only_what_the_architecture_table_allows() {
+    let mut offences = Vec::new();
+    for (module, allowed) in IMPORT_TABLE {
+        let root = source_root();
+        let mut files = vec![root.join(format!("{module}.rs"))];
+        if root.join(module).is_dir() {
+            files.extend(rust_files(&root.join(module)));
+        }
+        for file in files.into_iter().filter(|file| file.exists()) {
+            for (line, named) in crate_modules_named(&file) {
+                if named != *module && !allowed.contains(&named.as_str()) {
+                    offences.push(format!(
+                        "{}:{line}: {module} names crate::{named}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "imports that ARCHITECTURE.md's table forbids:\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn every_rule_and_framework_file_ships_in_the_binary() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (directory, loader) in [
+        ("rules/aws", "src/rules/load.rs"),
+        ("frameworks", "src/compliance/mod.rs"),
+    ] {
+        let embedded = fs::read_to_string(manifest.join(loader)).unwrap();
+        let mut files: Vec<PathBuf> = fs::read_dir(manifest.join(directory))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "toml")
+            })
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no files in {directory}");
+        for file in files {
+            let name = format!(
+                "{directory}/{}",
+                file.file_name().unwrap().to_str().unwrap()
+            );
+            assert!(
+                embedded.contains(&format!("include_str!(\"../../{name}\")")),
+                "{name} is not embedded in {loader}: it would not ship"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_import_table_checker_sees_crate_paths_but_not_comments() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("bad.rs");
+    fs::write(
+        &file,
+        "//! bad\nuse crate::api::ApiError;\n// crate::jobs in a comment\nfn f() { crate::store::x(); }\n",
+    )
+    .unwrap();
+    let named: Vec<String> = crate_modules_named(&file)
+        .into_iter()
+        .map(|(_, module)| module)
+        .collect();
+    assert_eq!(named, vec!["api", "store"]);
+}
