@@ -15,10 +15,9 @@ if ! command -v st >/dev/null 2>&1; then
     python3 -m pip install --quiet "schemathesis>=4,<5"
 fi
 
-binary=target/debug/infracast
-if [ ! -x "$binary" ]; then
-    cargo build --quiet --bin infracast
-fi
+# The debug binary where cargo puts it (CARGO_TARGET_DIR honoured), built visibly if missing.
+source scripts/binary.sh
+binary=$(infracast_binary debug)
 
 # Under /tmp so the `postgres` account can reach the cluster when this runs as root.
 work=$(mktemp -d "${TMPDIR:-/tmp}/infracast-fuzz-XXXXXX")

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what Infracast needs to run and test, when it is missing:
-# PostgreSQL server binaries and poppler-utils (Debian: apt-get; the PDF report tests extract text with
-# pdftotext), moto_server (PyPI: moto[server]), and for the SDK suites Go (Debian: golang-go) and
-# Node.js with npm. The SDK suites install their own Python and npm packages (scripts/test-sdks.sh).
-# Safe to run again: it only installs what is not there.
+# Installs what Infracast needs when it is missing. Always: the PostgreSQL server binaries
+# (Debian: apt-get install postgresql), all the run command needs. With `--tests` (scripts/test.sh):
+# poppler-utils (the PDF report tests extract text with pdftotext), moto_server (PyPI:
+# moto[server]), and for the SDK suites Go (Debian: golang-go) and Node.js with npm. The SDK suites
+# install their own Python and npm packages (scripts/test-sdks.sh). Safe to run again: it only
+# installs what is not there.
 set -euo pipefail
 
 have_postgres_server() {
@@ -23,6 +24,12 @@ if ! have_postgres_server; then
     echo "setup: installing PostgreSQL server binaries (apt-get install postgresql)" >&2
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
+# What only the tests need (`scripts/setup.sh --tests`, called by scripts/test.sh): the run command
+# needs nothing more than PostgreSQL.
+if [ "${1:-}" != "--tests" ]; then
+    exit 0
 fi
 
 if ! command -v pdftotext >/dev/null 2>&1; then

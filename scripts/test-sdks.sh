@@ -107,7 +107,7 @@ typescript_suite() {
 
 go_suite() {
     if ! command -v go >/dev/null 2>&1; then
-        "$root/scripts/setup.sh"
+        "$root/scripts/setup.sh" --tests
     fi
     # Standard library only: no module proxy needed, none consulted.
     (cd "$root/sdk/go" && GOPROXY=off go vet ./... && GOPROXY=off go test -count=1 ./...)

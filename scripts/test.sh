@@ -4,13 +4,14 @@
 # discovery test, then fuzzes the HTTP API with schemathesis (scripts/fuzz-api.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
+source scripts/binary.sh
 
 # A private cluster for this run, under /tmp so the `postgres` account can reach it when run as root.
 export INFRACAST_TEST_PG_DIR="${TMPDIR:-/tmp}/infracast-test-pg-$$"
 stop_test_cluster() {
     if [ -d "$INFRACAST_TEST_PG_DIR/pg" ]; then
-        cargo run --quiet -- db stop --data-dir "$INFRACAST_TEST_PG_DIR" >/dev/null 2>&1 || true
+        "$(infracast_binary debug)" db stop --data-dir "$INFRACAST_TEST_PG_DIR" >/dev/null 2>&1 || true
     fi
     rm -rf "$INFRACAST_TEST_PG_DIR"
 }
