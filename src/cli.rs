@@ -467,16 +467,26 @@ async fn discover(database: &Database, arguments: &DiscoverArgs) -> anyhow::Resu
     Ok(())
 }
 
+/// The name of the admin key `infracast demo` prints.
+const DEMO_KEY_NAME: &str = "demo admin";
+
 async fn demo(config: &Config, database: &Database) -> anyhow::Result<()> {
     match store::tenants::create(&database.pool, "demo", "Demo", "enterprise").await {
         Ok(_) | Err(store::Error::Conflict(_)) => {}
         Err(error) => return Err(error).context("creating tenant demo"),
     }
+    // Each start prints a fresh key; the keys of earlier starts stop working, so only one demo
+    // admin key is ever valid.
+    for earlier in store::api_keys::list_keys(&database.pool, "demo").await? {
+        if earlier.name == DEMO_KEY_NAME && earlier.revoked_at.is_none() {
+            store::api_keys::revoke_key(&database.pool, "demo", earlier.key_id).await?;
+        }
+    }
     let (_, key) = auth::create_key(
         &database.pool,
         &KeyScope::Tenant("demo".into()),
         Role::Admin,
-        "demo admin",
+        DEMO_KEY_NAME,
     )
     .await?;
     let finished = run_discovery(

@@ -111,6 +111,11 @@ fn outcome_of(mut inventory: Inventory, control: &DiscoveryControl) -> Discovery
         control.report(ProgressEvent::ScopeStarted {
             scope: result.scope.clone(),
         });
+        control.report(ProgressEvent::PageFetched {
+            scope: result.scope.clone(),
+            resource: "inventory nodes",
+            items: result.nodes,
+        });
         control.report(ProgressEvent::ScopeFinished {
             result: result.clone(),
         });

@@ -427,8 +427,13 @@ pub fn build_view(input: &ReportInput) -> ReportView {
         .min()
     {
         Some(oldest) => summary.push(format!(
-            "Data covers {} scopes; the oldest was discovered {} ({}).",
+            "Data covers {} {}; the oldest was discovered {} ({}).",
             input.freshness.len(),
+            if input.freshness.len() == 1 {
+                "scope"
+            } else {
+                "scopes"
+            },
             age(&oldest, &input.generated_at),
             timestamp(&oldest)
         )),

@@ -359,6 +359,9 @@ async fn an_inline_inventory_is_imported_and_summarised_not_echoed() {
     .await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(job["config"]["inventory"], json!({"nodes": 3, "edges": 0}));
+    // Progress counts what the import did (it used to say 0 scopes started and 0 items).
+    assert_eq!(job["progress"]["scopes_started"], 1, "{job}");
+    assert_eq!(job["progress"]["items_fetched"], 3, "{job}");
     let listed = app.get("/api/v1/tenants/acme/nodes", &key).await;
     assert_eq!(listed.body["meta"]["total"], 3);
     let bad = app
