@@ -1,4 +1,4 @@
-//! The command line (clap): every flag is also an environment variable. Commands print results to
+//! The command line (clap): the global and serve flags are also environment variables. Commands print results to
 //! stdout and logs to stderr, so scripts can capture a key with `$(infracast key create …)`.
 
 use std::net::SocketAddr;
@@ -31,14 +31,76 @@ pub struct GlobalArgs {
     /// PostgreSQL server to use; without it Infracast runs its own private cluster.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Where the embedded cluster and other local data live.
-    #[arg(
-        long,
-        env = "INFRACAST_DATA_DIR",
-        default_value = "./infracast-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
+    /// Where the embedded cluster and other local data live [default: $XDG_DATA_HOME/infracast,
+    /// else ~/.local/share/infracast, or /var/lib/infracast as root].
+    #[arg(long, env = "INFRACAST_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// The data directory, absolute: the flag or variable, else the per-user default. A relative
+    /// default would make a command run from another folder silently start a new, empty cluster.
+    pub fn data_dir(&self) -> PathBuf {
+        let chosen = self.data_dir.clone().unwrap_or_else(|| {
+            default_data_dir(
+                std::env::var_os("XDG_DATA_HOME").map(PathBuf::from),
+                std::env::var_os("HOME").map(PathBuf::from),
+                nix::unistd::Uid::effective().is_root(),
+            )
+        });
+        std::path::absolute(&chosen).unwrap_or(chosen)
+    }
+
+    /// Where the database is, for messages: the URL's host part is not shown, only that one is used.
+    fn database_location(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => "the database of DATABASE_URL".to_string(),
+            _ => format!("the embedded database in {}", self.data_dir().display()),
+        }
+    }
+
+    /// The error for a tenant that is not there, naming the database looked in.
+    fn missing_tenant(&self, tenant: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "tenant `{tenant}` does not exist in {} (use --data-dir or DATABASE_URL for another)",
+            self.database_location()
+        )
+    }
+
+    /// Says so on stderr when the embedded cluster is about to be created, with its absolute path.
+    fn announce_new_cluster(&self) {
+        let uses_url = self
+            .database_url
+            .as_ref()
+            .is_some_and(|url| !url.trim().is_empty());
+        let data_dir = self.data_dir();
+        if !uses_url && !data_dir.join("pg").join("PG_VERSION").exists() {
+            eprintln!(
+                "infracast: initialising a new embedded PostgreSQL cluster in {}",
+                data_dir.display()
+            );
+        }
+    }
+}
+
+/// The per-user data directory, as other tools choose it: `$XDG_DATA_HOME/infracast`, else
+/// `~/.local/share/infracast`; as root `/var/lib/infracast` (the cluster then runs as `postgres`,
+/// which cannot enter root's home).
+pub fn default_data_dir(
+    xdg_data_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+    root: bool,
+) -> PathBuf {
+    if let Some(xdg) = xdg_data_home.filter(|path| path.is_absolute()) {
+        return xdg.join("infracast");
+    }
+    if root {
+        return PathBuf::from("/var/lib/infracast");
+    }
+    match home {
+        Some(home) => home.join(".local/share/infracast"),
+        None => PathBuf::from("/var/tmp/infracast"),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,15 +280,31 @@ pub enum DbCommand {
 
 fn config(global: &GlobalArgs, bind: Option<SocketAddr>) -> Config {
     let bind = bind.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-    Config::new(
-        global.database_url.clone(),
-        global.data_dir.clone(),
-        bind,
-        1,
-    )
+    Config::new(global.database_url.clone(), global.data_dir(), bind, 1)
 }
 
+/// A tenant a command named is not in the database (reported with the database's location).
+#[derive(Debug, thiserror::Error)]
+#[error("tenant `{0}` does not exist")]
+struct MissingTenant(String);
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if !matches!(cli.command, Command::Generate { .. }) {
+        cli.global.announce_new_cluster();
+    }
+    let global = GlobalArgs {
+        database_url: cli.global.database_url.clone(),
+        data_dir: cli.global.data_dir.clone(),
+    };
+    run_command(cli)
+        .await
+        .map_err(|error| match error.downcast_ref::<MissingTenant>() {
+            Some(MissingTenant(tenant)) => global.missing_tenant(tenant),
+            None => error,
+        })
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind, policy } => {
             let mut config = config(&cli.global, Some(bind));
@@ -311,9 +389,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let snapshot = snapshots.current(&database.pool, &arguments.tenant).await;
             database.close().await?;
             let snapshot = snapshot.map_err(|error| match error {
-                store::Error::NotFound => {
-                    anyhow::anyhow!("tenant `{}` does not exist", arguments.tenant)
-                }
+                store::Error::NotFound => cli.global.missing_tenant(&arguments.tenant),
                 other => other.into(),
             })?;
             let result = crate::pathtrace::trace(&snapshot.graph, &query)?;
@@ -398,9 +474,9 @@ async fn run_discovery(
         .await
         .map_err(|error| match error {
             store::Error::InvalidReference(_) => {
-                anyhow::anyhow!("tenant `{tenant}` does not exist")
+                anyhow::Error::from(MissingTenant(tenant.to_string()))
             }
-            other => other.into(),
+            other => anyhow::Error::from(other),
         })?;
     let mut runtime = crate::jobs::JobRuntime::new(
         database.pool.clone(),
@@ -518,7 +594,7 @@ async fn create_key(
     if let KeyScope::Tenant(tenant_id) = scope {
         match store::tenants::get(&database.pool, tenant_id).await {
             Ok(_) => {}
-            Err(store::Error::NotFound) => bail!("tenant `{tenant_id}` does not exist"),
+            Err(store::Error::NotFound) => return Err(MissingTenant(tenant_id.clone()).into()),
             Err(error) => return Err(error).context("looking up tenant"),
         }
     }
@@ -528,7 +604,7 @@ async fn create_key(
 }
 
 async fn run_db(global: &GlobalArgs, command: DbCommand) -> anyhow::Result<()> {
-    let data_dir = global.data_dir.clone();
+    let data_dir = global.data_dir();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let cluster = store::embedded::EmbeddedPostgres::ensure_running(&data_dir)?;
         match command {
@@ -594,4 +670,42 @@ fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
         text.push_str(&format!("assumption: {assumption}\n"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_data_dir_is_per_user_and_absolute() {
+        let home = Some(PathBuf::from("/home/ana"));
+        assert_eq!(
+            default_data_dir(None, home.clone(), false),
+            PathBuf::from("/home/ana/.local/share/infracast")
+        );
+        assert_eq!(
+            default_data_dir(Some(PathBuf::from("/data")), home.clone(), false),
+            PathBuf::from("/data/infracast")
+        );
+        // A relative XDG_DATA_HOME is ignored, as the XDG spec says.
+        assert_eq!(
+            default_data_dir(Some(PathBuf::from("rel")), home, false),
+            PathBuf::from("/home/ana/.local/share/infracast")
+        );
+        assert_eq!(
+            default_data_dir(None, Some(PathBuf::from("/root")), true),
+            PathBuf::from("/var/lib/infracast")
+        );
+        let relative = GlobalArgs {
+            database_url: None,
+            data_dir: Some(PathBuf::from("somewhere")),
+        };
+        assert!(relative.data_dir().is_absolute());
+        assert!(
+            relative
+                .missing_tenant("acme")
+                .to_string()
+                .contains(&relative.data_dir().display().to_string())
+        );
+    }
 }
