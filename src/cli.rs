@@ -33,7 +33,12 @@ pub struct GlobalArgs {
     pub database_url: Option<String>,
     /// Where the embedded cluster and other local data live [default: $XDG_DATA_HOME/infracast,
     /// else ~/.local/share/infracast, or /var/lib/infracast as root].
-    #[arg(long, env = "INFRACAST_DATA_DIR", global = true)]
+    #[arg(
+        long,
+        env = "INFRACAST_DATA_DIR",
+        hide_env_values = true,
+        global = true
+    )]
     pub data_dir: Option<PathBuf>,
 }
 
@@ -107,7 +112,14 @@ pub fn default_data_dir(
 pub enum Command {
     /// Run the HTTP API.
     Serve {
-        #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
+        /// Address the API listens on.
+        /// Address the API listens on.
+        #[arg(
+            long,
+            env = "INFRACAST_BIND",
+            hide_env_values = true,
+            default_value = "127.0.0.1:8080"
+        )]
         bind: SocketAddr,
         #[command(flatten)]
         policy: PolicyArgs,
@@ -134,7 +146,14 @@ pub enum Command {
     /// Start the database, create tenant `demo` with an admin key (printed), discover the sample
     /// estate, and serve the API.
     Demo {
-        #[arg(long, env = "INFRACAST_BIND", default_value = "127.0.0.1:8080")]
+        /// Address the API listens on.
+        /// Address the API listens on.
+        #[arg(
+            long,
+            env = "INFRACAST_BIND",
+            hide_env_values = true,
+            default_value = "127.0.0.1:8080"
+        )]
         bind: SocketAddr,
         #[command(flatten)]
         policy: PolicyArgs,
@@ -143,8 +162,10 @@ pub enum Command {
     Trace(TraceArgs),
     /// Write a deterministic synthetic inventory (JSON) whose size scales with --instances.
     Generate {
+        /// How many instances the estate holds (the other resources scale with it).
         #[arg(long, default_value_t = 1000)]
         instances: usize,
+        /// Seed of the generator: the same seed writes the same estate.
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Write here instead of stdout.
@@ -158,14 +179,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// Base URLs a tenant's aws job may name as `endpoint_url` (comma-separated); none by default.
-    #[arg(long, env = "INFRACAST_ALLOWED_ENDPOINTS", default_value = "")]
+    #[arg(
+        long,
+        env = "INFRACAST_ALLOWED_ENDPOINTS",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub allowed_endpoints: String,
     /// Let tenants' aws jobs use this server's own AWS credentials (a single-tenant install);
     /// otherwise a job must name a role to assume with the tenant's external id.
-    #[arg(long, env = "INFRACAST_ALLOW_AMBIENT_AWS_CREDENTIALS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    #[arg(long, env = "INFRACAST_ALLOW_AMBIENT_AWS_CREDENTIALS", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
     pub allow_ambient_aws_credentials: bool,
     /// Directory whose inventory files tenants may import by name (`{"file": "name.json"}`).
-    #[arg(long, env = "INFRACAST_FIXTURE_DIR")]
+    #[arg(long, env = "INFRACAST_FIXTURE_DIR", hide_env_values = true)]
     pub fixture_dir: Option<PathBuf>,
 }
 
@@ -189,20 +215,24 @@ impl PolicyArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("destination").required(true).args(["to", "to_node"])))]
 pub struct TraceArgs {
-    #[arg(long, env = "INFRACAST_TENANT")]
+    /// Tenant id (slug).
+    #[arg(long, env = "INFRACAST_TENANT", hide_env_values = true)]
     pub tenant: String,
     /// Source instance or network interface (node id).
     #[arg(long)]
     pub from: String,
-    /// Destination CIDR (e.g. 0.0.0.0/0).
-    #[arg(long, conflicts_with = "to_node", required_unless_present = "to_node")]
+    /// Destination CIDR (e.g. 0.0.0.0/0); or give --to-node.
+    #[arg(long)]
     pub to: Option<String>,
     /// Destination node id instead of a CIDR.
     #[arg(long)]
     pub to_node: Option<String>,
+    /// Destination port (required for tcp and udp).
     #[arg(long)]
     pub port: Option<i64>,
+    /// tcp, udp, icmp or all.
     #[arg(long, default_value = "tcp")]
     pub protocol: String,
     /// Print the result as JSON instead of text.
@@ -212,7 +242,8 @@ pub struct TraceArgs {
 
 #[derive(Debug, Args)]
 pub struct DiscoverArgs {
-    #[arg(long, env = "INFRACAST_TENANT")]
+    /// Tenant id (slug).
+    #[arg(long, env = "INFRACAST_TENANT", hide_env_values = true)]
     pub tenant: String,
     /// `aws` or `fixture`.
     #[arg(long, default_value = "aws")]
@@ -221,10 +252,12 @@ pub struct DiscoverArgs {
     #[arg(long, value_delimiter = ',')]
     pub regions: Vec<String>,
     /// An EC2-compatible endpoint (e.g. http://127.0.0.1:5000).
-    #[arg(long, env = "INFRACAST_AWS_ENDPOINT_URL")]
+    #[arg(long, env = "INFRACAST_AWS_ENDPOINT_URL", hide_env_values = true)]
     pub endpoint_url: Option<String>,
+    /// A role to assume for discovery (with the tenant's external id).
     #[arg(long)]
     pub role_arn: Option<String>,
+    /// The 12-digit account id (asked from STS when left out).
     #[arg(long)]
     pub account_id: Option<String>,
     /// Inventory file for `--provider fixture` (or `sample` for the shipped sample estate).
@@ -238,9 +271,16 @@ pub enum TenantCommand {
     Create {
         /// Tenant id (slug): lowercase letters, digits and `-`.
         slug: String,
-        #[arg(long, env = "INFRACAST_TENANT_NAME")]
+        /// Display name (defaults to the slug).
+        #[arg(long, env = "INFRACAST_TENANT_NAME", hide_env_values = true)]
         name: Option<String>,
-        #[arg(long, env = "INFRACAST_TENANT_PLAN", default_value = "free")]
+        /// Plan: free, pro or enterprise (sets the rate limits).
+        #[arg(
+            long,
+            env = "INFRACAST_TENANT_PLAN",
+            hide_env_values = true,
+            default_value = "free"
+        )]
         plan: String,
     },
 }
@@ -253,17 +293,24 @@ pub enum KeyCommand {
         #[arg(
             long,
             env = "INFRACAST_KEY_TENANT",
+            hide_env_values = true,
             conflicts_with = "platform",
             required_unless_present = "platform"
         )]
         tenant: Option<String>,
         /// Role of a tenant key: admin, analyst or viewer.
-        #[arg(long, env = "INFRACAST_KEY_ROLE", default_value = "admin")]
+        #[arg(
+            long,
+            env = "INFRACAST_KEY_ROLE",
+            hide_env_values = true,
+            default_value = "admin"
+        )]
         role: String,
         /// Create a platform-admin key (manages tenants).
         #[arg(long)]
         platform: bool,
-        #[arg(long, env = "INFRACAST_KEY_NAME")]
+        /// A name to recognise the key by in listings.
+        #[arg(long, env = "INFRACAST_KEY_NAME", hide_env_values = true)]
         name: Option<String>,
     },
 }
@@ -278,9 +325,21 @@ pub enum DbCommand {
     Url,
 }
 
+/// The configuration of a command about to open the database (announced when it will be new).
 fn config(global: &GlobalArgs, bind: Option<SocketAddr>) -> Config {
+    global.announce_new_cluster();
     let bind = bind.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     Config::new(global.database_url.clone(), global.data_dir(), bind, 1)
+}
+
+/// The trace query's field names as the command line spells them.
+fn flag_names(message: &str) -> String {
+    message
+        .replace("`source_node_id`", "`--from`")
+        .replace("`destination_node_id`", "`--to-node`")
+        .replace("`destination_cidr`", "`--to`")
+        .replace("`port`", "`--port`")
+        .replace("`protocol`", "`--protocol`")
 }
 
 /// A tenant a command named is not in the database (reported with the database's location).
@@ -289,9 +348,6 @@ fn config(global: &GlobalArgs, bind: Option<SocketAddr>) -> Config {
 struct MissingTenant(String);
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if !matches!(cli.command, Command::Generate { .. }) {
-        cli.global.announce_new_cluster();
-    }
     let global = GlobalArgs {
         database_url: cli.global.database_url.clone(),
         data_dir: cli.global.data_dir.clone(),
@@ -383,7 +439,8 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                 arguments.to_node.as_deref(),
                 arguments.port,
                 &arguments.protocol,
-            )?;
+            )
+            .map_err(|error| anyhow::anyhow!(flag_names(&error.to_string())))?;
             let database = Database::open(&config(&cli.global, None)).await?;
             let snapshots = crate::snapshots::GraphSnapshots::default();
             let snapshot = snapshots.current(&database.pool, &arguments.tenant).await;
@@ -604,6 +661,7 @@ async fn create_key(
 }
 
 async fn run_db(global: &GlobalArgs, command: DbCommand) -> anyhow::Result<()> {
+    global.announce_new_cluster();
     let data_dir = global.data_dir();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let cluster = store::embedded::EmbeddedPostgres::ensure_running(&data_dir)?;
@@ -675,6 +733,42 @@ fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trace_errors_name_the_flags_not_the_api_fields() {
+        assert_eq!(
+            flag_names("`source_node_id`: node id must look like …"),
+            "`--from`: node id must look like …"
+        );
+        assert_eq!(flag_names("`port` is required"), "`--port` is required");
+    }
+
+    #[test]
+    fn every_environment_variable_hides_its_value_and_every_flag_has_help() {
+        use clap::CommandFactory;
+        let mut pending = vec![Cli::command()];
+        while let Some(command) = pending.pop() {
+            for argument in command.get_arguments() {
+                let name = argument.get_id().as_str();
+                if name == "help" || name == "version" {
+                    continue;
+                }
+                assert!(
+                    argument.get_help().is_some() || argument.get_long_help().is_some(),
+                    "`{} --{name}` has no help text",
+                    command.get_name()
+                );
+                if argument.get_env().is_some() {
+                    assert!(
+                        argument.is_hide_env_values_set(),
+                        "`{} --{name}` shows its environment value",
+                        command.get_name()
+                    );
+                }
+            }
+            pending.extend(command.get_subcommands().cloned());
+        }
+    }
 
     #[test]
     fn the_default_data_dir_is_per_user_and_absolute() {
