@@ -25,6 +25,7 @@ else
     cargo test --no-fail-fast
 fi
 
+scripts/test-readme.sh # every request example of README.md against a live server
 scripts/test-sdks.sh # the Python, TypeScript and Go SDK suites against a live demo server
 
 # Then fuzz the API against its own OpenAPI document with schemathesis, using the debug binary the
