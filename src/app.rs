@@ -86,8 +86,7 @@ pub async fn serve_state_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = api::router(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    api::server::serve(listener, router, shutdown)
         .await
         .context("HTTP server failed")
 }

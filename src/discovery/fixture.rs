@@ -60,6 +60,7 @@ pub fn parse_inventory(json: &str) -> Result<Inventory, Error> {
                 node.id.node_type()
             )));
         }
+        node.check_lengths().map_err(Error::InvalidInventory)?;
         if !node.properties.is_object() {
             return Err(Error::InvalidInventory(format!(
                 "node `{}`: properties must be an object",
