@@ -14,6 +14,7 @@ mod edges;
 mod embedded_postgres;
 mod errors;
 mod evaluation;
+mod faults;
 mod findings;
 mod isolation;
 mod limits;
