@@ -306,6 +306,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_names_and_accounts_past_their_byte_limits_are_refused() {
+        let prefix = "aws:us-east-1:aws.ec2.vpc:";
+        let at_limit = format!("{prefix}{}", "v".repeat(MAX_NODE_ID_BYTES - prefix.len()));
+        assert!(NodeId::parse(&at_limit).is_ok());
+        let over = format!("{at_limit}v");
+        let error = NodeId::parse(&over).unwrap_err().to_string();
+        assert!(error.contains("1025 bytes"), "{error}");
+        // Bytes, not characters: 4-byte characters reach the limit four times sooner.
+        let wide = format!("{prefix}{}", "𝄞".repeat(250));
+        assert!(NodeId::parse(&wide).is_err());
+
+        let mut node: Node = serde_json::from_value(serde_json::json!({
+            "id": "aws:us-east-1:aws.ec2.vpc:vpc-1",
+            "type": "aws.ec2.vpc",
+            "provider": "aws",
+            "region": "us-east-1",
+        }))
+        .unwrap();
+        node.name = "n".repeat(MAX_NODE_NAME_BYTES);
+        node.account = "a".repeat(MAX_NODE_ACCOUNT_BYTES);
+        assert!(node.check_lengths().is_ok());
+        node.name.push('n');
+        assert!(node.check_lengths().unwrap_err().contains("`name`"));
+        node.name.pop();
+        node.account.push('a');
+        assert!(node.check_lengths().unwrap_err().contains("`account`"));
+    }
+
+    #[test]
     fn parses_a_well_formed_id_and_exposes_its_parts() {
         let id = NodeId::parse("aws:us-east-1:aws.ec2.instance:i-0abc123").unwrap();
         assert_eq!(id.provider(), "aws");
