@@ -17,10 +17,42 @@ use crate::jobs;
 use crate::snapshots::GraphSnapshots;
 use crate::store::{self, embedded::EmbeddedPostgres};
 
-/// An open database: the pool, and the embedded cluster when this process manages one.
+/// An open database: the pool, and the embedded cluster when this process manages one (with the
+/// supervisor that restarts it).
 pub struct Database {
     pub pool: PgPool,
     embedded: Option<EmbeddedPostgres>,
+    supervisor: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// How often the supervisor checks the embedded cluster answers.
+const SUPERVISOR_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Restarts the embedded cluster whenever it stops answering and its postmaster is gone (killed,
+/// crashed, OOM): every process using the cluster runs one, and the launcher lock makes sure only
+/// one of them starts it. Runs until aborted.
+async fn supervise(pool: PgPool, cluster: EmbeddedPostgres) {
+    let cluster = Arc::new(cluster);
+    let mut ticks = tokio::time::interval(SUPERVISOR_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Err(error) = store::ping(&pool).await else {
+            continue;
+        };
+        let handle = Arc::clone(&cluster);
+        match tokio::task::spawn_blocking(move || handle.start_if_down()).await {
+            Ok(Ok(true)) => {
+                tracing::warn!(%error, "the embedded PostgreSQL cluster had stopped; restarted it")
+            }
+            // Running: the database is slow or busy, not gone; nothing to restart.
+            Ok(Ok(false)) => {}
+            Ok(Err(start_error)) => {
+                tracing::error!(%error, %start_error, "the embedded PostgreSQL cluster is down and did not restart; retrying")
+            }
+            Err(panic) => tracing::error!(%panic, "the embedded PostgreSQL supervisor panicked"),
+        }
+    }
 }
 
 impl Database {
@@ -55,11 +87,21 @@ impl Database {
             .await
             .context("connecting to PostgreSQL")?;
         store::migrate(&pool).await.context("applying migrations")?;
-        Ok(Database { pool, embedded })
+        let supervisor = embedded
+            .as_ref()
+            .map(|cluster| tokio::spawn(supervise(pool.clone(), cluster.supervisor_handle())));
+        Ok(Database {
+            pool,
+            embedded,
+            supervisor,
+        })
     }
 
-    /// Closes the pool and stops the embedded cluster if this process started it.
+    /// Closes the pool and stops the embedded cluster if no other process uses it.
     pub async fn close(mut self) -> anyhow::Result<()> {
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.abort();
+        }
         self.pool.close().await;
         if let Some(mut cluster) = self.embedded.take() {
             tokio::task::spawn_blocking(move || cluster.stop())
@@ -86,8 +128,7 @@ pub async fn serve_state_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = api::router(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    api::server::serve(listener, router, shutdown)
         .await
         .context("HTTP server failed")
 }

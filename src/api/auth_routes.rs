@@ -1,4 +1,7 @@
 //! `POST /api/v1/auth/token`, `POST /api/v1/auth/refresh`, `GET /api/v1/auth/me`.
+//!
+//! Token calls are limited per client address and, for `token`, per API key (`GuardLimit`): each
+//! call writes two token rows, so an unlimited caller could fill the table.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,8 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ClientAddress};
 use super::openapi::envelope_schema;
+use super::rate_limit::GuardLimit;
 use super::{AppState, envelope};
 use crate::auth::{self, Principal, TokenPair};
 
@@ -90,12 +94,19 @@ fn token_body(pair: TokenPair) -> (StatusCode, Json<Value>) {
     responses(
         (status = 200, body = TokensEnvelope),
         (status = 401, response = super::openapi::Unauthorized),
+        (status = 429, response = super::openapi::RateLimited),
     )
 )]
 async fn issue_token(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    admit_attempt(&state, &client)?;
+    // Keyed by the key's hash (never the secret): each key has its own allowance, whichever
+    // addresses it comes from.
+    let key_hash = hex::encode(auth::hash_secret(request.api_key.trim()));
+    admit(&state, GuardLimit::TokenIssuePerKey, &key_hash)?;
     let pair = auth::issue_tokens(&state.pool, request.api_key.trim())
         .await?
         .ok_or_else(|| ApiError::Unauthorized("Invalid or revoked API key".to_string()))?;
@@ -111,18 +122,36 @@ async fn issue_token(
     responses(
         (status = 200, body = TokensEnvelope),
         (status = 401, response = super::openapi::Unauthorized),
+        (status = 429, response = super::openapi::RateLimited),
     )
 )]
 async fn refresh_token(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    admit_attempt(&state, &client)?;
     let pair = auth::refresh_tokens(&state.pool, request.refresh_token.trim())
         .await?
         .ok_or_else(|| {
             ApiError::Unauthorized("Invalid, used or expired refresh token".to_string())
         })?;
     Ok(token_body(pair))
+}
+
+/// Takes one attempt from the client address's allowance of token and refresh calls.
+fn admit_attempt(state: &AppState, client: &str) -> Result<(), ApiError> {
+    admit(state, GuardLimit::AuthAttemptsPerClient, client)
+}
+
+fn admit(state: &AppState, guard: GuardLimit, key: &str) -> Result<(), ApiError> {
+    let decision = state.rate_limits.check_guard(guard, key);
+    if decision.allowed {
+        return Ok(());
+    }
+    Err(ApiError::RateLimited {
+        retry_after_seconds: decision.retry_after_seconds,
+    })
 }
 
 /// The caller: key, tenant, role and credential kind.

@@ -25,6 +25,10 @@ pub enum ApiError {
     RateLimited {
         retry_after_seconds: u64,
     },
+    /// The request line is too long (414; code BAD_REQUEST, as no code of its own is documented).
+    UriTooLong(String),
+    /// The request did not finish in time (503; the cause is logged).
+    TimedOut(String),
     /// The database cannot be reached right now.
     Unavailable(String),
     Internal(anyhow::Error),
@@ -66,6 +70,14 @@ impl ApiError {
                 "RATE_LIMITED",
                 format!("Rate limit exceeded. Retry after {retry_after_seconds} seconds."),
             ),
+            ApiError::UriTooLong(message) => {
+                (StatusCode::URI_TOO_LONG, "BAD_REQUEST", message.clone())
+            }
+            ApiError::TimedOut(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL_ERROR",
+                "the request did not finish in time; try again shortly".to_string(),
+            ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "INTERNAL_ERROR",
@@ -86,6 +98,7 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            ApiError::TimedOut(cause) => tracing::warn!(error = %cause, "request timed out"),
             _ => {}
         }
         let mut error = json!({"code": code, "message": message, "details": Value::Null});

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery};
 use axum::http::request::Parts;
 
 use super::error::ApiError;
-use crate::store::paging::{self, Cursor, PageRequest, Sort, SortColumn};
+use crate::store::paging::{self, Cursor, IdType, PageRequest, Sort, SortColumn};
 
 /// A JSON object body whose rejections are `ApiError`s (400 with the reason, 413 when too large).
 ///
@@ -189,31 +189,26 @@ impl QueryParams {
 
     /// `page`, `per_page` (max 500) and `cursor`; a cursor made for another sort is rejected.
     pub fn page_request(&self, sort: &Sort) -> Result<PageRequest, ApiError> {
+        self.page_request_with_id_type(sort, IdType::Text)
+    }
+
+    /// Like `page_request`, for a list whose rows are keyed by an id of `id_type` (the cursor's
+    /// id is checked against it).
+    pub fn page_request_with_id_type(
+        &self,
+        sort: &Sort,
+        id_type: IdType,
+    ) -> Result<PageRequest, ApiError> {
         let page = self.positive_integer("page", 1, 1_000_000)?;
         let per_page =
             self.positive_integer("per_page", paging::DEFAULT_PER_PAGE, paging::MAX_PER_PAGE)?;
         let cursor = match self.non_empty("cursor")? {
             None => None,
-            Some(raw) => {
-                let cursor = Cursor::decode(&raw).map_err(ApiError::Validation)?;
-                if cursor.sort_field != sort.column.field {
-                    return Err(ApiError::Validation(format!(
-                        "cursor was made for sort `{}` but this request sorts by `{}`",
-                        cursor.sort_field, sort.column.field
-                    )));
-                }
-                // The value is cast to the column's type in SQL: a forged one must be a 400 here,
-                // not a database error.
-                let value_is_valid = match sort.column.sql_type {
-                    "timestamptz" => chrono::DateTime::parse_from_rfc3339(&cursor.value).is_ok(),
-                    "smallint" => cursor.value.parse::<i16>().is_ok(),
-                    _ => true,
-                };
-                if !value_is_valid {
-                    return Err(ApiError::Validation("cursor is malformed".to_string()));
-                }
-                Some(cursor)
-            }
+            Some(raw) => Some(
+                Cursor::decode(&raw)
+                    .and_then(|cursor| cursor.validated(sort, id_type))
+                    .map_err(ApiError::Validation)?,
+            ),
         };
         Ok(PageRequest {
             page,
@@ -275,3 +270,24 @@ pub fn normalise_whole_numbers(value: &mut serde_json::Value) {
 
 /// Query keys every list endpoint accepts.
 pub const PAGING_KEYS: &[&str] = &["page", "per_page", "cursor", "sort"];
+
+/// The client's IP address as the TCP peer (never a header: `X-Forwarded-For` is the client's to
+/// forge); `unknown` when the request did not come through `api::server`.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Ok(ClientAddress(client_address_of(&parts.extensions)))
+    }
+}
+
+/// The peer IP recorded by `api::server` in a request's extensions, or `unknown`.
+pub fn client_address_of(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(address)| address.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
 use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{NodeType, Severity};
+use crate::store::paging::IdType;
 use crate::store::{self, findings::Finding, findings::FindingFilter};
 
 pub fn router() -> Router<AppState> {
@@ -259,7 +260,16 @@ async fn list(
     query.only(&allowed)?;
     let filter = filter_from_query(&query)?;
     let sort = query.sort(store::findings::SORT_COLUMNS, "-severity")?;
-    let request = query.page_request(&sort)?;
+    let request = query.page_request_with_id_type(&sort, IdType::Uuid)?;
+    // A severity cursor holds a rank (info 0 … critical 4); any other number names no position.
+    if let Some(cursor) = &request.cursor
+        && sort.column.field == "severity"
+        && !matches!(cursor.value.parse::<i16>(), Ok(0..=4))
+    {
+        return Err(ApiError::Validation(
+            "cursor is malformed: the severity rank must be from 0 to 4".to_string(),
+        ));
+    }
     let page =
         store::findings::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
     Ok(envelope::list(page, &request, FindingDto::from))

@@ -2,7 +2,8 @@
 //! route except token issuance.
 //!
 //! On `/api/v1/tenants/{tenant}/…` it resolves the tenant: a caller who may not see it gets 404
-//! (never a hint that it exists), and the tenant's plan sets the rate limit.
+//! (never a hint that it exists), and the tenant's plan sets the rate limit. Requests without a
+//! valid credential count against their client address (`GuardLimit::UnauthenticatedPerClient`).
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::ApiError;
-use super::rate_limit::RateDecision;
+use super::rate_limit::{GuardLimit, RateDecision};
 use crate::auth::{self, Principal, Role};
 use crate::store::{self, tenants::Tenant};
 
@@ -111,20 +112,52 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     }
 }
 
+/// The bearer credential a request was admitted with, kept so long-lived answers (SSE streams)
+/// can check it is still valid.
+#[derive(Debug, Clone)]
+pub struct PresentedToken(pub String);
+
+/// Counts a request without a valid credential against its client address: within the allowance
+/// it is answered `refusal` (401), past it 429, so a flood of bad tokens is cut off.
+fn refuse_unauthenticated(
+    state: &AppState,
+    request: &Request,
+    refusal: ApiError,
+) -> (ApiError, Option<RateDecision>) {
+    let client = super::extract::client_address_of(request.extensions());
+    let decision = state
+        .rate_limits
+        .check_guard(GuardLimit::UnauthenticatedPerClient, &client);
+    if decision.allowed {
+        return (refusal, None);
+    }
+    (
+        ApiError::RateLimited {
+            retry_after_seconds: decision.retry_after_seconds,
+        },
+        Some(decision),
+    )
+}
+
 async fn admit(
     state: &AppState,
     request: &mut Request,
 ) -> Result<RateDecision, (ApiError, Option<RateDecision>)> {
-    let token = bearer(request).map_err(|error| (error, None))?.to_string();
-    let principal = auth::authenticate(&state.pool, &token)
-        .await
-        .map_err(|error| (ApiError::from(error), None))?
-        .ok_or_else(|| {
-            (
-                ApiError::Unauthorized("Invalid or expired token".to_string()),
-                None,
-            )
-        })?;
+    let token = match bearer(request) {
+        Ok(token) => token.to_string(),
+        Err(refusal) => return Err(refuse_unauthenticated(state, request, refusal)),
+    };
+    let principal = match auth::authenticate(&state.pool, &token).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => {
+            let refusal = ApiError::Unauthorized("Invalid or expired token".to_string());
+            return Err(refuse_unauthenticated(state, request, refusal));
+        }
+        Err(error) => return Err((ApiError::from(error), None)),
+    };
+    request
+        .extensions_mut()
+        .insert(PresentedToken(token.clone()));
 
     let (rate_key, plan) = if let Some(tenant_id) = tenant_segment(request.uri().path()) {
         if !principal.can_access_tenant(&tenant_id) {

@@ -1,4 +1,5 @@
-//! `GET /healthz` (no auth) and `GET /api/v1/status` (database reachable, version, counts).
+//! `GET /healthz` (readiness: the database answers), `GET /livez` (liveness; both without auth)
+//! and `GET /api/v1/status` (database reachable, version, counts).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -12,7 +13,9 @@ use crate::auth::Principal;
 use crate::store;
 
 pub fn open_router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
 }
 
 pub fn guarded_router() -> Router<AppState> {
@@ -52,9 +55,26 @@ pub struct StatusCounts {
 
 envelope_schema!(StatusEnvelope, Status);
 
-/// Liveness (no auth).
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
-async fn healthz() -> Json<Value> {
+/// Readiness (no auth): 200 when the process serves and its database answers `SELECT 1` within
+/// two seconds, else 503 in the error shape. Load balancers should route on this.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, response = super::openapi::Unavailable),
+    )
+)]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    store::ping(&state.pool).await?;
+    Ok(Json(json!({"status": "ok"})))
+}
+
+/// Liveness (no auth): 200 while the process serves, whatever the database's state. Restart the
+/// process only when this fails; `/healthz` says whether it can serve requests.
+#[utoipa::path(get, path = "/livez", tag = "health", responses((status = 200, body = Health)))]
+async fn livez() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 

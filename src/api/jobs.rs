@@ -547,6 +547,7 @@ async fn diff(
 async fn events(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
+    Extension(token): Extension<super::PresentedToken>,
     ApiPath((_, job_id)): ApiPath<(String, String)>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let job_id = parse_job_id(&job_id)?;
@@ -555,7 +556,7 @@ async fn events(
         .await
         .map_err(not_found_as_job)?;
     let pool = state.pool.clone();
-    let stream = async_stream(pool, tenant_id, first);
+    let stream = async_stream(pool, tenant_id, first, token.0);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -563,20 +564,36 @@ fn job_event(job: &Job) -> Value {
     json!({"id": job.job_id, "status": job.status, "progress": job.progress.0, "scopes": job.scopes.0, "counts": job.counts.0, "errors": job.errors.0})
 }
 
-/// Polls the job row (works across processes) and emits an event whenever it changed.
+/// How often a stream re-checks the credential it was opened with: a revoked key (or an expired
+/// token) ends the stream within this time.
+const STREAM_CREDENTIAL_CHECK: Duration = Duration::from_secs(2);
+
+/// Polls the job row (works across processes) and emits an event whenever it changed; ends when
+/// the job is done or the caller's credential is no longer valid.
 fn async_stream(
     pool: sqlx::PgPool,
     tenant_id: String,
     first: Job,
+    token: String,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold(Some((first, true)), move |state| {
+    let opened_at = tokio::time::Instant::now();
+    futures::stream::unfold(Some((first, true, opened_at)), move |state| {
         let pool = pool.clone();
         let tenant_id = tenant_id.clone();
+        let token = token.clone();
         async move {
-            let (mut job, is_first) = state?;
+            let (mut job, is_first, mut credential_checked_at) = state?;
             if !is_first {
                 loop {
                     tokio::time::sleep(Duration::from_millis(250)).await;
+                    if credential_checked_at.elapsed() >= STREAM_CREDENTIAL_CHECK {
+                        credential_checked_at = tokio::time::Instant::now();
+                        match crate::auth::authenticate(&pool, &token).await {
+                            Ok(Some(_)) => {}
+                            // Revoked or expired (or the database is gone): stop streaming.
+                            Ok(None) | Err(_) => return None,
+                        }
+                    }
                     match store::jobs::get(&pool, &tenant_id, job.job_id).await {
                         Ok(latest)
                             if latest.updated_at != job.updated_at
@@ -602,7 +619,7 @@ fn async_stream(
             let next = if job.is_terminal() {
                 None
             } else {
-                Some((job, false))
+                Some((job, false, credential_checked_at))
             };
             Some((Ok(event), next))
         }

@@ -21,6 +21,7 @@ pub mod rate_limit;
 mod reports;
 mod rules;
 mod schedules;
+pub mod server;
 mod tenants;
 mod webhooks;
 
@@ -32,7 +33,7 @@ use axum::middleware;
 use sqlx::PgPool;
 
 pub use error::ApiError;
-pub use guard::TenantContext;
+pub use guard::{PresentedToken, TenantContext};
 
 /// Validates a tenant slug and plan as the API does (for the CLI).
 pub fn validate_tenant(slug: &str, plan: &str) -> Result<(), String> {
@@ -131,7 +132,36 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that trickles in cannot hold a handler: reading it fails after this long.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            REQUEST_BODY_TIMEOUT,
+        ))
+        .layer(middleware::from_fn(limit_handling_time))
+        .layer(middleware::from_fn(server::reject_long_uris))
         .with_state(state)
+}
+
+/// How long a client may take to send a request body.
+pub const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a request may take until its answer starts (streams then run on: SSE ends itself).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Answers 503 when a handler has not answered within `REQUEST_TIMEOUT` (long work is a job, so
+/// only a stuck dependency gets here); dropping the handler rolls its transaction back.
+async fn limit_handling_time(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let target = request.uri().path().to_string();
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::TimedOut(format!(
+            "{target} did not answer within {} s",
+            REQUEST_TIMEOUT.as_secs()
+        ))
+        .into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

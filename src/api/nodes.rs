@@ -173,7 +173,7 @@ fn node_from_request(body: CreateNode) -> Result<Node, ApiError> {
             "`properties` must be a JSON object".to_string(),
         ));
     }
-    Ok(Node {
+    let node = Node {
         node_type: id.node_type(),
         provider: id.provider().to_string(),
         region: id.region().to_string(),
@@ -182,7 +182,9 @@ fn node_from_request(body: CreateNode) -> Result<Node, ApiError> {
         tags: body.tags.unwrap_or_default(),
         properties,
         id,
-    })
+    };
+    node.check_lengths().map_err(ApiError::Validation)?;
+    Ok(node)
 }
 
 fn filter_from_query(query: &QueryParams) -> Result<NodeFilter, ApiError> {

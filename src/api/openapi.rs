@@ -4,8 +4,8 @@
 //!
 //! To document a new handler: annotate it with `#[utoipa::path(...)]` beside its code (see
 //! `nodes.rs`), then append it to `paths(...)` of [`ApiDoc`]. Responses every operation shares
-//! are added by [`CommonResponses`]: 401 and 429 (and the security requirement's 500/503) for
-//! guarded operations, 400 where there are parameters or a body, 413 where there is a body and
+//! are added by [`CommonResponses`]: 414 for every operation, 401 and 429 (and the security
+//! requirement's 500/503) for guarded operations, 400 where there are parameters or a body, 413 where there is a body and
 //! 404 where the path has parameters. `tests/api/openapi.rs` fails when a `.route(` is missing.
 
 use std::sync::LazyLock;
@@ -37,6 +37,7 @@ use crate::store::paging::{self, SortColumn};
     paths(
         // health and status
         super::health::healthz,
+        super::health::livez,
         super::health::status,
         openapi_yaml,
         openapi_json,
@@ -114,7 +115,8 @@ use crate::store::paging::{self, SortColumn};
             PayloadTooLarge,
             RateLimited,
             InternalError,
-            Unavailable
+            Unavailable,
+            UriTooLong
         )
     ),
     modifiers(&CommonResponses, &NoNulStrings),
@@ -335,7 +337,8 @@ error_responses! {
     Conflict => "CONFLICT: the resource exists already or is in a state that forbids this",
     PayloadTooLarge => "PAYLOAD_TOO_LARGE: the body is larger than 1 MiB",
     InternalError => "INTERNAL_ERROR: an unexpected failure (logged, never detailed)",
-    Unavailable => "INTERNAL_ERROR with status 503: the database cannot be reached right now",
+    Unavailable => "INTERNAL_ERROR with status 503: the database cannot be reached right now (or the request did not finish within 120 s)",
+    UriTooLong => "BAD_REQUEST with status 414: the request line is longer than 16,384 bytes",
 }
 
 /// 429 with `Retry-After` and the `X-RateLimit-*` headers.
@@ -344,8 +347,9 @@ pub struct RateLimited;
 impl<'r> utoipa::ToResponse<'r> for RateLimited {
     fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
         let mut response = error_response(
-            "RATE_LIMITED: the tenant's plan allowance is used up; `error.retry_after` and \
-             `Retry-After` say how many seconds to wait",
+            "RATE_LIMITED: the tenant's plan allowance is used up, or a guard limit (token calls \
+             per API key or client address; requests without a valid credential per client \
+             address); `error.retry_after` and `Retry-After` say how many seconds to wait",
         );
         response.headers.insert(
             "Retry-After".to_string(),
@@ -422,6 +426,7 @@ impl Modify for CommonResponses {
                 if has_parameters || has_body {
                     add("400", "BadRequest");
                 }
+                add("414", "UriTooLong");
                 if guarded {
                     add("401", "Unauthorized");
                 }

@@ -1,5 +1,10 @@
 //! Per-tenant rate limits by plan (GCRA via `governor`): free 60/min burst 10, pro 300/min burst
 //! 50, enterprise 1000/min burst 100. Every guarded response carries `X-RateLimit-*` headers.
+//!
+//! Guard limits protect the server before a tenant is known (`GuardLimit`): token issuance per
+//! API key (30/min burst 10), token and refresh attempts per client address (60/min burst 30),
+//! and requests without a valid credential per client address (60/min burst 30). Limits live in
+//! the process: with N processes a client gets at most N times the allowance.
 
 use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -47,11 +52,49 @@ pub struct RateDecision {
     pub retry_after_seconds: u64,
 }
 
-/// One keyed limiter per plan.
+/// Limits that protect the server rather than meter a plan: they apply before (or without) a
+/// tenant being known, keyed by the client's address or by the credential presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardLimit {
+    /// `POST /auth/token` per API key (keyed by the key's hash): each call writes two token rows.
+    TokenIssuePerKey,
+    /// `POST /auth/token` and `/auth/refresh` per client address, whatever the credential: unknown
+    /// keys and used refresh tokens are only limited here.
+    AuthAttemptsPerClient,
+    /// Requests to guarded routes with a missing, invalid, revoked or expired credential, per
+    /// client address: a flood of 401s turns into 429s.
+    UnauthenticatedPerClient,
+}
+
+impl GuardLimit {
+    pub fn limit(self) -> PlanLimit {
+        match self {
+            GuardLimit::TokenIssuePerKey => PlanLimit {
+                per_minute: 30,
+                burst: 10,
+            },
+            GuardLimit::AuthAttemptsPerClient => PlanLimit {
+                per_minute: 60,
+                burst: 30,
+            },
+            GuardLimit::UnauthenticatedPerClient => PlanLimit {
+                per_minute: 60,
+                burst: 30,
+            },
+        }
+    }
+}
+
+/// One keyed limiter per plan, and one per guard limit.
 pub struct RateLimits {
     free: KeyedLimiter,
     pro: KeyedLimiter,
     enterprise: KeyedLimiter,
+    token_issue_per_key: KeyedLimiter,
+    auth_attempts_per_client: KeyedLimiter,
+    unauthenticated_per_client: KeyedLimiter,
+    /// Checks since the keyed states were last pruned (keys are client-chosen: prune them).
+    checks: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -66,9 +109,16 @@ impl Default for RateLimits {
             free: limiter(plan_limit("free")),
             pro: limiter(plan_limit("pro")),
             enterprise: limiter(plan_limit("enterprise")),
+            token_issue_per_key: limiter(GuardLimit::TokenIssuePerKey.limit()),
+            auth_attempts_per_client: limiter(GuardLimit::AuthAttemptsPerClient.limit()),
+            unauthenticated_per_client: limiter(GuardLimit::UnauthenticatedPerClient.limit()),
+            checks: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
+
+/// How many checks pass between prunings of idle keys.
+const PRUNE_EVERY_CHECKS: u64 = 4096;
 
 fn limiter(limit: PlanLimit) -> KeyedLimiter {
     // Invariant: plan limits are non-zero constants.
@@ -87,6 +137,39 @@ impl RateLimits {
             "pro" => &self.pro,
             _ => &self.free,
         };
+        self.check_limiter(limiter, limit, key)
+    }
+
+    /// Takes one request from `key`'s allowance under a guard limit.
+    pub fn check_guard(&self, guard: GuardLimit, key: &str) -> RateDecision {
+        let limiter = match guard {
+            GuardLimit::TokenIssuePerKey => &self.token_issue_per_key,
+            GuardLimit::AuthAttemptsPerClient => &self.auth_attempts_per_client,
+            GuardLimit::UnauthenticatedPerClient => &self.unauthenticated_per_client,
+        };
+        self.check_limiter(limiter, guard.limit(), key)
+    }
+
+    fn prune_now_and_then(&self) {
+        let checks = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if checks.is_multiple_of(PRUNE_EVERY_CHECKS) {
+            for limiter in [
+                &self.free,
+                &self.pro,
+                &self.enterprise,
+                &self.token_issue_per_key,
+                &self.auth_attempts_per_client,
+                &self.unauthenticated_per_client,
+            ] {
+                limiter.retain_recent();
+            }
+        }
+    }
+
+    fn check_limiter(&self, limiter: &KeyedLimiter, limit: PlanLimit, key: &str) -> RateDecision {
+        self.prune_now_and_then();
         let replenish = Duration::from_secs(60) / limit.per_minute;
         let now_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -18,6 +18,7 @@ use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
 use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::reports::ReportFormat;
+use crate::store::paging::IdType;
 use crate::store::{self, reports::NewReport, reports::Report, reports::ReportFilter};
 
 pub fn router() -> Router<AppState> {
@@ -356,7 +357,7 @@ async fn list(
         framework: query.non_empty("framework")?,
     };
     let sort = query.sort(store::reports::SORT_COLUMNS, "-created_at")?;
-    let request = query.page_request(&sort)?;
+    let request = query.page_request_with_id_type(&sort, IdType::Uuid)?;
     let page =
         store::reports::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
     Ok(envelope::list(page, &request, ReportDto::from))

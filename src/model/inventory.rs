@@ -86,6 +86,7 @@ fn validate_document(document: InventoryDocument) -> Result<Inventory, String> {
                 node.id.node_type()
             ));
         }
+        node.check_lengths()?;
         if !node.properties.is_object() {
             return Err(format!("node `{}`: properties must be an object", node.id));
         }

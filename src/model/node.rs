@@ -113,6 +113,24 @@ pub enum NodeIdError {
     Region { id: String, region: String },
     #[error("node id `{id}`: resource id may not be empty or hold whitespace")]
     ResourceId { id: String },
+    #[error(
+        "node id `{prefix}…` is {bytes} bytes long; at most {MAX_NODE_ID_BYTES} bytes are allowed"
+    )]
+    TooLong { prefix: String, bytes: usize },
+}
+
+/// Longest node id (bytes of UTF-8). Ids, names and accounts are indexed: PostgreSQL's btree
+/// refuses index rows past ~2,700 bytes, so every indexed text has a limit that keeps a row under
+/// it (`nodes_by_name` holds tenant, name and id together).
+pub const MAX_NODE_ID_BYTES: usize = 1024;
+/// Longest node name (bytes of UTF-8).
+pub const MAX_NODE_NAME_BYTES: usize = 1024;
+/// Longest account (bytes of UTF-8).
+pub const MAX_NODE_ACCOUNT_BYTES: usize = 256;
+
+/// The first characters of a long text, for an error message that does not echo all of it.
+fn prefix_of(text: &str) -> String {
+    text.chars().take(40).collect()
 }
 
 /// A validated node id: `provider:region:type:resource-id`, stable across discovery runs.
@@ -124,6 +142,12 @@ pub struct NodeId(String);
 
 impl NodeId {
     pub fn parse(value: &str) -> Result<Self, NodeIdError> {
+        if value.len() > MAX_NODE_ID_BYTES {
+            return Err(NodeIdError::TooLong {
+                prefix: prefix_of(value),
+                bytes: value.len(),
+            });
+        }
         let mut parts = value.splitn(4, ':');
         let (Some(provider), Some(region), Some(node_type), Some(resource_id)) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -237,6 +261,24 @@ fn empty_object() -> serde_json::Value {
 }
 
 impl Node {
+    /// Checks the indexed texts against their limits (`MAX_NODE_*_BYTES`); the id was checked when
+    /// it was parsed. `Err` says which field and its limit.
+    pub fn check_lengths(&self) -> Result<(), String> {
+        for (field, value, limit) in [
+            ("name", &self.name, MAX_NODE_NAME_BYTES),
+            ("account", &self.account, MAX_NODE_ACCOUNT_BYTES),
+        ] {
+            if value.len() > limit {
+                return Err(format!(
+                    "node `{}`: `{field}` is {} bytes long; at most {limit} bytes are allowed",
+                    prefix_of(self.id.as_str()),
+                    value.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the node's properties as the typed shape `T`; `None` when they do not fit.
     pub fn typed_properties<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         // Deserialize from the borrowed value: cloning the JSON first doubled the cost of every
@@ -262,6 +304,35 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_names_and_accounts_past_their_byte_limits_are_refused() {
+        let prefix = "aws:us-east-1:aws.ec2.vpc:";
+        let at_limit = format!("{prefix}{}", "v".repeat(MAX_NODE_ID_BYTES - prefix.len()));
+        assert!(NodeId::parse(&at_limit).is_ok());
+        let over = format!("{at_limit}v");
+        let error = NodeId::parse(&over).unwrap_err().to_string();
+        assert!(error.contains("1025 bytes"), "{error}");
+        // Bytes, not characters: 4-byte characters reach the limit four times sooner.
+        let wide = format!("{prefix}{}", "𝄞".repeat(250));
+        assert!(NodeId::parse(&wide).is_err());
+
+        let mut node: Node = serde_json::from_value(serde_json::json!({
+            "id": "aws:us-east-1:aws.ec2.vpc:vpc-1",
+            "type": "aws.ec2.vpc",
+            "provider": "aws",
+            "region": "us-east-1",
+        }))
+        .unwrap();
+        node.name = "n".repeat(MAX_NODE_NAME_BYTES);
+        node.account = "a".repeat(MAX_NODE_ACCOUNT_BYTES);
+        assert!(node.check_lengths().is_ok());
+        node.name.push('n');
+        assert!(node.check_lengths().unwrap_err().contains("`name`"));
+        node.name.pop();
+        node.account.push('a');
+        assert!(node.check_lengths().unwrap_err().contains("`account`"));
+    }
 
     #[test]
     fn parses_a_well_formed_id_and_exposes_its_parts() {

@@ -3,7 +3,11 @@
 //! socket inside that directory (no TCP port).
 //!
 //! A second process attaches to a running cluster instead of starting another (an exclusive file
-//! lock serialises the check-and-start). Only the process that started the cluster stops it. When
+//! lock serialises the check-and-start). Every process using the cluster holds a shared lock on
+//! `<data_dir>/embedded-postgres.users`; stopping, a process stops the cluster only when it can
+//! take that lock exclusively, that is when no other process uses it, whoever started it. So the
+//! cluster stays up while any process uses it, and the last one out stops it. A process that
+//! notices the cluster died restarts it (`start_if_down`; `app` runs that as a supervisor). When
 //! running as root (`initdb` refuses root), the cluster runs as the `postgres` account (or
 //! `nobody`) and its directory is handed to that account.
 //!
@@ -30,10 +34,41 @@ install them (Debian: `apt-get install -y postgresql`) or set DATABASE_URL to us
 /// A running embedded cluster, started by this process or attached to.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
+    data_dir: PathBuf,
     cluster_dir: PathBuf,
     bin_dir: PathBuf,
     run_as: Option<(u32, u32)>,
     started_here: bool,
+    /// Shared lock on `embedded-postgres.users` while this launcher uses the cluster.
+    user_lock: Option<Flock<fs::File>>,
+}
+
+/// The launcher's lock: serialises check-and-start (and restarts) across processes.
+fn lock_launcher(data_dir: &Path) -> Result<Flock<fs::File>, Error> {
+    let lock_path = data_dir.join("embedded-postgres.lock");
+    let lock_file = open_lock_file(&lock_path)?;
+    Flock::lock(lock_file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+        Error::Embedded(format!("cannot lock {}: {errno}", lock_path.display()))
+    })
+}
+
+fn open_lock_file(path: &Path) -> Result<fs::File, Error> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|error| io_error("open lock file", path, error))
+}
+
+/// Registers a user of the cluster (a shared lock held until `stop` or drop). Blocks while a
+/// process that found itself the last user is stopping the cluster.
+fn register_user(data_dir: &Path) -> Result<Flock<fs::File>, Error> {
+    let users_path = data_dir.join("embedded-postgres.users");
+    let users_file = open_lock_file(&users_path)?;
+    Flock::lock(users_file, FlockArg::LockShared).map_err(|(_, errno)| {
+        Error::Embedded(format!("cannot lock {}: {errno}", users_path.display()))
+    })
 }
 
 impl EmbeddedPostgres {
@@ -45,22 +80,16 @@ impl EmbeddedPostgres {
         let data_dir = data_dir
             .canonicalize()
             .map_err(|error| io_error("resolve data directory", data_dir, error))?;
-        let lock_path = data_dir.join("embedded-postgres.lock");
-        let lock_file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|error| io_error("open lock file", &lock_path, error))?;
-        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive).map_err(|(_, errno)| {
-            Error::Embedded(format!("cannot lock {}: {errno}", lock_path.display()))
-        })?;
+        let _launcher = lock_launcher(&data_dir)?;
+        let user_lock = register_user(&data_dir)?;
 
         let mut cluster = EmbeddedPostgres {
             cluster_dir: data_dir.join("pg"),
+            data_dir: data_dir.clone(),
             bin_dir,
             run_as: unprivileged_account()?,
             started_here: false,
+            user_lock: Some(user_lock),
         };
         if !cluster.cluster_dir.join("PG_VERSION").exists() {
             cluster.initialise(&data_dir)?;
@@ -90,14 +119,47 @@ impl EmbeddedPostgres {
         &self.cluster_dir
     }
 
-    /// Stops the cluster if this process started it; an attached process leaves it running.
+    /// Stops using the cluster, and stops the cluster when no other launcher (in any process) uses
+    /// it; while others do, it keeps running for them.
     pub fn stop(&mut self) -> Result<(), Error> {
-        if !self.started_here {
+        let Some(shared) = self.user_lock.take() else {
             return Ok(());
-        }
+        };
+        let users_file = shared.unlock().map_err(|(_, errno)| {
+            Error::Embedded(format!("cannot unlock the cluster's users file: {errno}"))
+        })?;
+        let Ok(_alone) = Flock::lock(users_file, FlockArg::LockExclusiveNonblock) else {
+            tracing::info!("other processes use the embedded cluster; leaving it running");
+            self.started_here = false;
+            return Ok(());
+        };
         self.stop_cluster()?;
         self.started_here = false;
         Ok(())
+    }
+
+    /// A handle on the same cluster for a supervisor: it can restart the cluster but holds no
+    /// user registration (stopping it does nothing).
+    pub fn supervisor_handle(&self) -> EmbeddedPostgres {
+        EmbeddedPostgres {
+            data_dir: self.data_dir.clone(),
+            cluster_dir: self.cluster_dir.clone(),
+            bin_dir: self.bin_dir.clone(),
+            run_as: self.run_as,
+            started_here: false,
+            user_lock: None,
+        }
+    }
+
+    /// Starts the cluster again if it is not running (its postmaster died): `Ok(true)` when this
+    /// call started it. Serialised with other launchers, so two supervisors start it once.
+    pub fn start_if_down(&self) -> Result<bool, Error> {
+        let _launcher = lock_launcher(&self.data_dir)?;
+        if self.is_running()? {
+            return Ok(false);
+        }
+        self.start()?;
+        Ok(true)
     }
 
     /// Stops the cluster whoever started it (`infracast db stop`).

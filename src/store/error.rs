@@ -46,6 +46,11 @@ impl From<sqlx::Error> for Error {
                         .unwrap_or("foreign key")
                         .to_string(),
                 ),
+                // The server is shutting down, crashed or restarting (admin_shutdown,
+                // crash_shutdown, cannot_connect_now) or the connection broke (class 08): it is
+                // unavailable, not broken.
+                Some("57P01" | "57P02" | "57P03") => Error::Unavailable(error.to_string()),
+                Some(code) if code.starts_with("08") => Error::Unavailable(error.to_string()),
                 _ => Error::Database(error),
             },
             _ => Error::Database(error),

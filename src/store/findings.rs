@@ -341,7 +341,7 @@ pub async fn list(
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM findings"));
     push_filters(&mut select, tenant_id, filter);
     if let Some(cursor) = &request.cursor {
-        paging::push_keyset(&mut select, sort, cursor);
+        paging::push_keyset_with_id_type(&mut select, sort, cursor, paging::IdType::Uuid);
     }
     paging::push_order_and_limit(&mut select, sort, request);
     let rows: Vec<Finding> = select.build_query_as().fetch_all(pool).await?;

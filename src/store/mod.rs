@@ -28,14 +28,43 @@ pub use error::Error;
 /// Migrations embedded in the binary, applied at start.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How long a request waits for a database connection before it is answered 503: when the
+/// database is down, callers learn it in seconds instead of queueing behind a dead server.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long the readiness check waits for `SELECT 1`.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Opens a pool on the given server options.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<PgPool, Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .map_err(Error::from)
+}
+
+/// Checks the database answers `SELECT 1` within `PING_TIMEOUT` (the readiness check).
+pub async fn ping(pool: &PgPool) -> Result<(), Error> {
+    let answer = tokio::time::timeout(
+        PING_TIMEOUT,
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool),
+    )
+    .await
+    .map_err(|_| {
+        Error::Unavailable(format!(
+            "no answer to SELECT 1 within {} s",
+            PING_TIMEOUT.as_secs()
+        ))
+    })?;
+    answer
+        .map(|_| ())
+        .map_err(|error| match Error::from(error) {
+            // Whatever failed, the database is not ready to serve.
+            Error::Database(error) => Error::Unavailable(error.to_string()),
+            other => other,
+        })
 }
 
 /// Applies pending migrations. Safe to call from several processes: sqlx takes an advisory lock.

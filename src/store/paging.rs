@@ -72,12 +72,79 @@ impl Cursor {
     }
 
     pub fn decode(value: &str) -> Result<Cursor, String> {
+        if value.len() > MAX_CURSOR_CHARS {
+            return Err(format!(
+                "cursor is longer than {MAX_CURSOR_CHARS} characters"
+            ));
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(value)
             .map_err(|_| "cursor is not valid base64url".to_string())?;
         serde_json::from_slice(&bytes).map_err(|_| "cursor is malformed".to_string())
     }
+
+    /// Checks a decoded cursor against the request's sort and the table's id type, and returns it
+    /// with its value in the exact form PostgreSQL reads back.
+    ///
+    /// Cursors are opaque but clients can forge them: every value is cast in SQL, so anything
+    /// PostgreSQL would refuse (NUL in text, year 0, a `+23:59` offset, a rank past `smallint`, a
+    /// non-uuid id) must be a 400 here rather than a database error.
+    pub fn validated(mut self, sort: &Sort, id_type: IdType) -> Result<Cursor, String> {
+        if self.sort_field != sort.column.field {
+            return Err(format!(
+                "cursor was made for sort `{}` but this request sorts by `{}`",
+                self.sort_field, sort.column.field
+            ));
+        }
+        let malformed = |what: &str| format!("cursor is malformed: {what}");
+        match sort.column.sql_type {
+            "timestamptz" => {
+                let parsed = chrono::DateTime::parse_from_rfc3339(&self.value)
+                    .map_err(|_| malformed("the position is not an RFC 3339 timestamp"))?;
+                // We write UTC (`Z`); PostgreSQL refuses offsets past ±15:59.
+                if parsed.offset().local_minus_utc() != 0 {
+                    return Err(malformed("the position's timestamp must be in UTC"));
+                }
+                let utc = parsed.with_timezone(&chrono::Utc);
+                use chrono::Datelike;
+                if !(1..=9999).contains(&utc.year()) {
+                    return Err(malformed("the position's year must be from 1 to 9999"));
+                }
+                self.value = timestamp_cursor_value(&utc);
+            }
+            "smallint" => {
+                let rank: i16 = self
+                    .value
+                    .parse()
+                    .map_err(|_| malformed("the position is not a small whole number"))?;
+                self.value = rank.to_string();
+            }
+            _ => {
+                if self.value.contains('\0') || self.value.len() > MAX_CURSOR_PART_BYTES {
+                    return Err(malformed("the position is not a valid text value"));
+                }
+            }
+        }
+        match id_type {
+            IdType::Uuid => {
+                let id = uuid::Uuid::parse_str(&self.id)
+                    .map_err(|_| malformed("the id is not a uuid"))?;
+                self.id = id.to_string();
+            }
+            IdType::Text => {
+                if self.id.contains('\0') || self.id.len() > MAX_CURSOR_PART_BYTES {
+                    return Err(malformed("the id is not a valid text value"));
+                }
+            }
+        }
+        Ok(self)
+    }
 }
+
+/// Longest cursor accepted (base64url characters); ours are far shorter.
+pub const MAX_CURSOR_CHARS: usize = 8 * 1024;
+/// Longest sort value or id inside a cursor (bytes): node ids are at most 1,024 bytes.
+const MAX_CURSOR_PART_BYTES: usize = 2 * 1024;
 
 /// Which page a caller asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,14 +172,37 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Adds `AND (column, id) > (value, id)` (or `<` when descending) for a cursor.
+/// Adds `AND (column, id) > (value, id)` (or `<` when descending) for a cursor, on a table whose
+/// `id` column is `text`.
 pub fn push_keyset(builder: &mut QueryBuilder<Postgres>, sort: &Sort, cursor: &Cursor) {
+    push_keyset_with_id_type(builder, sort, cursor, IdType::Text);
+}
+
+/// The SQL type of a table's `id` column, which the cursor's id is cast to: comparing a `uuid`
+/// column with a `text` parameter is an error in PostgreSQL (`operator does not exist: uuid >
+/// text`), so tables keyed by uuid must say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdType {
+    Text,
+    Uuid,
+}
+
+/// Like `push_keyset`, for a table whose `id` column has type `id_type`.
+pub fn push_keyset_with_id_type(
+    builder: &mut QueryBuilder<Postgres>,
+    sort: &Sort,
+    cursor: &Cursor,
+    id_type: IdType,
+) {
     let comparison = if sort.descending { "<" } else { ">" };
     builder.push(format!(" AND ({}, id) {comparison} (", sort.column.column));
     builder.push_bind(cursor.value.clone());
     builder.push(format!("::{}, ", sort.column.sql_type));
     builder.push_bind(cursor.id.clone());
-    builder.push(")");
+    match id_type {
+        IdType::Text => builder.push("::text)"),
+        IdType::Uuid => builder.push("::uuid)"),
+    };
 }
 
 /// Adds ORDER BY, LIMIT (one extra row to know whether more follow) and OFFSET when no cursor.
@@ -208,5 +298,56 @@ mod tests {
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(Cursor::decode("!!!").is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"[1,2]")).is_err());
+    }
+
+    fn cursor(field: &str, value: &str, id: &str) -> Cursor {
+        Cursor {
+            sort_field: field.into(),
+            value: value.into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn validation_refuses_what_postgres_would_refuse() {
+        let by_created = Sort::parse("created_at", COLUMNS).unwrap();
+        let by_name = Sort::parse("name", COLUMNS).unwrap();
+        let uuid = "5f0c2b8e-8d0a-4f7e-9b7e-3c1d2e4f5a6b";
+        for value in [
+            "0000-01-01T00:00:00Z",
+            "2026-01-01T00:00:00+23:59",
+            "2026-01-01T00:00:00-23:59",
+            "yesterday",
+        ] {
+            let error = cursor("created_at", value, uuid)
+                .validated(&by_created, IdType::Uuid)
+                .unwrap_err();
+            assert!(error.starts_with("cursor is malformed"), "{value}: {error}");
+        }
+        assert!(
+            cursor("name", "a\0b", "x")
+                .validated(&by_name, IdType::Text)
+                .is_err()
+        );
+        assert!(
+            cursor("name", "a", "x\0")
+                .validated(&by_name, IdType::Text)
+                .is_err()
+        );
+        assert!(
+            cursor("created_at", "2026-01-01T00:00:00Z", "not-a-uuid")
+                .validated(&by_created, IdType::Uuid)
+                .is_err()
+        );
+        assert!(
+            cursor("name", "a", "x")
+                .validated(&by_created, IdType::Text)
+                .unwrap_err()
+                .contains("made for sort `name`")
+        );
+        let normalised = cursor("created_at", "2026-01-01T01:00:00.5+00:00", uuid)
+            .validated(&by_created, IdType::Uuid)
+            .unwrap();
+        assert_eq!(normalised.value, "2026-01-01T01:00:00.500000Z");
     }
 }

@@ -13,6 +13,7 @@ use crate::helpers::spawn_app;
 /// Operations that answer without credentials.
 const OPEN_OPERATIONS: &[(&str, &str)] = &[
     ("get", "/healthz"),
+    ("get", "/livez"),
     ("post", "/api/v1/auth/token"),
     ("post", "/api/v1/auth/refresh"),
     ("get", "/api/v1/openapi.yaml"),
@@ -256,6 +257,7 @@ async fn every_guarded_operation_requires_the_bearer_scheme_and_answers_401_with
         .map(|(method, path)| (method.to_string(), path.to_string()))
         .collect();
     let mut guarded = 0;
+    let mut unauthenticated_requests = 0;
     for (method, path) in documented_operations(&spec) {
         let operation = &spec["paths"][&path][&method];
         let security = operation["security"].as_array();
@@ -293,10 +295,17 @@ async fn every_guarded_operation_requires_the_bearer_scheme_and_answers_401_with
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "{method} {concrete} without credentials"
+        // Past the per-address allowance for requests without credentials, 429 is the answer.
+        let allowance = infracast::api::rate_limit::GuardLimit::UnauthenticatedPerClient
+            .limit()
+            .burst as usize;
+        unauthenticated_requests += 1;
+        let within_allowance = unauthenticated_requests <= allowance;
+        assert!(
+            response.status() == StatusCode::UNAUTHORIZED
+                || (!within_allowance && response.status() == StatusCode::TOO_MANY_REQUESTS),
+            "{method} {concrete} without credentials: {}",
+            response.status()
         );
     }
     assert!(guarded >= 45, "only {guarded} guarded operations");
