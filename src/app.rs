@@ -86,7 +86,9 @@ pub async fn serve_state_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = api::router(state);
-    axum::serve(listener, router)
+    // Connection info gives the audit trail the client's address.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
         .context("HTTP server failed")
