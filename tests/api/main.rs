@@ -7,6 +7,7 @@ mod moto;
 mod pipeline;
 mod reconcile;
 
+mod audit;
 mod auth_and_status;
 mod aws_discovery;
 mod compliance;
@@ -21,5 +22,6 @@ mod openapi;
 mod pathtracer;
 mod rate_limits;
 mod reports;
+mod rls;
 mod tenants;
 mod webhooks;
