@@ -136,9 +136,11 @@ pub async fn record_writes(
         return next.run(request).await;
     };
     let parameters: Vec<(String, String)> = match request.extract_parts::<RawPathParams>().await {
+        // A decoded `%00` would make the row unstorable (PostgreSQL text has no NUL), and a
+        // refused write (403) may well carry one.
         Ok(raw) => raw
             .iter()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .map(|(name, value)| (name.to_string(), value.replace('\0', "\\u0000")))
             .collect(),
         Err(_) => Vec::new(),
     };
