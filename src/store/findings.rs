@@ -111,7 +111,7 @@ pub async fn apply_evaluation(
     observations: &[Observation],
     errored_rules: &[String],
 ) -> Result<EvaluationDelta, Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     // One evaluation of a tenant at a time.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('findings:' || $1))")
         .bind(tenant_id)

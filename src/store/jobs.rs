@@ -321,13 +321,16 @@ pub async fn record_progress(
 
 /// Locks the job row inside the commit transaction and checks the fencing token: a worker whose
 /// lease was taken over gets `Error::Fenced` and must roll back. Returns whether a cancel was
-/// requested (the commit must then change nothing).
+/// requested (the commit must then change nothing). It opens every job commit, so it also scopes
+/// the caller's transaction to the job's tenant: what the commit writes (reconcile, findings,
+/// reports, outbox) runs under row-level security.
 pub async fn lock_for_commit(
     connection: &mut PgConnection,
     tenant_id: &str,
     job_id: Uuid,
     token: i64,
 ) -> Result<bool, Error> {
+    super::enter_tenant(connection, tenant_id).await?;
     let row: Option<(i64, String, bool)> = sqlx::query_as(
         "SELECT fencing_token, status, cancel_requested FROM jobs
          WHERE tenant_id = $1 AND job_id = $2 FOR UPDATE",

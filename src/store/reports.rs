@@ -188,14 +188,16 @@ pub async fn list(
 
 /// `pending` → `generating` when a worker starts (or restarts, after a takeover) the job.
 pub async fn mark_generating(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE reports SET status = 'generating', updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(report)
 }
 

@@ -405,3 +405,79 @@ async fn the_api_reads_tenant_data_through_the_policies() {
         "a node was written past the policy"
     );
 }
+
+#[tokio::test]
+async fn job_commits_write_through_the_policies() {
+    // A discovery job's commit (reconcile with COPY, then the evaluation's findings) runs as the
+    // job's tenant. With the policy on findings narrowed to refuse every write, a commit on the
+    // owner connection would still store findings; under the policy it stores none.
+    let pool = fresh_database().await;
+    let app = spawn_app_on(pool.clone()).await;
+    let key = app.tenant_with_key("rls-job", "enterprise", "admin").await;
+    let runtime = infracast::jobs::JobRuntime::new(
+        pool.clone(),
+        std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+    );
+    let run_sample = || async {
+        let created = app
+            .post(
+                "/api/v1/tenants/rls-job/jobs",
+                &key,
+                serde_json::json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
+            )
+            .await;
+        assert_eq!(created.status.as_u16(), 201, "{}", created.body);
+        infracast::jobs::run_next(&runtime).await
+    };
+    let first = run_sample()
+        .await
+        .expect("the job runs")
+        .expect("a pending job");
+    assert_eq!(first.status, "succeeded");
+    let findings = owner_count(&pool, "findings", "rls-job").await;
+    assert!(findings > 0, "the sample estate has findings");
+    assert!(owner_count(&pool, "nodes", "rls-job").await > 0);
+
+    sqlx::query("DELETE FROM findings")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("ALTER POLICY tenant_isolation ON findings WITH CHECK (false)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = run_sample()
+        .await
+        .expect_err("the evaluation's findings are refused");
+    assert!(
+        format!("{refused:#}").contains("row-level security policy for table \"findings\""),
+        "{refused:#}"
+    );
+    assert_eq!(
+        owner_count(&pool, "findings", "rls-job").await,
+        0,
+        "findings were written past the policy"
+    );
+
+    // The reconcile (COPY into staging, then the upsert) is under the policy too.
+    sqlx::query("DELETE FROM edges")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM nodes")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("ALTER POLICY tenant_isolation ON nodes WITH CHECK (false)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = run_sample()
+        .await
+        .expect_err("the reconciled nodes are refused");
+    assert!(
+        format!("{refused:#}").contains("row-level security policy for table \"nodes\""),
+        "{refused:#}"
+    );
+    assert_eq!(owner_count(&pool, "nodes", "rls-job").await, 0);
+}
