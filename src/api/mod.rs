@@ -4,6 +4,7 @@
 //! row; this module never calls `jobs` or `discovery` directly.
 
 mod api_keys;
+mod audit;
 mod auth_routes;
 mod compliance;
 mod edges;
@@ -123,6 +124,12 @@ pub fn router(state: AppState) -> Router {
         .merge(compliance::router())
         .merge(reports::router())
         .merge(schedules::router())
+        .merge(audit::router())
+        // Inside the guard (layers added later run first): it needs the authenticated principal.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            audit::record_writes,
+        ))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     Router::new()
         .merge(health::open_router())

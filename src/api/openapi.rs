@@ -103,6 +103,9 @@ use crate::store::paging::{self, SortColumn};
         super::reports::list,
         super::reports::read,
         super::reports::download,
+        // audit trail
+        super::audit::tenant_list,
+        super::audit::platform_list,
     ),
     components(
         schemas(ErrorBody, ErrorDetail, ErrorCode, EmptyMeta, ListMeta, JsonValue, JsonObject),
@@ -131,6 +134,7 @@ use crate::store::paging::{self, SortColumn};
         (name = "compliance", description = "Framework and control scores"),
         (name = "webhooks", description = "Webhooks and their delivery log"),
         (name = "reports", description = "Compliance reports (HTML, PDF, CSV, JSON, OCSF) and their downloads"),
+        (name = "audit", description = "The append-only trail of every write: who, what, which object, when"),
     )
 )]
 pub struct ApiDoc;

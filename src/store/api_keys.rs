@@ -55,6 +55,7 @@ pub async fn insert_key(
     key_hash: &[u8],
     key_prefix: &str,
 ) -> Result<ApiKey, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: ApiKeyRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO api_keys (tenant_id, key_id, name, role, key_hash, key_prefix)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {KEY_COLUMNS}"
@@ -65,8 +66,9 @@ pub async fn insert_key(
     .bind(role)
     .bind(key_hash)
     .bind(key_prefix)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(row.into())
 }
 
@@ -82,18 +84,20 @@ pub async fn find_key_by_hash(pool: &PgPool, key_hash: &[u8]) -> Result<Option<A
 }
 
 pub async fn list_keys(pool: &PgPool, tenant_id: &str) -> Result<Vec<ApiKey>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<ApiKeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, key_id"
     )))
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(rows.into_iter().map(ApiKey::from).collect())
 }
 
 /// Revokes a key and every token minted from it.
 pub async fn revoke_key(pool: &PgPool, tenant_id: &str, key_id: Uuid) -> Result<(), Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let updated = sqlx::query(
         "UPDATE api_keys SET revoked_at = now(), updated_at = now()
          WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL",

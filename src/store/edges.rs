@@ -88,7 +88,7 @@ pub struct EdgeFilter {
 /// Creates an edge. Both ends must be live nodes of the tenant (checked in the same statement);
 /// a live edge with the same id is a conflict.
 pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<StoredEdge, Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let ends: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM nodes WHERE tenant_id = $1 AND id IN ($2, $3) AND deleted_at IS NULL FOR SHARE",
     )
@@ -131,13 +131,15 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: &str) -> Result<StoredEdge, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: EdgeRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM edges WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     row.try_into()
 }
 
@@ -171,9 +173,13 @@ pub async fn list(
     sort: &Sort,
     request: &PageRequest,
 ) -> Result<Page<StoredEdge>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM edges");
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(&mut *transaction)
+        .await?;
 
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM edges"));
     push_filters(&mut select, tenant_id, filter);
@@ -181,7 +187,8 @@ pub async fn list(
         paging::push_keyset(&mut select, sort, cursor);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<EdgeRow> = select.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<EdgeRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
     let edges = rows
         .into_iter()
         .map(StoredEdge::try_from)
@@ -198,27 +205,31 @@ pub async fn list(
 }
 
 pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let deleted =
         sqlx::query("DELETE FROM edges WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL")
             .bind(tenant_id)
             .bind(id)
-            .execute(pool)
+            .execute(&mut *transaction)
             .await?;
     if deleted.rows_affected() == 0 {
         return Err(Error::NotFound);
     }
-    super::tenants::bump_graph_generation(&mut *pool.acquire().await?, tenant_id).await?;
+    super::tenants::bump_graph_generation(&mut transaction, tenant_id).await?;
+    transaction.commit().await?;
     Ok(())
 }
 
 /// Every live edge of the tenant, for building a graph snapshot.
 pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Edge>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<EdgeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM edges WHERE tenant_id = $1 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     rows.into_iter()
         .map(|row| StoredEdge::try_from(row).map(|stored| stored.edge))
         .collect()

@@ -111,7 +111,7 @@ pub async fn apply_evaluation(
     observations: &[Observation],
     errored_rules: &[String],
 ) -> Result<EvaluationDelta, Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     // One evaluation of a tenant at a time.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('findings:' || $1))")
         .bind(tenant_id)
@@ -278,12 +278,14 @@ pub async fn latest_evaluation(
     pool: &PgPool,
     tenant_id: &str,
 ) -> Result<Option<(DateTime<Utc>, Value)>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: Option<(DateTime<Utc>, sqlx::types::Json<Value>)> = sqlx::query_as(
         "SELECT created_at, counts FROM evaluations WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1",
     )
     .bind(tenant_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(row.map(|(at, counts)| (at, counts.0)))
 }
 
@@ -335,16 +337,21 @@ pub async fn list(
     sort: &Sort,
     request: &PageRequest,
 ) -> Result<Page<Finding>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM findings");
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(&mut *transaction)
+        .await?;
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM findings"));
     push_filters(&mut select, tenant_id, filter);
     if let Some(cursor) = &request.cursor {
         paging::push_keyset_with_id_type(&mut select, sort, cursor, paging::IdType::Uuid);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<Finding> = select.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<Finding> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
     Ok(paging::finish_page(rows, total, sort, request, |finding| {
         let value = match sort.column.field {
             "severity" => severity_rank(&finding.severity).to_string(),
@@ -368,13 +375,15 @@ fn severity_rank(severity: &str) -> i16 {
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Finding, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let finding: Finding = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM findings WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(finding)
 }
 
@@ -388,6 +397,7 @@ pub async fn accept(
     accepted_by: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<Finding, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let finding: Option<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings SET status = 'accepted', acceptance_kind = $3, acceptance_reason = $4, accepted_by = $5,
             accepted_at = now(), expires_at = $6, updated_at = now()
@@ -399,8 +409,9 @@ pub async fn accept(
     .bind(reason)
     .bind(accepted_by)
     .bind(expires_at)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     match finding {
         Some(finding) => Ok(finding),
         None => {
@@ -420,6 +431,7 @@ pub async fn resolve(
     id: Uuid,
     reason: &str,
 ) -> Result<Finding, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let finding: Option<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings SET status = 'resolved', resolution_reason = $3, resolved_at = now(), updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND status <> 'resolved' RETURNING {COLUMNS}"
@@ -427,8 +439,9 @@ pub async fn resolve(
     .bind(tenant_id)
     .bind(id)
     .bind(reason)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     match finding {
         Some(finding) => Ok(finding),
         None => {
@@ -444,12 +457,14 @@ pub async fn accepted_pairs(
     pool: &PgPool,
     tenant_id: &str,
 ) -> Result<HashSet<(String, NodeId)>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let pairs: Vec<(String, String)> = sqlx::query_as(
         "SELECT rule_id, node_id FROM findings WHERE tenant_id = $1 AND status = 'accepted'",
     )
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(pairs
         .into_iter()
         .filter_map(|(rule_id, node_id)| Some((rule_id, NodeId::parse(&node_id).ok()?)))
@@ -463,6 +478,7 @@ pub async fn current_for_report(
     tenant_id: &str,
     rule_ids: Option<&[String]>,
 ) -> Result<Vec<Finding>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let findings: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM findings
          WHERE tenant_id = $1 AND status IN ('open', 'accepted') AND ($2::text[] IS NULL OR rule_id = ANY($2))
@@ -470,7 +486,8 @@ pub async fn current_for_report(
     )))
     .bind(tenant_id)
     .bind(rule_ids)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(findings)
 }

@@ -64,8 +64,10 @@ pub struct NewJob {
 }
 
 pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<Job, Error> {
-    let mut connection = pool.acquire().await?;
-    create_in(&mut connection, tenant_id, new_job).await
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    let job = create_in(&mut transaction, tenant_id, new_job).await?;
+    transaction.commit().await?;
+    Ok(job)
 }
 
 /// `create` on a caller's connection or transaction (a job created together with what it serves).
@@ -117,13 +119,15 @@ pub async fn create_scheduled(
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND job_id = $2"
     )))
     .bind(tenant_id)
     .bind(job_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(job)
 }
 
@@ -142,16 +146,21 @@ pub async fn list(
             builder.push(")");
         }
     };
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM jobs");
     push_filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(&mut *transaction)
+        .await?;
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM jobs"));
     push_filter(&mut select);
     select.push(" ORDER BY created_at DESC, job_id DESC LIMIT ");
     select.push_bind(i64::from(request.per_page));
     select.push(" OFFSET ");
     select.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));
-    let jobs: Vec<Job> = select.build_query_as().fetch_all(pool).await?;
+    let jobs: Vec<Job> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
     Ok(Page {
         items: jobs,
         total,
@@ -161,14 +170,16 @@ pub async fn list(
 
 /// `created` → `pending`. Any other state is a conflict.
 pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET status = 'pending', updated_at = now()
          WHERE tenant_id = $1 AND job_id = $2 AND status = 'created' RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(job_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     match job {
         Some(job) => Ok(job),
         None => {
@@ -185,7 +196,7 @@ pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, 
 /// worker sees the flag within a page of API calls). A finished job is a conflict. A report
 /// whose job is cancelled before it ran is failed with the reason in the same transaction.
 pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET
             cancel_requested = true,
@@ -310,13 +321,16 @@ pub async fn record_progress(
 
 /// Locks the job row inside the commit transaction and checks the fencing token: a worker whose
 /// lease was taken over gets `Error::Fenced` and must roll back. Returns whether a cancel was
-/// requested (the commit must then change nothing).
+/// requested (the commit must then change nothing). It opens every job commit, so it also scopes
+/// the caller's transaction to the job's tenant: what the commit writes (reconcile, findings,
+/// reports, outbox) runs under row-level security.
 pub async fn lock_for_commit(
     connection: &mut PgConnection,
     tenant_id: &str,
     job_id: Uuid,
     token: i64,
 ) -> Result<bool, Error> {
+    super::enter_tenant(connection, tenant_id).await?;
     let row: Option<(i64, String, bool)> = sqlx::query_as(
         "SELECT fencing_token, status, cancel_requested FROM jobs
          WHERE tenant_id = $1 AND job_id = $2 FOR UPDATE",
@@ -379,13 +393,15 @@ pub struct Change {
 }
 
 pub async fn changes(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Vec<Change>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let changes: Vec<Change> = sqlx::query_as(
         "SELECT entity, entity_id, change FROM job_changes
          WHERE tenant_id = $1 AND job_id = $2 ORDER BY change, entity, entity_id",
     )
     .bind(tenant_id)
     .bind(job_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(changes)
 }

@@ -5,6 +5,7 @@
 //! This module knows nothing about HTTP, jobs or engines.
 
 pub mod api_keys;
+pub mod audit;
 pub mod edges;
 pub mod embedded;
 mod error;
@@ -20,8 +21,8 @@ pub mod webhooks;
 
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 pub use error::Error;
 
@@ -99,4 +100,36 @@ pub async fn counts(pool: &PgPool, tenant_id: Option<&str>) -> Result<Counts, Er
         nodes: row.1,
         edges: row.2,
     })
+}
+
+/// The role tenant-scoped work runs as: not a superuser, not BYPASSRLS, not the tables' owner, so
+/// the row-level security policies (migration `…_row_level_security.sql`) apply to it.
+pub const TENANT_ROLE: &str = "infracast_app";
+
+/// Begins a transaction in which only `tenant_id`'s rows exist: it switches to [`TENANT_ROLE`]
+/// and sets `app.tenant_id` (both transaction-local, so the pooled connection is clean after
+/// commit or rollback). Every store function that reads or writes one tenant's data on behalf of
+/// a request starts here, so a query that forgets `WHERE tenant_id = …` returns nothing of
+/// another tenant's instead of leaking it. Work that legitimately spans tenants stays on the
+/// owner connection (ARCHITECTURE.md, "Row-level security", lists it).
+pub async fn tenant_transaction(
+    pool: &PgPool,
+    tenant_id: &str,
+) -> Result<Transaction<'static, Postgres>, Error> {
+    let mut transaction = pool.begin().await?;
+    enter_tenant(&mut transaction, tenant_id).await?;
+    Ok(transaction)
+}
+
+/// Scopes the caller's open transaction to one tenant (see [`tenant_transaction`]); for functions
+/// that take a connection inside a transaction their caller began. Outside a transaction the
+/// settings would last for one statement only, so call it after `BEGIN`.
+pub async fn enter_tenant(connection: &mut PgConnection, tenant_id: &str) -> Result<(), Error> {
+    // One round trip for both settings; `set_config('role', …)` is `SET LOCAL ROLE`.
+    sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
+        .bind(TENANT_ROLE)
+        .bind(tenant_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }

@@ -109,6 +109,7 @@ pub struct NodeFilter {
 
 /// Creates a node. A live node with the same id is a conflict; a tombstoned one is revived.
 pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<StoredNode, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: Option<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO nodes (tenant_id, id, type, provider, region, account, name, tags, properties)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -129,8 +130,9 @@ pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<Store
     .bind(&node.name)
     .bind(sqlx::types::Json(&node.tags))
     .bind(sqlx::types::Json(&node.properties))
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     match row {
         Some(row) => row.try_into(),
         None => Err(Error::Conflict(format!(
@@ -141,25 +143,29 @@ pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<Store
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: &str) -> Result<StoredNode, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: NodeRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM nodes WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     row.try_into()
 }
 
 /// True when every id names a live node of the tenant.
 pub async fn all_exist(pool: &PgPool, tenant_id: &str, ids: &[&str]) -> Result<Vec<String>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let found: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM nodes WHERE tenant_id = $1 AND id = ANY($2) AND deleted_at IS NULL",
     )
     .bind(tenant_id)
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(ids
         .iter()
         .filter(|id| !found.iter().any(|found_id| found_id == *id))
@@ -218,9 +224,13 @@ pub async fn list(
     sort: &Sort,
     request: &PageRequest,
 ) -> Result<Page<StoredNode>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM nodes");
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(&mut *transaction)
+        .await?;
 
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
     push_filters(&mut select, tenant_id, filter);
@@ -228,7 +238,8 @@ pub async fn list(
         paging::push_keyset(&mut select, sort, cursor);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<NodeRow> = select.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<NodeRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
     let nodes = rows
         .into_iter()
         .map(StoredNode::try_from)
@@ -253,7 +264,7 @@ fn sort_value(stored: &StoredNode, field: &str) -> String {
 
 /// Deletes a node and every edge that touches it.
 pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let deleted =
         sqlx::query("DELETE FROM nodes WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL")
             .bind(tenant_id)
@@ -275,12 +286,14 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
 
 /// Every live node of the tenant, for building a graph snapshot.
 pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Node>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     rows.into_iter()
         .map(|row| StoredNode::try_from(row).map(|stored| stored.node))
         .collect()

@@ -71,7 +71,7 @@ pub async fn create(
     new_report: &NewReport,
 ) -> Result<Report, Error> {
     let report_id = Uuid::new_v4();
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let job = super::jobs::create_in(
         &mut transaction,
         tenant_id,
@@ -101,13 +101,15 @@ pub async fn create(
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM reports WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(report)
 }
 
@@ -118,14 +120,16 @@ pub async fn content(
     id: Uuid,
 ) -> Result<(Report, Option<Vec<u8>>), Error> {
     let report = get(pool, tenant_id, id).await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let content: Option<Vec<u8>> = sqlx::query_scalar(
         "SELECT content FROM reports WHERE tenant_id = $1 AND id = $2 AND status = 'ready'",
     )
     .bind(tenant_id)
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *transaction)
     .await?
     .flatten();
+    transaction.commit().await?;
     Ok((report, content))
 }
 
@@ -159,16 +163,21 @@ pub async fn list(
     sort: &Sort,
     request: &PageRequest,
 ) -> Result<Page<Report>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM reports");
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(&mut *transaction)
+        .await?;
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM reports"));
     push_filters(&mut select, tenant_id, filter);
     if let Some(cursor) = &request.cursor {
         paging::push_keyset_with_id_type(&mut select, sort, cursor, paging::IdType::Uuid);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<Report> = select.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<Report> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
     Ok(paging::finish_page(rows, total, sort, request, |report| {
         (
             paging::timestamp_cursor_value(&report.created_at),
@@ -179,14 +188,16 @@ pub async fn list(
 
 /// `pending` → `generating` when a worker starts (or restarts, after a takeover) the job.
 pub async fn mark_generating(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE reports SET status = 'generating', updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(report)
 }
 
@@ -263,6 +274,7 @@ pub struct ScopeFreshness {
 }
 
 pub async fn scope_freshness(pool: &PgPool, tenant_id: &str) -> Result<Vec<ScopeFreshness>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<ScopeFreshness> = sqlx::query_as(
         "SELECT DISTINCT ON (scope->>'provider', scope->>'account', scope->>'region')
                 scope->>'provider' AS provider, scope->>'account' AS account, scope->>'region' AS region,
@@ -273,7 +285,8 @@ pub async fn scope_freshness(pool: &PgPool, tenant_id: &str) -> Result<Vec<Scope
          ORDER BY scope->>'provider', scope->>'account', scope->>'region', finished_at DESC",
     )
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(rows)
 }

@@ -58,6 +58,7 @@ pub async fn create(
     enabled: bool,
     next_run_at: DateTime<Utc>,
 ) -> Result<Schedule, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO schedules (tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
@@ -69,29 +70,34 @@ pub async fn create(
     .bind(sqlx::types::Json(job_template))
     .bind(enabled)
     .bind(next_run_at)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(schedule)
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<Schedule, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 AND schedule_id = $2"
     )))
     .bind(tenant_id)
     .bind(schedule_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(schedule)
 }
 
 pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Schedule>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let schedules: Vec<Schedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 ORDER BY created_at, schedule_id"
     )))
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(schedules)
 }
 
@@ -103,6 +109,7 @@ pub async fn set_enabled(
     enabled: bool,
     next_run_at: DateTime<Utc>,
 ) -> Result<Schedule, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE schedules SET enabled = $3, next_run_at = CASE WHEN $3 THEN $4 ELSE next_run_at END, updated_at = now()
          WHERE tenant_id = $1 AND schedule_id = $2 RETURNING {COLUMNS}"
@@ -111,20 +118,23 @@ pub async fn set_enabled(
     .bind(schedule_id)
     .bind(enabled)
     .bind(next_run_at)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(schedule)
 }
 
 pub async fn delete(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<(), Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let deleted = sqlx::query("DELETE FROM schedules WHERE tenant_id = $1 AND schedule_id = $2")
         .bind(tenant_id)
         .bind(schedule_id)
-        .execute(pool)
+        .execute(&mut *transaction)
         .await?;
     if deleted.rows_affected() == 0 {
         return Err(Error::NotFound);
     }
+    transaction.commit().await?;
     Ok(())
 }
 

@@ -137,11 +137,13 @@ pub async fn bump_graph_generation(
 
 /// The tenant's current graph generation.
 pub async fn graph_generation(pool: &PgPool, tenant_id: &str) -> Result<i64, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let generation: i64 =
         sqlx::query_scalar("SELECT graph_generation FROM tenants WHERE tenant_id = $1")
             .bind(tenant_id)
-            .fetch_one(pool)
+            .fetch_one(&mut *transaction)
             .await?;
+    transaction.commit().await?;
     Ok(generation)
 }
 

@@ -35,6 +35,7 @@ pub async fn create(
     events: &[String],
     secret: &str,
 ) -> Result<Webhook, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhooks (tenant_id, id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING {WEBHOOK_COLUMNS}"
     )))
@@ -43,34 +44,39 @@ pub async fn create(
     .bind(url)
     .bind(events)
     .bind(secret)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(webhook)
 }
 
 pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Webhook>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let webhooks: Vec<Webhook> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id"
     )))
     .bind(tenant_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(webhooks)
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Webhook, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
     .bind(id)
-    .fetch_one(pool)
+    .fetch_one(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(webhook)
 }
 
 pub async fn delete(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<(), Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2")
         .bind(tenant_id)
         .bind(id)
@@ -209,6 +215,7 @@ pub async fn deliveries(
     tenant_id: &str,
     webhook_id: Uuid,
 ) -> Result<Vec<Delivery>, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let deliveries: Vec<Delivery> = sqlx::query_as(
         "SELECT d.id, d.event_id, e.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code,
                 d.last_error, d.last_response, d.delivered_at, d.created_at
@@ -217,7 +224,8 @@ pub async fn deliveries(
     )
     .bind(tenant_id)
     .bind(webhook_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(deliveries)
 }

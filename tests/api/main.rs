@@ -7,6 +7,7 @@ mod moto;
 mod pipeline;
 mod reconcile;
 
+mod audit;
 mod auth_and_status;
 mod aws_discovery;
 mod compliance;
@@ -24,6 +25,7 @@ mod paging;
 mod pathtracer;
 mod rate_limits;
 mod reports;
+mod rls;
 mod tenant_boundary;
 mod tenants;
 mod webhooks;
