@@ -34,3 +34,4 @@ if ! command -v moto_server >/dev/null 2>&1 && ! python3 -c 'import moto.server'
     echo "setup: installing moto[server] (pip)" >&2
     python3 -m pip install --quiet 'moto[server]>=5,<6'
 fi
+command -v chromium >/dev/null 2>&1 || { echo "setup: installing chromium (apt-get; the console's browser tests)" >&2; as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -24,6 +24,8 @@ else
     cargo test --no-fail-fast
 fi
 
+scripts/test-console.sh  # the web console in headless Chromium (installs chromium and npm packages when missing)
+
 # Then fuzz the API against its own OpenAPI document with schemathesis, using the debug binary the
 # test run has just built (a private embedded cluster of its own, stopped at the end).
 scripts/fuzz-api.sh

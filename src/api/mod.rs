@@ -6,6 +6,7 @@
 mod api_keys;
 mod auth_routes;
 mod compliance;
+mod console;
 mod edges;
 pub mod envelope;
 pub mod error;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::open_router())
         .merge(auth_routes::open_router())
         .merge(openapi::router())
+        .merge(console::router())
         .merge(guarded)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

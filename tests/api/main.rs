@@ -10,6 +10,7 @@ mod reconcile;
 mod auth_and_status;
 mod aws_discovery;
 mod compliance;
+mod console;
 mod edges;
 mod embedded_postgres;
 mod errors;
