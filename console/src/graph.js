@@ -52,25 +52,22 @@ function layout(neighbourhood) {
     const angle = (2 * Math.PI * index) / Math.max(ring1.length, 1) - Math.PI / 2;
     position.set(id, { x: radius1 * Math.cos(angle), y: radius1 * Math.sin(angle), angle });
   });
-  // Second-hop nodes gather around the first neighbour that reaches them.
-  const children = new Map();
+  // Second-hop nodes share the whole outer ring, ordered by the angle of the first neighbour
+  // that reaches them, so each cluster sits beyond its neighbour without piling up.
+  const ring2 = [];
   for (const [id, hop] of distance.entries()) {
     if (hop !== 2) continue;
     const via = edges.map((edge) => (edge.src === id ? edge.dst : edge.dst === id ? edge.src : null))
       .find((other) => other && distance.get(other) === 1) ?? ring1[0];
-    if (!children.has(via)) children.set(via, []);
-    children.get(via).push(id);
+    ring2.push({ id, viaAngle: position.get(via)?.angle ?? 0 });
   }
-  const radius2 = radius1 + 150;
-  const slice = (2 * Math.PI) / Math.max(ring1.length, 1);
-  for (const [via, ids] of children.entries()) {
-    const base = position.get(via)?.angle ?? 0;
-    ids.sort().forEach((id, index) => {
-      const spread = ids.length === 1 ? 0 : ((index / (ids.length - 1)) - 0.5) * slice * 0.85;
-      const angle = base + spread;
-      position.set(id, { x: radius2 * Math.cos(angle), y: radius2 * Math.sin(angle), angle });
-    });
-  }
+  ring2.sort((a, b) => a.viaAngle - b.viaAngle || a.id.localeCompare(b.id));
+  const radius2 = Math.max(radius1 + 150, (ring2.length * 46) / (2 * Math.PI));
+  const start = ring2.length ? ring2[0].viaAngle : 0;
+  ring2.forEach(({ id }, index) => {
+    const angle = start + (2 * Math.PI * index) / ring2.length;
+    position.set(id, { x: radius2 * Math.cos(angle), y: radius2 * Math.sin(angle), angle });
+  });
   return position;
 }
 
@@ -82,10 +79,19 @@ function nodeClass(id, centre, distance) {
 export function NeighbourhoodGraph({ neighbourhood }) {
   const { centre, distance, edges } = neighbourhood;
   const position = layout(neighbourhood);
-  const size = Math.max(...[...position.values()].map((point) => Math.max(Math.abs(point.x), Math.abs(point.y))), 100) + 110;
+  // A tight box around the drawing (labels included), so few nodes are drawn large.
+  const xs = [...position.values()].map((point) => point.x);
+  const ys = [...position.values()].map((point) => point.y);
+  const box = {
+    left: Math.min(...xs) - 110,
+    top: Math.min(...ys) - 40,
+    width: Math.max(Math.max(...xs) - Math.min(...xs) + 220, 360),
+    height: Math.max(Math.max(...ys) - Math.min(...ys) + 100, 200),
+  };
+  if (box.width === 360) box.left = (Math.min(...xs) + Math.max(...xs)) / 2 - 180;
   const drawn = edges.filter((edge) => position.has(edge.src) && position.has(edge.dst));
   return html`
-    <svg class="graph" viewBox=${`${-size} ${-size} ${size * 2} ${size * 2}`} role="group"
+    <svg class="graph" viewBox=${`${box.left} ${box.top} ${box.width} ${box.height}`} role="group"
         aria-label=${`Neighbourhood of ${centre}: ${distance.size - 1} nodes, ${drawn.length} edges`}>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -99,9 +105,12 @@ export function NeighbourhoodGraph({ neighbourhood }) {
         const shorten = 30;
         const x2 = to.x - ((to.x - from.x) / length) * shorten;
         const y2 = to.y - ((to.y - from.y) / length) * shorten;
+        // Every edge touching the centre is labelled; farther ones too unless they would crowd.
+        const labelled = edge.src === centre || edge.dst === centre || drawn.length <= 24;
         return html`<g class="graph-edge" data-kind=${edge.kind}>
+          <title>${edge.src} ${edge.kind} ${edge.dst}</title>
           <line x1=${from.x} y1=${from.y} x2=${x2} y2=${y2} marker-end="url(#arrow)" />
-          <text x=${(from.x + to.x) / 2} y=${(from.y + to.y) / 2 - 4} text-anchor="middle" class="edge-label">${edge.kind}</text>
+          ${labelled ? html`<text x=${(from.x + to.x) / 2} y=${(from.y + to.y) / 2 - 4} text-anchor="middle" class="edge-label">${edge.kind}</text>` : null}
         </g>`;
       })}
       ${[...position.entries()].map(([id, point]) => {

@@ -10,6 +10,12 @@ function isBlocking(hop, blockedAt) {
   return hop.seq === blockedAt.seq && hop.component === blockedAt.component && hop.node_id === blockedAt.node_id;
 }
 
+/** `network_acl_outbound` → `Network ACL outbound`. */
+function componentName(component) {
+  const words = String(component).replace(/_/g, ' ').replace(/\bacl\b/g, 'ACL').replace(/\bnat\b/g, 'NAT');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function verdictClass(verdict) {
   return `verdict verdict-${String(verdict).toLowerCase()}`;
 }
@@ -24,7 +30,7 @@ export function HopDiagram({ hops, blockedAt, label, testId }) {
             data-verdict=${hop.verdict} data-blocking=${blocking ? 'true' : undefined}>
           <div class="hop-head">
             <span class="hop-seq">${hop.seq}</span>
-            <span class="hop-component">${String(hop.component).replace(/_/g, ' ')}</span>
+            <span class="hop-component">${componentName(hop.component)}</span>
             <span class=${verdictClass(hop.verdict)}>${hop.verdict}</span>
           </div>
           ${blocking ? html`<p class="blocking-label"><strong>Blocking hop</strong></p>` : null}

@@ -201,6 +201,8 @@ test('a failing control opens, its resource opens, and the neighbourhood walks o
   // Two hops draw more, then a click on a neighbour walks to it.
   await page.click('input[name=hops][value="2"]');
   await page.waitForFunction((count) => document.querySelectorAll('svg.graph .graph-edge').length > count, { timeout: WAIT_MS }, edges.length);
+  await page.evaluate(() => document.querySelector('svg.graph').scrollIntoView());
+  await screenshot('04b-node-two-hops', { keepScroll: true });
   const neighbour = await page.$eval('svg.graph a.graph-node.hop-1', (link) => link.dataset.node);
   await page.click(`svg.graph a.graph-node[data-node="${neighbour}"]`);
   await waitForText('[data-testid=node-id]', (shown) => shown === neighbour, 'walked to the neighbour');
