@@ -88,11 +88,14 @@ case "$key" in
     *) echo "console: the demo did not print an API key" >&2; exit 1 ;;
 esac
 
+# A platform admin's key too, for the tenant picker.
+platform_key=$("$binary" --data-dir "$work/data" key create --platform --name console-test 2>>"$work/server.log")
+
 artifacts="$target_dir/console-artifacts"
 echo "console: browser tests against $base (artifacts in $artifacts)" >&2
 (
     cd console
-    CONSOLE_URL="$base" CONSOLE_API_KEY="$key" CONSOLE_ARTIFACTS="$artifacts" CHROMIUM="$chromium_binary" \
+    CONSOLE_URL="$base" CONSOLE_API_KEY="$key" CONSOLE_PLATFORM_KEY="$platform_key" CONSOLE_ARTIFACTS="$artifacts" CHROMIUM="$chromium_binary" \
         node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs
 )
 echo "console: bundle $(wc -c <console/dist/app.js) bytes of JavaScript ($(gzip -9c console/dist/app.js | wc -c) gzipped), $(wc -c <console/dist/app.css) of CSS ($(gzip -9c console/dist/app.css | wc -c) gzipped)" >&2

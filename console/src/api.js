@@ -22,6 +22,8 @@ let session = loadSession();
 let refreshTimer = null;
 let refreshInFlight = null;
 const listeners = new Set();
+// A session restored from the tab (a reload) keeps being refreshed before it expires.
+scheduleRefresh();
 
 function loadSession() {
   try {

@@ -66,6 +66,11 @@ export function StatusBadge({ status }) {
   return html`<span class=${`badge status-${key}`}>${value.replace(/_/g, ' ')}</span>`;
 }
 
+/** `1 node matches`, `3 nodes match`. */
+export function plural(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
 export function formatScore(score) {
   if (score === null || score === undefined) return 'n/a';
   return `${Math.round(score * 10) / 10}%`;

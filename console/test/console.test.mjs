@@ -2,6 +2,7 @@
 // puppeteer-core) against a real `infracast demo` server with the sample estate. Run by
 // scripts/test-console.sh, which starts the server and passes:
 //   CONSOLE_URL (http://127.0.0.1:PORT), CONSOLE_API_KEY (the demo admin key),
+//   CONSOLE_PLATFORM_KEY (a platform admin's key, for the tenant picker),
 //   CONSOLE_ARTIFACTS (where screenshots and downloads go), CHROMIUM (the browser binary).
 // Expected values come from the API itself (fetched here with the key), never from the console.
 // The tests run in order and share one signed-in page, like a person working through the console.
@@ -14,6 +15,7 @@ import puppeteer from 'puppeteer-core';
 
 const BASE = required('CONSOLE_URL');
 const API_KEY = required('CONSOLE_API_KEY');
+const PLATFORM_KEY = required('CONSOLE_PLATFORM_KEY');
 const ARTIFACTS = process.env.CONSOLE_ARTIFACTS ?? 'target/console-artifacts';
 const SCREENSHOTS = join(ARTIFACTS, 'screenshots');
 const DOWNLOADS = join(ARTIFACTS, 'downloads');
@@ -326,6 +328,7 @@ test('a discovery started from the console streams its progress to the end and s
   const added = await text('[data-testid=job-diff] [data-change=added]');
   assert.equal(added, String(diff.diff.added.nodes.length));
   assert.ok((await text('[data-testid=job-progress]')).includes(job.progress.last_event));
+  await page.waitForSelector(`[data-testid=job-finished] time[datetime="${job.finished_at}"]`, { timeout: WAIT_MS });
   await screenshot('10-job');
 });
 
@@ -385,6 +388,8 @@ test('the inventory filters, sorts and pages with the keyset cursor', async () =
   const firstPage = await apiGet('/nodes?types=aws.ec2.instance&sort=name&per_page=50');
   assert.ok(firstPage.meta.next_cursor, 'the sample estate has more than 50 instances');
   await go('/inventory?types=aws.ec2.instance&sort=name');
+  await waitForText('[data-testid=node-count]', (shown) => shown === `${firstPage.meta.total} nodes match.`, 'filtered count');
+  assert.equal(await page.$eval('#f-q', (input) => input.value), '', 'the form follows the URL');
   await waitForText('[data-testid=node-table] tbody tr:first-child td', (shown) => shown === (firstPage.data[0].name || firstPage.data[0].id), 'first page');
   await screenshot('12-inventory');
   await page.click('.pager button:last-of-type');
@@ -405,6 +410,30 @@ test('the exposure page lists what the API finds exposed, with proofs', async ()
   await screenshot('13-exposure');
 });
 
+test('the access token is refreshed before it expires, also after a reload', async () => {
+  await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('[data-testid=framework-scores]', { timeout: WAIT_MS });
+  const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('infracast.console.session')));
+  // Pretend the token expires in 61 s (the console refreshes a minute ahead), then reload.
+  await page.evaluate((session) => {
+    sessionStorage.setItem('infracast.console.session', JSON.stringify({ ...session, expires_at: Date.now() + 61_000 }));
+  }, before);
+  const refresh = page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/refresh'), { timeout: WAIT_MS });
+  await page.reload({ waitUntil: 'networkidle0' });
+  assert.equal((await refresh).status(), 200);
+  const deadline = Date.now() + WAIT_MS;
+  let after = before;
+  while (after.access_token === before.access_token && Date.now() < deadline) {
+    after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('infracast.console.session')));
+  }
+  assert.notEqual(after.access_token, before.access_token);
+  assert.notEqual(after.refresh_token, before.refresh_token);
+  assert.ok(after.expires_at > Date.now() + 5 * 60_000, 'a fresh token lives for minutes');
+  // The new token works: a page loads its data with it.
+  await go('/compliance');
+  await page.waitForSelector('[data-testid=framework-table] tbody tr', { timeout: WAIT_MS });
+});
+
 test('the keyboard reaches the skip link first, and sign-out forgets the session', async () => {
   await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('[data-testid=framework-scores]', { timeout: WAIT_MS });
@@ -415,6 +444,21 @@ test('the keyboard reaches the skip link first, and sign-out forgets the session
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   await page.goto(`${BASE}/findings`, { waitUntil: 'networkidle0' });
   assert.ok(await page.$('#api-key'), 'a signed-out reload asks for a key again');
+});
+
+test('a platform key picks its tenant first', async () => {
+  await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#api-key', { timeout: WAIT_MS });
+  await page.type('#api-key', PLATFORM_KEY);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.tenant-list button', { timeout: WAIT_MS });
+  await screenshot('14-tenant-picker');
+  const tenants = await page.$$eval('.tenant-list button', (buttons) => buttons.map((button) => button.textContent));
+  assert.ok(tenants.some((label) => label.includes(`(${TENANT},`)), JSON.stringify(tenants));
+  await page.click('.tenant-list button');
+  await page.waitForSelector('[data-testid=framework-scores]', { timeout: WAIT_MS });
+  assert.equal(await text('[data-testid=tenant]'), TENANT);
+  assert.ok((await text('.topbar')).includes('platform_admin'));
 });
 
 test('no console errors, uncaught exceptions or CSP violations happened', () => {

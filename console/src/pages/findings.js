@@ -2,11 +2,11 @@
 // framework filter, so a framework becomes the list of its controls' rule ids (from
 // GET /compliance/controls?framework=…) passed as `rule_id`.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, query, tenantPath } from '../api.js';
 import { findingHref, navigate, nodeHref } from '../router.js';
 import {
-  Loaded, PageHeading, SEVERITIES, SeverityBadge, StatusBadge, Time, html, shortId, useLoad,
+  Loaded, PageHeading, SEVERITIES, SeverityBadge, StatusBadge, Time, html, plural, shortId, useLoad,
 } from '../ui.js';
 
 const FILTER_KEYS = ['severity', 'status', 'rule_id', 'framework', 'node_id', 'sort'];
@@ -41,6 +41,8 @@ export function Findings({ search }) {
   const filters = Object.fromEntries(FILTER_KEYS.map((key) => [key, search.get(key) ?? '']));
   const filterKey = FILTER_KEYS.map((key) => filters[key]).join('|');
   const [draft, setDraft] = useState(filters);
+  // The form follows the URL (Back, links from other pages).
+  useEffect(() => setDraft(filters), [filterKey]);
   const [paging, setPaging] = useState({ filterKey, cursors: [null] });
   const cursors = paging.filterKey === filterKey ? paging.cursors : [null];
   const setCursors = (next) => setPaging({ filterKey, cursors: next });
@@ -90,7 +92,7 @@ export function Findings({ search }) {
         <button type="button" class="secondary" onClick=${() => { setDraft(Object.fromEntries(FILTER_KEYS.map((key) => [key, '']))); navigate('/findings'); }}>Reset</button></div>
     </form>
     <${Loaded} state=${state} what="Loading findings">${(envelope) => html`
-      <p class="muted" role="status">${envelope.meta.total ?? envelope.data.length} findings match.</p>
+      <p class="muted" role="status">${plural(envelope.meta.total ?? envelope.data.length, 'finding matches', 'findings match')}.</p>
       <table data-testid="findings-table">
         <thead><tr><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Resource</th><th scope="col">Status</th><th scope="col">Last seen</th></tr></thead>
         <tbody>${envelope.data.map((finding) => html`<tr>

@@ -3,14 +3,14 @@
 // live in the page URL (linkable, nothing secret); the cursors walked so far live in memory for
 // "Previous".
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, query, tenantPath } from '../api.js';
 import { navigate, nodeHref } from '../router.js';
-import { Loaded, PageHeading, html, useLoad } from '../ui.js';
+import { Loaded, PageHeading, html, plural, useLoad } from '../ui.js';
 import { useNodeTypes } from '../schema.js';
 
 const SORTS = [
-  ['name', 'Name (A→Z)'],
+  ['', 'Name (A→Z)'],
   ['-name', 'Name (Z→A)'],
   ['type', 'Type'],
   ['-first_seen', 'Newest first'],
@@ -30,6 +30,8 @@ export function Inventory({ search }) {
   const [draft, setDraft] = useState(filters);
   const nodeTypes = useNodeTypes();
   const filterKey = FILTER_KEYS.map((key) => filters[key]).join('|');
+  // The form follows the URL (Back, links from other pages).
+  useEffect(() => setDraft(filters), [filterKey]);
   // Cursors belong to one set of filters: other filters (e.g. after Back) start at page 1.
   const [paging, setPaging] = useState({ filterKey, cursors: [null] });
   const cursors = paging.filterKey === filterKey ? paging.cursors : [null];
@@ -75,7 +77,7 @@ export function Inventory({ search }) {
         <button type="button" class="secondary" onClick=${reset}>Reset</button></div>
     </form>
     <${Loaded} state=${state} what="Loading nodes">${(envelope) => html`
-      <p class="muted" role="status">${envelope.meta.total ?? envelope.data.length} nodes match.</p>
+      <p class="muted" role="status" data-testid="node-count">${plural(envelope.meta.total ?? envelope.data.length, 'node matches', 'nodes match')}.</p>
       <table data-testid="node-table">
         <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Tags</th></tr></thead>
         <tbody>${envelope.data.map((node) => html`<tr>

@@ -43,10 +43,15 @@ function LiveJob({ initial }) {
   useEffect(() => {
     if (TERMINAL.includes(initial.status)) return undefined;
     const controller = new AbortController();
-    readEventStream(tenantPath(`/jobs/${encodeURIComponent(initial.id)}/events`), ({ data }) => {
+    readEventStream(tenantPath(`/jobs/${encodeURIComponent(initial.id)}/events`), ({ event, data }) => {
       if (data && typeof data === 'object') {
         setJob((previous) => ({ ...previous, ...data }));
         setEvents((count) => count + 1);
+      }
+      // The events carry the state, not the timestamps: read the finished job once.
+      if (event === 'done') {
+        api(tenantPath(`/jobs/${encodeURIComponent(initial.id)}`), { signal: controller.signal })
+          .then(({ data: finishedJob }) => setJob(finishedJob), () => {});
       }
     }, controller.signal).catch((error) => {
       if (error.name !== 'AbortError') setStreamError(error);
@@ -71,7 +76,7 @@ function LiveJob({ initial }) {
       <dl class="facts">
         <dt>Kind</dt><dd>${job.kind}${job.provider ? ` (${job.provider})` : ''}</dd>
         <dt>Created</dt><dd><${Time} value=${job.created_at} /></dd>
-        <dt>Finished</dt><dd><${Time} value=${job.finished_at} /></dd>
+        <dt>Finished</dt><dd data-testid="job-finished"><${Time} value=${job.finished_at} /></dd>
         <dt>Progress</dt><dd data-testid="job-progress">${progress.last_event ?? 'waiting for a worker'}
           ${progress.scopes_finished !== undefined ? ` · ${progress.scopes_finished} scopes finished, ${progress.pages_fetched ?? 0} pages, ${progress.items_fetched ?? 0} items` : ''}</dd>
       </dl>
