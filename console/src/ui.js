@@ -138,15 +138,23 @@ export function PageHeading({ children, keys }) {
   return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
 }
 
-/** `matched` of a hop (SG rule, NACL entry, route) as one short line. */
-export function describeMatched(matched) {
-  if (matched === null || matched === undefined) return '';
-  if (typeof matched !== 'object') return String(matched);
-  const parts = [];
-  for (const [key, value] of Object.entries(matched)) {
-    if (value === null || value === undefined || value === '') continue;
-    const shown = typeof value === 'object' ? JSON.stringify(value) : String(value);
-    parts.push(`${key.replace(/_/g, ' ')}: ${shown}`);
+function describeValue(value, nested) {
+  if (value === null || value === undefined || value === '') return '';
+  if (Array.isArray(value)) {
+    const items = value.map((item) => describeValue(item, true)).filter(Boolean);
+    return items.every((item) => !item.includes(':')) ? `[${items.join(', ')}]` : items.join('; ');
   }
-  return parts.join(' · ');
+  if (typeof value === 'object') {
+    const parts = Object.entries(value)
+      .map(([key, inner]) => [key, describeValue(inner, true)])
+      .filter(([, shown]) => shown !== '')
+      .map(([key, shown]) => `${key.replace(/_/g, ' ')}: ${shown}`);
+    return nested ? `(${parts.join(', ')})` : parts.join(' · ');
+  }
+  return String(value);
+}
+
+/** `matched` of a hop (SG rule, NACL entry, route) as one readable line. */
+export function describeMatched(matched) {
+  return describeValue(matched, false);
 }
