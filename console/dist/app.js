@@ -99,7 +99,7 @@ var T,nt,bn,q,Re,$e,ot,fe,at,Ne,Ie,yn,oe=Symbol.for("pv"),me={},ge=[],vn=/^m(i|n
         <div class="grid-2">
           <section class="card" aria-labelledby="discovery-title">
             <h2 id="discovery-title">Last discovery per account and region</h2>
-            ${n.length===0?r`<p>No discovery yet. <a href="/jobs">Start one</a>.</p>`:r`<table>
+            ${n.length===0?r`<p>No discovery yet. <a href="/jobs">Start one</a>.</p>`:r`<table data-testid="discoveries">
                   <thead><tr><th scope="col">Provider</th><th scope="col">Account</th><th scope="col">Region</th><th scope="col">Status</th><th scope="col">When</th></tr></thead>
                   <tbody>${n.map(a=>r`<tr>
                     <td>${a.provider}</td><td>${a.account}</td><td>${a.region}</td>

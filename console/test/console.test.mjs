@@ -159,7 +159,15 @@ test('the overview shows each framework score and its coverage as the API comput
   assert.equal(await text('[data-testid=exposed-count]'), String(exposure.meta.total));
   const highOpen = await apiGet('/findings?severity=high&status=open&per_page=1');
   assert.ok((await text('[data-testid=severity-counts]')).includes(`high: ${highOpen.meta.total}`));
-  await page.waitForSelector('svg.trend');
+  const { data: jobs } = await apiGet('/jobs?per_page=200');
+  const lastDiscovery = jobs.find((job) => job.kind === 'discovery');
+  const scope = lastDiscovery.scopes[0];
+  const discoveryRows = await page.$$eval('[data-testid=discoveries] tbody tr', (rows) => rows.map((row) => row.textContent.replace(/\s+/g, ' ').trim()));
+  assert.ok(
+    discoveryRows.some((row) => row.startsWith(`${scope.provider}${scope.account}${scope.region}${scope.status}`.replace(/_/g, ' '))),
+    `last discovery of ${scope.account}/${scope.region}: ${JSON.stringify(discoveryRows)}`,
+  );
+  assert.ok(await page.$('svg.trend circle'), 'the trend has a point per evaluation');
   await screenshot('02-overview');
 });
 
@@ -396,6 +404,44 @@ test('the inventory filters, sorts and pages with the keyset cursor', async () =
   const secondPage = await apiGet(`/nodes?types=aws.ec2.instance&sort=name&per_page=50&cursor=${encodeURIComponent(firstPage.meta.next_cursor)}`);
   await waitForText('[data-testid=node-table] tbody tr:first-child td', (shown) => shown === (secondPage.data[0].name || secondPage.data[0].id), 'second page');
   await waitForText('.pager span', (shown) => shown === 'Page 2', 'page number');
+});
+
+test('findings filter by framework through its controls\' rules', async () => {
+  const { data: controls } = await apiGet('/compliance/controls?framework=pci-dss');
+  const rules = [...new Set(controls.controls.flatMap((control) => control.rules))];
+  const expected = await apiGet(`/findings?rule_id=${encodeURIComponent(rules.join(','))}&status=open&per_page=1`);
+  const everything = await apiGet('/findings?status=open&per_page=1');
+  assert.ok(expected.meta.total > 0 && expected.meta.total < everything.meta.total, 'PCI covers some findings, not all');
+  await go('/findings?framework=pci-dss&status=open');
+  await waitForText('main [role=status]', (shown) => shown === `${expected.meta.total} findings match.`, 'framework filter');
+  assert.equal(await page.$eval('#f-framework', (select) => select.value), 'pci-dss');
+});
+
+test('a viewer sees everything but cannot triage, discover or generate', async () => {
+  const created = await apiPost('/api-keys', { role: 'viewer', name: 'console viewer' });
+  const viewerKey = created.data.key;
+  const session = await browser.createBrowserContext();
+  const viewerPage = await session.newPage();
+  try {
+    await viewerPage.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+    await viewerPage.type('#api-key', viewerKey);
+    await viewerPage.click('button[type=submit]');
+    await viewerPage.waitForSelector('[data-testid=framework-scores]', { timeout: WAIT_MS });
+    assert.ok((await viewerPage.$eval('.topbar', (bar) => bar.textContent)).includes('viewer'));
+    const { data: [finding] } = await apiGet('/findings?status=open&per_page=1');
+    for (const [path, ready, forbidden] of [
+      [`/findings/${finding.id}`, '[data-testid=finding-reason]', '[data-testid=accept-form]'],
+      ['/jobs', '[data-testid=jobs-table]', '[data-testid=start-discovery]'],
+      ['/reports', 'main h1', '[data-testid=generate-report]'],
+    ]) {
+      await viewerPage.evaluate((target) => { history.pushState(null, '', target); dispatchEvent(new PopStateEvent('popstate')); }, path);
+      await viewerPage.waitForSelector(ready, { timeout: WAIT_MS });
+      await viewerPage.waitForNetworkIdle({ idleTime: 200, timeout: WAIT_MS });
+      assert.equal(await viewerPage.$(forbidden), null, `${path} offers ${forbidden} to a viewer`);
+    }
+  } finally {
+    await session.close();
+  }
 });
 
 test('the exposure page lists what the API finds exposed, with proofs', async () => {

@@ -139,7 +139,7 @@ export function Overview() {
             <h2 id="discovery-title">Last discovery per account and region</h2>
             ${scopes.length === 0
               ? html`<p>No discovery yet. <a href="/jobs">Start one</a>.</p>`
-              : html`<table>
+              : html`<table data-testid="discoveries">
                   <thead><tr><th scope="col">Provider</th><th scope="col">Account</th><th scope="col">Region</th><th scope="col">Status</th><th scope="col">When</th></tr></thead>
                   <tbody>${scopes.map((scope) => html`<tr>
                     <td>${scope.provider}</td><td>${scope.account}</td><td>${scope.region}</td>
