@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+case "${1:-serve}" in serve|demo) echo "run: the console is at http://${INFRACAST_BIND:-127.0.0.1:8080}/ once the server listens (sign in with an API key; demo prints one)" >&2 ;; esac
 source scripts/binary.sh
 binary=$(infracast_binary release)
 exec "$binary" "${@:-serve}"

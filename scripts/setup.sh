@@ -55,3 +55,4 @@ if ! command -v npm >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+command -v chromium >/dev/null 2>&1 || { echo "setup: installing chromium (apt-get; the console's browser tests)" >&2; as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -27,6 +27,7 @@ fi
 
 scripts/test-readme.sh # every request example of README.md against a live server
 scripts/test-sdks.sh # the Python, TypeScript and Go SDK suites against a live demo server
+scripts/test-console.sh  # the web console in headless Chromium (installs chromium and npm packages when missing)
 
 # Then fuzz the API against its own OpenAPI document with schemathesis, using the debug binary the
 # test run has just built (a private embedded cluster of its own, stopped at the end).

@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 mod auth_routes;
 mod compliance;
+mod console;
 mod edges;
 pub mod envelope;
 pub mod error;
@@ -135,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::open_router())
         .merge(auth_routes::open_router())
         .merge(openapi::router())
+        .merge(console::router())
         .merge(guarded)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -11,6 +11,7 @@ mod audit;
 mod auth_and_status;
 mod aws_discovery;
 mod compliance;
+mod console;
 mod edges;
 mod embedded_postgres;
 mod errors;
