@@ -481,3 +481,99 @@ async fn a_large_inventory_imports_into_a_second_tenant_and_rescans_with_removal
     .unwrap();
     assert_eq!(first_live as u64, nodes);
 }
+
+#[tokio::test]
+async fn a_discovery_whose_worker_died_after_the_graph_commit_resumes_with_its_evaluation() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+    // A worker claims it (a lease of zero: it is dead by the next claim) and gets as far as the
+    // graph commit, written as the pipeline writes it; then it dies before the evaluation.
+    let dead = infracast::store::jobs::claim_next(&app.pool, "dead-worker", 0.0)
+        .await
+        .unwrap()
+        .unwrap();
+    let inventory = infracast::discovery::sample::sample_estate();
+    let mut transaction = app.pool.begin().await.unwrap();
+    infracast::store::jobs::lock_for_commit(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        dead.fencing_token,
+    )
+    .await
+    .unwrap();
+    let counts = infracast::store::reconcile::reconcile(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        &inventory,
+        &generated_scopes(&inventory),
+    )
+    .await
+    .unwrap();
+    let counts = serde_json::to_value(counts).unwrap();
+    infracast::store::jobs::record_graph_commit(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        &infracast::store::jobs::Outcome {
+            status: "succeeded".into(),
+            scopes: json!([]),
+            counts: counts.clone(),
+            errors: json!([]),
+            progress: json!({}),
+        },
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "running", "{}", job.body);
+
+    let finished = jobs::run_next(&runtime(&app)).await.unwrap().unwrap();
+    assert_eq!(finished.job_id.to_string(), job_id);
+    assert_eq!(finished.status, "succeeded");
+    assert_eq!(finished.counts, counts);
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "succeeded");
+    assert_eq!(job.body["data"]["attempts"], 2);
+    // Not discovered twice: the diff is the one commit's, and one completion was announced.
+    let (changes,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM job_changes WHERE tenant_id = 'acme' AND job_id = $1::uuid",
+    )
+    .bind(&job_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        changes,
+        counts["nodes_added"].as_i64().unwrap() + counts["edges_added"].as_i64().unwrap()
+    );
+    assert!(changes > 0);
+    let (completed,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM webhook_events WHERE tenant_id = 'acme' AND event_type = 'job.completed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(completed, 1);
+    let findings = app.get("/api/v1/tenants/acme/findings", &key).await;
+    assert!(
+        findings.body["meta"]["total"].as_i64().unwrap() > 0,
+        "{}",
+        findings.body
+    );
+}
