@@ -358,6 +358,21 @@ async fn a_server_killed_during_a_discovery_commit_completes_the_job_exactly_onc
         "the job finished before the kill: {at_kill}"
     );
     drop(first);
+    // The kill landed inside the commit: the provider had finished, and nothing of the graph
+    // (one transaction) is there.
+    let (committed, live): (Option<String>, i64) = sqlx::query_as(
+        "SELECT committed_status, (SELECT count(*) FROM nodes WHERE tenant_id = 'crashed')
+         FROM jobs WHERE tenant_id = 'crashed' AND job_id = $1::uuid",
+    )
+    .bind(&job_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (committed, live),
+        (None, 0),
+        "the kill came after the graph commit"
+    );
 
     let mut second = Server::start(&url, &data_dir, &log);
     second.wait_until_listening().await;
