@@ -102,7 +102,14 @@ impl Database {
         if let Some(supervisor) = self.supervisor.take() {
             supervisor.abort();
         }
-        self.pool.close().await;
+        // Bounded: a connection still held by work abandoned at shutdown must not keep the
+        // process (and the embedded cluster) up.
+        if tokio::time::timeout(Duration::from_secs(5), self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use after 5 s; closing anyway");
+        }
         if let Some(mut cluster) = self.embedded.take() {
             tokio::task::spawn_blocking(move || cluster.stop())
                 .await
@@ -141,7 +148,10 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     database.close().await
 }
 
-/// Runs the API, `config.workers` job workers and the scheduler on an open database.
+/// Runs the API, `config.workers` job workers and the scheduler on an open database. On a
+/// shutdown signal it stops claiming jobs and accepting connections, gives running jobs and open
+/// connections (SSE streams never end by themselves) `config.shutdown_grace`, abandons what is
+/// left, and returns: the bound on how long SIGTERM takes.
 pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
@@ -151,7 +161,20 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
     let snapshots = Arc::new(GraphSnapshots::default());
     let mut runtime = jobs::JobRuntime::new(database.pool.clone(), snapshots.clone());
     runtime.policy = config.discovery_policy.clone();
-    let workers = tokio::spawn(jobs::run_workers(runtime, config.workers, stopped.clone()));
+    runtime.config = runtime.config.with_lease(config.jobs.lease);
+    runtime.config.claim = store::jobs::ClaimPolicy {
+        max_running_per_tenant: config.jobs.max_running_per_tenant,
+        max_attempts: config.jobs.max_attempts,
+    };
+    runtime.config.discovery_timeout = config.jobs.discovery_timeout;
+    runtime.config.evaluation_timeout = config.jobs.evaluation_timeout;
+    let grace = config.shutdown_grace;
+    let workers = tokio::spawn(jobs::run_workers(
+        runtime,
+        config.workers,
+        stopped.clone(),
+        grace,
+    ));
     let scheduler = tokio::spawn(jobs::scheduler::run(
         database.pool.clone(),
         Duration::from_secs(5),
@@ -161,17 +184,44 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
     let deliveries = tokio::spawn(jobs::deliveries::run(
         database.pool.clone(),
         allow_internal,
-        stopped,
+        stopped.clone(),
     ));
+    let signalled = {
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!(grace_seconds = grace.as_secs_f64(), "shutting down");
+            let _ = stop.send(true);
+        }
+    };
     let mut state = api::AppState::new(database.pool.clone());
     state.discovery_policy = config.discovery_policy.clone();
     state.snapshots = snapshots;
-    let served = serve_state_on(listener, state, shutdown_signal()).await;
-    tracing::info!("shutting down");
+    let served = serve_state_on(listener, state, signalled);
+    let mut grace_watch = stopped.clone();
+    let served = tokio::select! {
+        served = served => served,
+        _ = async move {
+            let _ = grace_watch.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("connections still open after the shutdown grace; closing them");
+            Ok(())
+        }
+    };
     let _ = stop.send(true);
-    let _ = workers.await;
-    let _ = scheduler.await;
-    let _ = deliveries.await;
+    // The workers abandon their jobs at the end of the grace; the rest stop at their next tick.
+    let background = async {
+        let _ = workers.await;
+        let _ = scheduler.await;
+        let _ = deliveries.await;
+    };
+    if tokio::time::timeout(grace + Duration::from_secs(2), background)
+        .await
+        .is_err()
+    {
+        tracing::warn!("background tasks still running after the shutdown grace; leaving them");
+    }
     served
 }
 

@@ -113,7 +113,6 @@ pub enum Command {
     /// Run the HTTP API.
     Serve {
         /// Address the API listens on.
-        /// Address the API listens on.
         #[arg(
             long,
             env = "INFRACAST_BIND",
@@ -123,6 +122,8 @@ pub enum Command {
         bind: SocketAddr,
         #[command(flatten)]
         policy: PolicyArgs,
+        #[command(flatten)]
+        jobs: JobArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -146,7 +147,6 @@ pub enum Command {
     /// Start the database, create tenant `demo` with an admin key (printed), discover the sample
     /// estate, and serve the API.
     Demo {
-        /// Address the API listens on.
         /// Address the API listens on.
         #[arg(
             long,
@@ -172,6 +172,51 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+/// How `serve` runs jobs.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Jobs run at once by this process (0 = API only).
+    #[arg(long, env = "INFRACAST_WORKERS", default_value_t = 4)]
+    pub workers: usize,
+    /// Jobs one tenant may have running at once, across all processes.
+    #[arg(long, env = "INFRACAST_MAX_RUNNING_PER_TENANT", default_value_t = 2,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_running_per_tenant: i64,
+    /// Claims of a job whose worker keeps dying before it ends `failed`.
+    #[arg(long, env = "INFRACAST_MAX_JOB_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(i32).range(1..))]
+    pub max_job_attempts: i32,
+    /// Seconds a discovery's provider may run before the job fails as timed out.
+    #[arg(long, env = "INFRACAST_DISCOVERY_TIMEOUT_SECONDS", default_value_t = 1800,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub discovery_timeout_seconds: u64,
+    /// Seconds an evaluation or report job may run before it fails as timed out.
+    #[arg(long, env = "INFRACAST_EVALUATION_TIMEOUT_SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub evaluation_timeout_seconds: u64,
+    /// Seconds a job's lease lasts without renewal (a dead worker's job is re-claimed after it).
+    #[arg(long, env = "INFRACAST_JOB_LEASE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(2..))]
+    pub job_lease_seconds: u64,
+    /// On SIGTERM: seconds running jobs and open connections get before they are abandoned.
+    #[arg(long, env = "INFRACAST_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+}
+
+impl JobArgs {
+    fn apply(&self, config: &mut Config) {
+        config.workers = self.workers;
+        config.jobs = crate::config::JobLimits {
+            max_running_per_tenant: self.max_running_per_tenant,
+            max_attempts: self.max_job_attempts,
+            discovery_timeout: std::time::Duration::from_secs(self.discovery_timeout_seconds),
+            evaluation_timeout: std::time::Duration::from_secs(self.evaluation_timeout_seconds),
+            lease: std::time::Duration::from_secs(self.job_lease_seconds),
+        };
+        config.shutdown_grace = std::time::Duration::from_secs(self.shutdown_grace_seconds);
+    }
 }
 
 /// What the operator lets tenants' discovery jobs use (`serve` and `demo`). The CLI's own
@@ -347,6 +392,16 @@ fn flag_names(message: &str) -> String {
 #[error("tenant `{0}` does not exist")]
 struct MissingTenant(String);
 
+fn exit_now(result: anyhow::Result<()>) -> ! {
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::exit(1)
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = GlobalArgs {
         database_url: cli.global.database_url.clone(),
@@ -362,10 +417,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { bind, policy } => {
+        Command::Serve { bind, policy, jobs } => {
             let mut config = config(&cli.global, Some(bind));
             config.discovery_policy = policy.to_policy()?;
-            app::serve(&config).await
+            jobs.apply(&mut config);
+            let served = app::serve(&config).await;
+            // Blocking work abandoned at shutdown (a rule evaluation on the blocking pool) must
+            // not hold the process: the runtime would wait for it when dropped.
+            exit_now(served)
         }
         Command::Migrate => {
             let database = Database::open(&config(&cli.global, None)).await?;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where the PostgreSQL server comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,32 @@ pub struct Config {
     pub workers: usize,
     /// What tenants' discovery jobs may use (endpoints, AWS credentials, fixture files).
     pub discovery_policy: crate::model::provider_config::DiscoveryPolicy,
+    /// Job runtime limits: per-tenant share, attempts, deadlines, lease.
+    pub jobs: JobLimits,
+    /// On SIGTERM: how long running jobs and open connections get before they are abandoned.
+    pub shutdown_grace: Duration,
+}
+
+/// Bounds on the job runtime (see `jobs::WorkerConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLimits {
+    pub max_running_per_tenant: i64,
+    pub max_attempts: i32,
+    pub discovery_timeout: Duration,
+    pub evaluation_timeout: Duration,
+    pub lease: Duration,
+}
+
+impl Default for JobLimits {
+    fn default() -> Self {
+        JobLimits {
+            max_running_per_tenant: 2,
+            max_attempts: 3,
+            discovery_timeout: Duration::from_secs(30 * 60),
+            evaluation_timeout: Duration::from_secs(10 * 60),
+            lease: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Config {
@@ -41,6 +68,8 @@ impl Config {
             bind,
             workers,
             discovery_policy: crate::model::provider_config::DiscoveryPolicy::default(),
+            jobs: JobLimits::default(),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

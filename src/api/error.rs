@@ -128,7 +128,10 @@ impl From<store::Error> for ApiError {
             store::Error::Conflict(message) | store::Error::Fenced(message) => {
                 ApiError::Conflict(message)
             }
-            store::Error::InvalidReference(message) => ApiError::Validation(message),
+            store::Error::InvalidReference(message) | store::Error::Invalid(message) => {
+                ApiError::Validation(message)
+            }
+            store::Error::LimitReached(message) => ApiError::Conflict(message),
             store::Error::Unavailable(message) => ApiError::Unavailable(message),
             error @ (store::Error::Migration(_)
             | store::Error::Embedded(_)

@@ -353,7 +353,8 @@ fn not_found_as_job(error: store::Error) -> ApiError {
     }
 }
 
-/// Creates a discovery job; `start: true` queues it at once (admins).
+/// Creates a discovery job; `start: true` queues it at once (admins). 409 when the tenant already
+/// has its plan's cap of queued (created, pending or running) jobs.
 #[utoipa::path(
     post,
     path = "/api/v1/tenants/{tenant}/jobs",
@@ -364,6 +365,7 @@ fn not_found_as_job(error: store::Error) -> ApiError {
     responses(
         (status = 201, body = JobEnvelope),
         (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
     )
 )]
 async fn create(

@@ -127,7 +127,9 @@ fn not_found_as_schedule(error: store::Error) -> ApiError {
     }
 }
 
-/// Creates a schedule (admins).
+/// Creates a schedule (admins). 400 when the expression fires more often than the tenant's plan
+/// allows (free 1 h, pro 15 min, enterprise 5 min; never seconds-level); 409 when the tenant has
+/// its plan's cap of schedules (free 5, pro 50, enterprise 200).
 #[utoipa::path(
     post,
     path = "/api/v1/tenants/{tenant}/schedules",
@@ -138,6 +140,7 @@ fn not_found_as_schedule(error: store::Error) -> ApiError {
     responses(
         (status = 201, body = ScheduleEnvelope),
         (status = 403, response = openapi::Forbidden),
+        (status = 409, response = openapi::Conflict),
     )
 )]
 async fn create(

@@ -2,6 +2,11 @@
 //! row, runs a discovery provider, reconciles the result into the store under the job's fencing
 //! token, swaps in a new graph snapshot and re-evaluates.
 //!
+//! Work is bounded: a pool of workers shares the queue fairly between tenants, every job has a
+//! deadline, a cancel stops a running provider within a heartbeat, a job whose worker keeps dying
+//! ends `failed` after a few attempts, and a shutdown abandons what is still running after a grace
+//! period (its lease lapses and another process takes it over; commits are transactional).
+//!
 //! Nothing here is reachable from `api`; the API only writes job rows.
 
 pub mod deliveries;
@@ -35,6 +40,21 @@ pub struct WorkerConfig {
     pub check_every: Duration,
     /// How long an idle worker waits before looking for work again.
     pub idle_poll: Duration,
+    /// Per-tenant share of the workers and the attempt cap.
+    pub claim: crate::store::jobs::ClaimPolicy,
+    /// How long a discovery's provider may run before the job fails as timed out.
+    pub discovery_timeout: Duration,
+    /// How long an evaluation or report job may run before it fails as timed out.
+    pub evaluation_timeout: Duration,
+}
+
+impl WorkerConfig {
+    /// A lease of `lease`, renewed four times per lease.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self.renew_every = lease / 4;
+        self
+    }
 }
 
 impl Default for WorkerConfig {
@@ -45,6 +65,9 @@ impl Default for WorkerConfig {
             renew_every: Duration::from_secs(15),
             check_every: Duration::from_secs(1),
             idle_poll: Duration::from_secs(1),
+            claim: crate::store::jobs::ClaimPolicy::default(),
+            discovery_timeout: Duration::from_secs(30 * 60),
+            evaluation_timeout: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -100,9 +123,16 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
     pipeline::run_next(runtime).await
 }
 
-/// Runs `count` workers until `shutdown` turns true. A worker that fails on one job logs it and
-/// goes on with the next.
-pub async fn run_workers(runtime: JobRuntime, count: usize, shutdown: watch::Receiver<bool>) {
+/// Runs `count` workers until `shutdown` turns true: then no worker claims again, and a job still
+/// running `grace` later is abandoned (dropped mid-way: its transaction rolls back and its lease
+/// lapses, so another process re-claims it). A worker that fails on one job logs it and goes on
+/// with the next.
+pub async fn run_workers(
+    runtime: JobRuntime,
+    count: usize,
+    shutdown: watch::Receiver<bool>,
+    grace: Duration,
+) {
     let mut handles = Vec::new();
     for index in 0..count {
         let mut runtime = runtime.clone();
@@ -113,7 +143,19 @@ pub async fn run_workers(runtime: JobRuntime, count: usize, shutdown: watch::Rec
                 if *shutdown.borrow() {
                     return;
                 }
-                match run_next(&runtime).await {
+                let mut grace_watch = shutdown.clone();
+                let grace_over = async move {
+                    let _ = grace_watch.wait_for(|stopping| *stopping).await;
+                    tokio::time::sleep(grace).await;
+                };
+                let ran = tokio::select! {
+                    ran = run_next(&runtime) => ran,
+                    _ = grace_over => {
+                        tracing::warn!(worker = %runtime.config.worker_id, grace_seconds = grace.as_secs_f64(), "shutdown grace over; abandoning the running job (its lease will lapse)");
+                        return;
+                    }
+                };
+                match ran {
                     Ok(Some(finished)) => {
                         tracing::info!(job = %finished.job_id, status = %finished.status, "job finished");
                         continue;

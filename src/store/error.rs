@@ -18,6 +18,13 @@ pub enum Error {
     /// A job commit presented a fencing token that is no longer current (its lease was taken over).
     #[error("fenced: {0}")]
     Fenced(String),
+    /// A value the caller supplied breaks a rule the store enforces (e.g. a schedule firing more
+    /// often than the tenant's plan allows).
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// A per-tenant cap of the plan is reached (schedules, queued jobs).
+    #[error("limit reached: {0}")]
+    LimitReached(String),
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

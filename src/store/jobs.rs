@@ -1,5 +1,9 @@
 //! The job queue in PostgreSQL: create, start, cancel, claim with `FOR UPDATE SKIP LOCKED` and a
 //! lease renewed by heartbeat, and a fencing token checked at commit.
+//!
+//! The per-tenant caps live here, in one place, so the API, the scheduler and the CLI all honour
+//! them: a tenant's queued jobs are capped by plan at creation, and a claim skips tenants that
+//! already run their share of the workers and ends jobs whose workers keep dying.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -38,6 +42,8 @@ pub struct Job {
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<DateTime<Utc>>,
     pub schedule_id: Option<Uuid>,
+    /// Set once a discovery's graph commit landed; the job finishes after its evaluation.
+    pub committed_status: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -51,7 +57,52 @@ impl Job {
 }
 
 const COLUMNS: &str = "tenant_id, job_id, kind, provider, config, status, cancel_requested, progress, scopes, counts, \
-     errors, attempts, fencing_token, lease_owner, lease_expires_at, schedule_id, started_at, finished_at, created_at, updated_at";
+     errors, attempts, fencing_token, lease_owner, lease_expires_at, schedule_id, committed_status, started_at, finished_at, created_at, updated_at";
+
+/// Statuses that hold a place in a tenant's queue.
+pub const QUEUED_STATUSES: &[&str] = &["created", "pending", "running"];
+
+/// How many jobs a tenant on `plan` may have queued (created, pending or running) at once.
+pub fn queued_jobs_cap(plan: &str) -> i64 {
+    match plan {
+        "enterprise" => 200,
+        "pro" => 50,
+        _ => 10,
+    }
+}
+
+/// Refuses a new job when the tenant already has its plan's share of queued jobs. Takes a
+/// per-tenant transaction-level advisory lock first, so concurrent creations count each other
+/// (call inside a transaction).
+async fn ensure_queue_has_room(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+) -> Result<(), Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('infracast.job-queue'), hashtext($1))")
+        .bind(tenant_id)
+        .execute(&mut *connection)
+        .await?;
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT t.plan, (SELECT count(*) FROM jobs j
+                         WHERE j.tenant_id = t.tenant_id AND j.status = ANY($2))
+         FROM tenants t WHERE t.tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .bind(QUEUED_STATUSES)
+    .fetch_optional(&mut *connection)
+    .await?;
+    // No tenant row: the insert's foreign key reports it.
+    let Some((plan, queued)) = row else {
+        return Ok(());
+    };
+    let cap = queued_jobs_cap(&plan);
+    if queued >= cap {
+        return Err(Error::LimitReached(format!(
+            "the tenant has {queued} queued jobs (created, pending or running); the {plan} plan allows {cap}: wait for some to finish or cancel them"
+        )));
+    }
+    Ok(())
+}
 
 /// What a new job is.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +114,7 @@ pub struct NewJob {
     pub start: bool,
 }
 
+/// Creates a job, unless the tenant's queue is at its plan's cap (`Error::LimitReached`).
 pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<Job, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let job = create_in(&mut transaction, tenant_id, new_job).await?;
@@ -70,12 +122,14 @@ pub async fn create(pool: &PgPool, tenant_id: &str, new_job: &NewJob) -> Result<
     Ok(job)
 }
 
-/// `create` on a caller's connection or transaction (a job created together with what it serves).
+/// `create` on a caller's transaction (a job created together with what it serves); the cap's
+/// lock is held until that transaction ends.
 pub async fn create_in(
     connection: &mut PgConnection,
     tenant_id: &str,
     new_job: &NewJob,
 ) -> Result<Job, Error> {
+    ensure_queue_has_room(connection, tenant_id).await?;
     let status = if new_job.start { "pending" } else { "created" };
     let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status) VALUES ($1, $2, $3, $4, $5, $6)
@@ -93,6 +147,7 @@ pub async fn create_in(
 }
 
 /// Creates the job a schedule owes for `scheduled_for`, unless another process already did.
+/// `Error::LimitReached` when the tenant's queue is full (the scheduler skips that run).
 pub async fn create_scheduled(
     connection: &mut PgConnection,
     tenant_id: &str,
@@ -100,6 +155,7 @@ pub async fn create_scheduled(
     schedule_id: Uuid,
     scheduled_for: DateTime<Utc>,
 ) -> Result<Option<Job>, Error> {
+    ensure_queue_has_room(connection, tenant_id).await?;
     let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status, schedule_id, scheduled_for)
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)
@@ -230,30 +286,105 @@ pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Res
     }
 }
 
-/// Claims the oldest pending job, or a running one whose lease expired (its worker died).
-/// Each claim increments the fencing token.
+/// How claims share the workers between tenants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimPolicy {
+    /// A tenant with this many running jobs (live leases) is skipped until one ends.
+    pub max_running_per_tenant: i64,
+    /// A job whose lease expired this many times (its worker keeps dying) is not claimed again:
+    /// it ends `failed`.
+    pub max_attempts: i32,
+}
+
+impl Default for ClaimPolicy {
+    fn default() -> Self {
+        ClaimPolicy {
+            max_running_per_tenant: 2,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// `claim_next_fairly` with the default policy.
 pub async fn claim_next(
     pool: &PgPool,
     worker_id: &str,
     lease_seconds: f64,
 ) -> Result<Option<Job>, Error> {
+    claim_next_fairly(pool, worker_id, lease_seconds, &ClaimPolicy::default()).await
+}
+
+/// Claims a pending job, or a running one whose lease expired (its worker died). Tenants at
+/// `max_running_per_tenant` are skipped; among the others the tenant claimed least recently goes
+/// first, then the oldest job. Expired jobs that used up `max_attempts` end `failed` instead
+/// (with their `job.failed` event). Each claim increments the fencing token.
+pub async fn claim_next_fairly(
+    pool: &PgPool,
+    worker_id: &str,
+    lease_seconds: f64,
+    policy: &ClaimPolicy,
+) -> Result<Option<Job>, Error> {
+    let mut transaction = pool.begin().await?;
+    // Claims are serialised (they take milliseconds), so the running counts below cannot be
+    // overtaken by a concurrent claim for the same tenant in another worker or process.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('infracast.job-claim'))")
+        .execute(&mut *transaction)
+        .await?;
+    abandon_exhausted(&mut transaction, policy.max_attempts).await?;
     let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET status = 'running', lease_owner = $1,
             lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,
-            attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+            attempts = attempts + 1, started_at = coalesce(started_at, now()), claimed_at = now(),
+            updated_at = now()
          WHERE (tenant_id, job_id) = (
-            SELECT tenant_id, job_id FROM jobs
-            WHERE status = 'pending' OR (status = 'running' AND lease_expires_at < now())
-            ORDER BY created_at
+            SELECT candidate.tenant_id, candidate.job_id FROM jobs candidate
+            WHERE (candidate.status = 'pending'
+                   OR (candidate.status = 'running' AND candidate.lease_expires_at < now()))
+              AND (SELECT count(*) FROM jobs running
+                   WHERE running.tenant_id = candidate.tenant_id AND running.status = 'running'
+                     AND running.lease_expires_at >= now()) < $3
+            ORDER BY (SELECT max(claimed.claimed_at) FROM jobs claimed
+                      WHERE claimed.tenant_id = candidate.tenant_id) NULLS FIRST,
+                     candidate.created_at
             FOR UPDATE SKIP LOCKED
             LIMIT 1)
          RETURNING {COLUMNS}"
     )))
     .bind(worker_id)
     .bind(lease_seconds)
-    .fetch_optional(pool)
+    .bind(policy.max_running_per_tenant)
+    .fetch_optional(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(job)
+}
+
+/// Ends as `failed` every expired job that already had `max_attempts` claims: its worker died
+/// (or was killed) that many times, and claiming it again would likely kill the next one.
+async fn abandon_exhausted(connection: &mut PgConnection, max_attempts: i32) -> Result<(), Error> {
+    let abandoned: Vec<(String, Uuid, String, Option<String>, i32)> = sqlx::query_as(
+        "UPDATE jobs SET status = 'failed',
+            errors = jsonb_build_array('abandoned after ' || attempts || ' attempts (its worker stopped renewing the lease each time)'),
+            finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE (tenant_id, job_id) IN (
+            SELECT tenant_id, job_id FROM jobs
+            WHERE status = 'running' AND lease_expires_at < now() AND attempts >= $1
+            FOR UPDATE SKIP LOCKED)
+         RETURNING tenant_id, job_id, kind, provider, attempts",
+    )
+    .bind(max_attempts)
+    .fetch_all(&mut *connection)
+    .await?;
+    for (tenant_id, job_id, kind, provider, attempts) in abandoned {
+        let message = format!("abandoned after {attempts} attempts");
+        if kind == "report" {
+            super::reports::fail_for_job(&mut *connection, &tenant_id, job_id, &message).await?;
+        }
+        let payload = serde_json::json!({"job_id": job_id, "kind": kind, "provider": provider,
+            "status": "failed", "counts": {}, "errors": [message]});
+        super::webhooks::enqueue(&mut *connection, &tenant_id, "job.failed", &payload).await?;
+    }
+    Ok(())
 }
 
 /// What a heartbeat learned.
@@ -358,6 +489,32 @@ pub struct Outcome {
     pub counts: Value,
     pub errors: Value,
     pub progress: Value,
+}
+
+/// Records a discovery's graph commit on its job row (counts, scopes, errors, progress and the
+/// status it earned) while the job stays `running` until its evaluation has committed; call after
+/// `lock_for_commit` in the graph's transaction.
+pub async fn record_graph_commit(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    outcome: &Outcome,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET committed_status = $3, scopes = $4, counts = $5, errors = $6, progress = $7,
+            updated_at = now()
+         WHERE tenant_id = $1 AND job_id = $2",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(&outcome.status)
+    .bind(sqlx::types::Json(&outcome.scopes))
+    .bind(sqlx::types::Json(&outcome.counts))
+    .bind(sqlx::types::Json(&outcome.errors))
+    .bind(sqlx::types::Json(&outcome.progress))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 /// Writes the final state; call after `lock_for_commit` in the same transaction.

@@ -3,6 +3,12 @@
 //! was not seen again, **only in the scopes that completed**.
 //!
 //! Everything happens in the caller's transaction, so a failed or fenced job changes nothing.
+//!
+//! Plans must not go quadratic. The staging tables are analysed once filled; tombstones are
+//! written by the same statement that finds them (`UPDATE … RETURNING` into the diff), never by
+//! joining the diff back to `nodes`, and without nested loops: in a tenant whose table statistics
+//! predate its rows the planner believes it has one node, and its nested loops ran every row
+//! against every other (61,880 × 61,880 on a second tenant's import).
 
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -178,7 +184,8 @@ pub async fn reconcile(
     .bind(&regions)
     .execute(&mut *connection)
     .await?;
-    sqlx::query("ANALYZE staged_nodes")
+    // Fresh temp tables have no statistics (the planner would guess); these give it true counts.
+    sqlx::query("ANALYZE staged_nodes, staged_edges, completed_scopes")
         .execute(&mut *connection)
         .await?;
 
@@ -209,17 +216,6 @@ pub async fn reconcile(
         job_id,
     )
     .await?;
-    counts.nodes_removed = execute(
-        connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'node', n.id, 'removed' FROM nodes n
-         JOIN completed_scopes c ON c.provider = n.provider AND c.account = n.account AND c.region = n.region
-         WHERE n.tenant_id = $1 AND n.deleted_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM staged_nodes s WHERE s.id = n.id)",
-        tenant_id,
-        job_id,
-    )
-    .await?;
     counts.edges_added = execute(
         connection,
         "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
@@ -239,20 +235,54 @@ pub async fn reconcile(
         job_id,
     )
     .await?;
+    // Tombstones, each written together with its diff row by one statement. Edges first: their
+    // scope is their source node's, read before any node changes. Nodes and edges that the
+    // upserts below bring back are staged, so never among these.
+    //
+    // These walk the tenant's whole stored graph, and the planner cannot be trusted with that:
+    // while the statistics predate the tenant's rows it expects one row and picks a nested loop
+    // whose inner side has no index (edges by `src`), which ran for minutes on a rescan of 5,000
+    // instances. Without nested loops these are hash joins, linear in the tenant's size.
+    sqlx::query("SET LOCAL enable_nestloop = off")
+        .execute(&mut *connection)
+        .await?;
     counts.edges_removed = execute(
         connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'edge', e.id, 'removed' FROM edges e
-         JOIN nodes n ON n.tenant_id = e.tenant_id AND n.id = e.src
-         JOIN completed_scopes c ON c.provider = n.provider AND c.account = n.account AND c.region = n.region
-         WHERE e.tenant_id = $1 AND e.deleted_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM staged_edges s WHERE s.id = e.id)",
+        "WITH removed AS (
+            UPDATE edges e SET deleted_at = now(), updated_at = now()
+            FROM nodes n, completed_scopes c
+            WHERE e.tenant_id = $1 AND e.deleted_at IS NULL
+              AND n.tenant_id = e.tenant_id AND n.id = e.src
+              AND c.provider = n.provider AND c.account = n.account AND c.region = n.region
+              AND NOT EXISTS (SELECT 1 FROM staged_edges s WHERE s.id = e.id)
+            RETURNING e.id)
+         INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+         SELECT DISTINCT $1, $2, 'edge', id, 'removed' FROM removed",
+        tenant_id,
+        job_id,
+    )
+    .await?;
+    counts.nodes_removed = execute(
+        connection,
+        "WITH removed AS (
+            UPDATE nodes n SET deleted_at = now(), updated_at = now()
+            WHERE n.tenant_id = $1 AND n.deleted_at IS NULL
+              AND EXISTS (SELECT 1 FROM completed_scopes c
+                          WHERE c.provider = n.provider AND c.account = n.account AND c.region = n.region)
+              AND NOT EXISTS (SELECT 1 FROM staged_nodes s WHERE s.id = n.id)
+            RETURNING n.id)
+         INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+         SELECT $1, $2, 'node', id, 'removed' FROM removed",
         tenant_id,
         job_id,
     )
     .await?;
 
-    // Apply: upsert what was seen, tombstone what the diff says was removed.
+    sqlx::query("SET LOCAL enable_nestloop TO DEFAULT")
+        .execute(&mut *connection)
+        .await?;
+
+    // Apply: upsert what was seen.
     execute(
         connection,
         "INSERT INTO nodes AS n (tenant_id, id, type, provider, region, account, name, tags, properties)
@@ -280,24 +310,6 @@ pub async fn reconcile(
             first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN now() ELSE e.first_seen END,
             updated_at = CASE WHEN e.deleted_at IS NULL AND e.properties IS NOT DISTINCT FROM EXCLUDED.properties
                 THEN e.updated_at ELSE now() END",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    execute(
-        connection,
-        "UPDATE nodes n SET deleted_at = now(), updated_at = now() FROM job_changes c
-         WHERE c.tenant_id = $1 AND c.job_id = $2 AND c.entity = 'node' AND c.change = 'removed'
-           AND n.tenant_id = $1 AND n.id = c.entity_id",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    execute(
-        connection,
-        "UPDATE edges e SET deleted_at = now(), updated_at = now() FROM job_changes c
-         WHERE c.tenant_id = $1 AND c.job_id = $2 AND c.entity = 'edge' AND c.change = 'removed'
-           AND e.tenant_id = $1 AND e.id = c.entity_id",
         tenant_id,
         job_id,
     )

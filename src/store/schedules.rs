@@ -1,6 +1,10 @@
 //! Cron schedules that create discovery jobs. A due schedule is taken with `FOR UPDATE SKIP
 //! LOCKED` and its job is inserted under a unique (schedule, due time) key, so it fires exactly
 //! once however many processes run the scheduler.
+//!
+//! The plan's limits on schedules are enforced here, in one place: a minimum interval between
+//! runs, no seconds-level expressions, and a cap on schedules per tenant. A due schedule whose
+//! tenant has a full job queue skips that run (logged) instead of piling jobs up.
 
 use std::str::FromStr;
 
@@ -28,6 +32,69 @@ pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
         .map_err(|error| format!("invalid cron expression `{expression}`: {error}"))
 }
 
+/// The shortest time a tenant on `plan` may schedule between two runs.
+pub fn minimum_interval(plan: &str) -> chrono::Duration {
+    match plan {
+        "enterprise" => chrono::Duration::minutes(5),
+        "pro" => chrono::Duration::minutes(15),
+        _ => chrono::Duration::hours(1),
+    }
+}
+
+/// How many schedules a tenant on `plan` may have.
+pub fn schedules_cap(plan: &str) -> i64 {
+    match plan {
+        "enterprise" => 200,
+        "pro" => 50,
+        _ => 5,
+    }
+}
+
+/// How many upcoming runs the interval check looks at: enough to see the gaps of expressions
+/// that fire in bursts (`0,5 3 * * *`) or on some days only.
+const RUNS_CHECKED: usize = 200;
+
+/// Checks that `expression` is a valid cron expression whose runs are never closer together than
+/// the plan allows, looking at upcoming runs from `now`. A seconds field that fires more than once
+/// a minute is refused outright.
+pub fn check_interval(expression: &str, plan: &str, now: DateTime<Utc>) -> Result<(), String> {
+    let schedule = parse_cron(expression)?;
+    let fields: Vec<&str> = expression.split_whitespace().collect();
+    if fields.len() >= 6 && fields[0].parse::<u32>().is_err() {
+        return Err(format!(
+            "cron expression `{expression}` fires at seconds granularity; use a 5-field expression (minute hour day month weekday) or a single fixed second"
+        ));
+    }
+    let minimum = minimum_interval(plan);
+    let runs: Vec<DateTime<Utc>> = schedule.after(&now).take(RUNS_CHECKED).collect();
+    if runs.is_empty() {
+        return Err(format!("cron expression `{expression}` never fires again"));
+    }
+    for pair in runs.windows(2) {
+        let gap = pair[1] - pair[0];
+        if gap < minimum {
+            return Err(format!(
+                "cron expression `{expression}` fires {} apart at {}; the {plan} plan allows one run every {} at most",
+                describe(gap),
+                pair[0].format("%Y-%m-%dT%H:%M:%SZ"),
+                describe(minimum)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe(duration: chrono::Duration) -> String {
+    let seconds = duration.num_seconds();
+    if seconds % 3600 == 0 && seconds >= 3600 {
+        format!("{} h", seconds / 3600)
+    } else if seconds % 60 == 0 && seconds >= 60 {
+        format!("{} min", seconds / 60)
+    } else {
+        format!("{seconds} s")
+    }
+}
+
 /// The first due time strictly after `after`.
 pub fn next_run(expression: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     parse_cron(expression).ok()?.after(&after).next()
@@ -49,6 +116,8 @@ pub struct Schedule {
 
 const COLUMNS: &str = "tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at, last_run_at, created_at, updated_at";
 
+/// Creates a schedule after checking the plan's limits: `Error::Invalid` when the expression fires
+/// more often than the plan allows, `Error::LimitReached` when the tenant has its cap of schedules.
 pub async fn create(
     pool: &PgPool,
     tenant_id: &str,
@@ -59,6 +128,28 @@ pub async fn create(
     next_run_at: DateTime<Utc>,
 ) -> Result<Schedule, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    // Concurrent creations for one tenant count each other.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('infracast.schedules'), hashtext($1))")
+        .bind(tenant_id)
+        .execute(&mut *transaction)
+        .await?;
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT t.plan, (SELECT count(*) FROM schedules s WHERE s.tenant_id = t.tenant_id)
+         FROM tenants t WHERE t.tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let Some((plan, existing)) = row else {
+        return Err(Error::NotFound);
+    };
+    check_interval(cron, &plan, Utc::now()).map_err(Error::Invalid)?;
+    let cap = schedules_cap(&plan);
+    if existing >= cap {
+        return Err(Error::LimitReached(format!(
+            "the tenant has {existing} schedules; the {plan} plan allows {cap}: delete one first"
+        )));
+    }
     let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO schedules (tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
@@ -168,16 +259,26 @@ pub async fn fire_due(
                 .unwrap_or(Value::Object(Default::default())),
             start: true,
         };
-        if let Some(job) = jobs::create_scheduled(
+        let scheduled = jobs::create_scheduled(
             &mut transaction,
             &schedule.tenant_id,
             &new_job,
             schedule.schedule_id,
             schedule.next_run_at,
         )
-        .await?
-        {
-            created.push(job);
+        .await;
+        match scheduled {
+            Ok(Some(job)) => created.push(job),
+            Ok(None) => {}
+            // A full queue skips this run; the schedule still moves on, so runs do not pile up.
+            Err(Error::LimitReached(reason)) => tracing::warn!(
+                tenant = %schedule.tenant_id,
+                schedule = %schedule.schedule_id,
+                due = %schedule.next_run_at,
+                %reason,
+                "schedule run skipped: the tenant's job queue is full"
+            ),
+            Err(error) => return Err(error),
         }
         let next = next_after(&schedule, now);
         sqlx::query(

@@ -305,3 +305,284 @@ async fn events_stream_ends_with_the_final_state() {
     assert!(body.contains("event: done"), "{body}");
     assert!(body.contains("\"status\":\"succeeded\""), "{body}");
 }
+
+/// Polls a job's row until it reaches a terminal state, then reads the job through the API. The
+/// row, not the API, is polled: tight polling through the API would hit the rate limit, and a
+/// slow poll could miss the window this is about.
+async fn wait_until_finished(app: &TestApp, key: &str, job_id: &str) -> Value {
+    wait_for_terminal_row(app, job_id).await;
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), key)
+        .await;
+    assert_eq!(job.status, StatusCode::OK, "{}", job.body);
+    job.body["data"].clone()
+}
+
+async fn wait_for_terminal_row(app: &TestApp, job_id: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status,): (String,) = sqlx::query_as(
+            "SELECT status FROM jobs WHERE tenant_id = 'acme' AND job_id = $1::uuid",
+        )
+        .bind(job_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if ["succeeded", "partially_succeeded", "failed", "cancelled"].contains(&status.as_str()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job never finished: {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_discovery_is_reported_finished_only_after_its_findings_committed() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(jobs::run_workers(
+        runtime(&app),
+        1,
+        stopped,
+        std::time::Duration::from_secs(5),
+    ));
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+    wait_for_terminal_row(&app, &job_id).await;
+    // Read in the same instant the job reads finished: the findings of this discovery are there.
+    let findings = app.get("/api/v1/tenants/acme/findings", &key).await;
+    assert_eq!(findings.status, StatusCode::OK, "{}", findings.body);
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await
+        .body["data"]
+        .clone();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let at_completion = findings.body["meta"]["total"].as_i64().unwrap();
+    assert!(at_completion > 0, "{}", findings.body);
+    let (from_this_job,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM webhook_events WHERE tenant_id = 'acme' AND event_type = 'job.completed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(from_this_job, 1);
+    // And they are the evaluation's whole result: evaluating again finds nothing new.
+    let evaluation = app
+        .post("/api/v1/tenants/acme/evaluations", &key, json!({}))
+        .await;
+    assert_eq!(
+        evaluation.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        evaluation.body
+    );
+    let evaluation_id = evaluation.body["data"]["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let evaluated = wait_until_finished(&app, &key, &evaluation_id).await;
+    assert_eq!(evaluated["counts"]["new"], 0, "{evaluated}");
+    assert_eq!(
+        evaluated["counts"]["failing"].as_i64().unwrap(),
+        at_completion,
+        "{evaluated}"
+    );
+    let _ = stop.send(true);
+    workers.await.unwrap();
+}
+
+fn generated_scopes(inventory: &infracast::model::Inventory) -> Vec<infracast::model::Scope> {
+    let scopes: std::collections::BTreeSet<infracast::model::Scope> = inventory
+        .nodes
+        .iter()
+        .map(|node| infracast::model::Scope {
+            provider: node.provider.clone(),
+            account: node.account.clone(),
+            region: node.region.clone(),
+        })
+        .collect();
+    scopes.into_iter().collect()
+}
+
+async fn reconcile_into(
+    pool: &sqlx::PgPool,
+    tenant: &str,
+    inventory: &infracast::model::Inventory,
+) -> infracast::store::reconcile::ReconcileCounts {
+    let mut transaction = pool.begin().await.unwrap();
+    let counts = infracast::store::reconcile::reconcile(
+        &mut transaction,
+        tenant,
+        uuid::Uuid::new_v4(),
+        inventory,
+        &generated_scopes(inventory),
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    counts
+}
+
+#[tokio::test]
+async fn a_large_inventory_imports_into_a_second_tenant_and_rescans_with_removals() {
+    let app = spawn_app().await;
+    app.tenant_with_key("first", "enterprise", "admin").await;
+    app.tenant_with_key("second", "enterprise", "admin").await;
+    let inventory = infracast::discovery::generate::generate_estate(5_000, 7);
+    let nodes = inventory.nodes.len() as u64;
+    let edges = inventory.edges.len() as u64;
+    assert!(nodes > 10_000, "{nodes} nodes");
+    let first = reconcile_into(&app.pool, "first", &inventory).await;
+    assert_eq!((first.nodes_added, first.edges_added), (nodes, edges));
+    // As autovacuum would after the first import: statistics that know the first tenant only.
+    sqlx::query("ANALYZE nodes, edges, job_changes")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // The case that went quadratic: the same inventory into a tenant whose statistics say empty.
+    let second = reconcile_into(&app.pool, "second", &inventory).await;
+    assert_eq!(
+        (second.nodes_added, second.edges_added, second.nodes_removed),
+        (nodes, edges, 0)
+    );
+    // A rescan of the second tenant without the last thousand nodes tombstones exactly those.
+    let mut smaller = inventory.clone();
+    let kept = smaller.nodes.len() - 1_000;
+    let removed_ids: std::collections::BTreeSet<String> = smaller.nodes[kept..]
+        .iter()
+        .map(|node| node.id.to_string())
+        .collect();
+    smaller.nodes.truncate(kept);
+    smaller.edges.retain(|edge| {
+        !removed_ids.contains(edge.src.as_str()) && !removed_ids.contains(edge.dst.as_str())
+    });
+    let rescan = reconcile_into(&app.pool, "second", &smaller).await;
+    assert_eq!(rescan.nodes_added, 0);
+    assert_eq!(rescan.nodes_changed, 0);
+    assert_eq!(rescan.nodes_removed, 1_000);
+    assert_eq!(rescan.edges_removed, edges - smaller.edges.len() as u64);
+    let live: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM nodes WHERE tenant_id = 'second' AND deleted_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(live.len(), kept);
+    assert!(live.iter().all(|(id,)| !removed_ids.contains(id)));
+    // The first tenant is untouched by the second's rescan.
+    let (first_live,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM nodes WHERE tenant_id = 'first' AND deleted_at IS NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(first_live as u64, nodes);
+}
+
+#[tokio::test]
+async fn a_discovery_whose_worker_died_after_the_graph_commit_resumes_with_its_evaluation() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let job_id = created.body["data"]["id"].as_str().unwrap().to_string();
+    // A worker claims it (a lease of zero: it is dead by the next claim) and gets as far as the
+    // graph commit, written as the pipeline writes it; then it dies before the evaluation.
+    let dead = infracast::store::jobs::claim_next(&app.pool, "dead-worker", 0.0)
+        .await
+        .unwrap()
+        .unwrap();
+    let inventory = infracast::discovery::sample::sample_estate();
+    let mut transaction = app.pool.begin().await.unwrap();
+    infracast::store::jobs::lock_for_commit(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        dead.fencing_token,
+    )
+    .await
+    .unwrap();
+    let counts = infracast::store::reconcile::reconcile(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        &inventory,
+        &generated_scopes(&inventory),
+    )
+    .await
+    .unwrap();
+    let counts = serde_json::to_value(counts).unwrap();
+    infracast::store::jobs::record_graph_commit(
+        &mut transaction,
+        "acme",
+        dead.job_id,
+        &infracast::store::jobs::Outcome {
+            status: "succeeded".into(),
+            scopes: json!([]),
+            counts: counts.clone(),
+            errors: json!([]),
+            progress: json!({}),
+        },
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "running", "{}", job.body);
+
+    let finished = jobs::run_next(&runtime(&app)).await.unwrap().unwrap();
+    assert_eq!(finished.job_id.to_string(), job_id);
+    assert_eq!(finished.status, "succeeded");
+    assert_eq!(finished.counts, counts);
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "succeeded");
+    assert_eq!(job.body["data"]["attempts"], 2);
+    // Not discovered twice: the diff is the one commit's, and one completion was announced.
+    let (changes,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM job_changes WHERE tenant_id = 'acme' AND job_id = $1::uuid",
+    )
+    .bind(&job_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        changes,
+        counts["nodes_added"].as_i64().unwrap() + counts["edges_added"].as_i64().unwrap()
+    );
+    assert!(changes > 0);
+    let (completed,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM webhook_events WHERE tenant_id = 'acme' AND event_type = 'job.completed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(completed, 1);
+    let findings = app.get("/api/v1/tenants/acme/findings", &key).await;
+    assert!(
+        findings.body["meta"]["total"].as_i64().unwrap() > 0,
+        "{}",
+        findings.body
+    );
+}
