@@ -37,6 +37,7 @@ pub struct GlobalArgs {
         long,
         env = "INFRACAST_DATA_DIR",
         hide_env_values = true,
+        hide_env_values = true,
         global = true
     )]
     pub data_dir: Option<PathBuf>,
@@ -117,6 +118,7 @@ pub enum Command {
             long,
             env = "INFRACAST_BIND",
             hide_env_values = true,
+            hide_env_values = true,
             default_value = "127.0.0.1:8080"
         )]
         bind: SocketAddr,
@@ -152,6 +154,7 @@ pub enum Command {
             long,
             env = "INFRACAST_BIND",
             hide_env_values = true,
+            hide_env_values = true,
             default_value = "127.0.0.1:8080"
         )]
         bind: SocketAddr,
@@ -178,30 +181,40 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct JobArgs {
     /// Jobs run at once by this process (0 = API only).
-    #[arg(long, env = "INFRACAST_WORKERS", default_value_t = 4)]
+    #[arg(
+        long,
+        env = "INFRACAST_WORKERS",
+        hide_env_values = true,
+        default_value_t = 4
+    )]
     pub workers: usize,
     /// Jobs one tenant may have running at once, across all processes.
-    #[arg(long, env = "INFRACAST_MAX_RUNNING_PER_TENANT", default_value_t = 2,
+    #[arg(long, env = "INFRACAST_MAX_RUNNING_PER_TENANT", hide_env_values = true, default_value_t = 2,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub max_running_per_tenant: i64,
     /// Claims of a job whose worker keeps dying before it ends `failed`.
-    #[arg(long, env = "INFRACAST_MAX_JOB_ATTEMPTS", default_value_t = 3,
+    #[arg(long, env = "INFRACAST_MAX_JOB_ATTEMPTS", hide_env_values = true, default_value_t = 3,
           value_parser = clap::value_parser!(i32).range(1..))]
     pub max_job_attempts: i32,
     /// Seconds a discovery's provider may run before the job fails as timed out.
-    #[arg(long, env = "INFRACAST_DISCOVERY_TIMEOUT_SECONDS", default_value_t = 1800,
+    #[arg(long, env = "INFRACAST_DISCOVERY_TIMEOUT_SECONDS", hide_env_values = true, default_value_t = 1800,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub discovery_timeout_seconds: u64,
     /// Seconds an evaluation or report job may run before it fails as timed out.
-    #[arg(long, env = "INFRACAST_EVALUATION_TIMEOUT_SECONDS", default_value_t = 600,
+    #[arg(long, env = "INFRACAST_EVALUATION_TIMEOUT_SECONDS", hide_env_values = true, default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub evaluation_timeout_seconds: u64,
     /// Seconds a job's lease lasts without renewal (a dead worker's job is re-claimed after it).
-    #[arg(long, env = "INFRACAST_JOB_LEASE_SECONDS", default_value_t = 60,
+    #[arg(long, env = "INFRACAST_JOB_LEASE_SECONDS", hide_env_values = true, default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(2..))]
     pub job_lease_seconds: u64,
     /// On SIGTERM: seconds running jobs and open connections get before they are abandoned.
-    #[arg(long, env = "INFRACAST_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "INFRACAST_SHUTDOWN_GRACE_SECONDS",
+        hide_env_values = true,
+        default_value_t = 10
+    )]
     pub shutdown_grace_seconds: u64,
 }
 
@@ -227,6 +240,7 @@ pub struct PolicyArgs {
     #[arg(
         long,
         env = "INFRACAST_ALLOWED_ENDPOINTS",
+        hide_env_values = true,
         hide_env_values = true,
         default_value = ""
     )]
@@ -324,6 +338,7 @@ pub enum TenantCommand {
             long,
             env = "INFRACAST_TENANT_PLAN",
             hide_env_values = true,
+            hide_env_values = true,
             default_value = "free"
         )]
         plan: String,
@@ -339,6 +354,7 @@ pub enum KeyCommand {
             long,
             env = "INFRACAST_KEY_TENANT",
             hide_env_values = true,
+            hide_env_values = true,
             conflicts_with = "platform",
             required_unless_present = "platform"
         )]
@@ -347,6 +363,7 @@ pub enum KeyCommand {
         #[arg(
             long,
             env = "INFRACAST_KEY_ROLE",
+            hide_env_values = true,
             hide_env_values = true,
             default_value = "admin"
         )]

@@ -12,6 +12,7 @@ type Operation struct {
 // Operations lists every operation of the API.
 var Operations = []Operation{
 	{"GET", "/healthz", "Health.Check"},
+	{"GET", "/livez", "Health.Live"},
 	{"GET", "/api/v1/status", "Health.Status"},
 	{"GET", "/api/v1/openapi.json", "Health.OpenAPI"},
 	{"GET", "/api/v1/openapi.yaml", "Health.OpenAPIYAML"},

@@ -39,6 +39,17 @@ func (s *HealthService) Check(ctx context.Context) (map[string]interface{}, erro
 	return out, decodeJSON(response.Body, &out)
 }
 
+// Live is GET /livez (no auth): the process answers, whatever the database does.
+func (s *HealthService) Live(ctx context.Context) (map[string]interface{}, error) {
+	var out map[string]interface{}
+	response, err := s.client.do(ctx, request{method: "GET", path: "/livez", anonymous: true})
+	if err != nil {
+		return nil, err
+	}
+	defer response.Body.Close()
+	return out, decodeJSON(response.Body, &out)
+}
+
 // Status is GET /api/v1/status.
 func (s *HealthService) Status(ctx context.Context) (*Status, error) {
 	var out Status
@@ -387,9 +398,7 @@ func (s *FindingsService) List(ctx context.Context, tenant string, filter *Findi
 func (s *FindingsService) Iter(ctx context.Context, tenant string, filter *FindingFilter, perPage int) *Iterator[Finding] {
 	query := filter.query()
 	(&ListOptions{PerPage: defaultPerPage(perPage, 500)}).apply(query)
-	// By page number until the server's findings cursor works (its keyset compares the uuid id
-	// with a text value and answers 500); nodes and edges walk by cursor.
-	return newIterator[Finding](ctx, s.client, tenantPath(tenant, "findings"), query, false)
+	return newIterator[Finding](ctx, s.client, tenantPath(tenant, "findings"), query, true)
 }
 
 // Get is the finding with its rule.
@@ -570,8 +579,7 @@ func (s *ReportsService) List(ctx context.Context, tenant string, filter *Report
 func (s *ReportsService) Iter(ctx context.Context, tenant string, filter *ReportFilter, perPage int) *Iterator[Report] {
 	query := filter.query()
 	(&ListOptions{PerPage: defaultPerPage(perPage, 100)}).apply(query)
-	// By page number for the same server bug as findings (uuid ids in the keyset).
-	return newIterator[Report](ctx, s.client, tenantPath(tenant, "reports"), query, false)
+	return newIterator[Report](ctx, s.client, tenantPath(tenant, "reports"), query, true)
 }
 
 func (s *ReportsService) Get(ctx context.Context, tenant, reportID string) (*Report, error) {

@@ -85,6 +85,11 @@ export class HealthResource extends Resource {
     const response = await this.transport.request("GET", "/healthz", { authenticated: false });
     return (await response.json()) as { status: string };
   }
+  /** `GET /livez` (no auth): the process answers, whatever the database does. */
+  async live(): Promise<{ status: string }> {
+    const response = await this.transport.request("GET", "/livez", { authenticated: false });
+    return (await response.json()) as { status: string };
+  }
   status(): Promise<Status> {
     return this.transport.data("GET", "/api/v1/status");
   }
@@ -404,9 +409,7 @@ export class FindingsResource extends Resource {
     return this.transport.page(tenantPath(tenant, "findings"), findingQuery(filters));
   }
   iter({ tenant, ...filters }: TenantArg & FindingFilters & { per_page?: number }): AsyncGenerator<Finding> {
-    // By page number until the server's findings cursor works (its keyset compares the uuid id
-    // with a text value and answers 500); nodes and edges walk by cursor.
-    return this.transport.iterate(tenantPath(tenant, "findings"), findingQuery({ per_page: 500, ...filters }), false);
+    return this.transport.iterate(tenantPath(tenant, "findings"), findingQuery({ per_page: 500, ...filters }), true);
   }
   /** The finding with its rule. */
   get({ tenant, finding_id }: FindingRef): Promise<FindingWithRule> {
@@ -526,11 +529,10 @@ export class ReportsResource extends Resource {
     return this.transport.page(tenantPath(tenant, "reports"), { ...rest, status: list(status), format: list(format) });
   }
   iter({ tenant, status, format, ...rest }: TenantArg & ReportFilters & { per_page?: number }): AsyncGenerator<Report> {
-    // By page number for the same server bug as findings (uuid ids in the keyset).
     return this.transport.iterate(
       tenantPath(tenant, "reports"),
       { per_page: 100, ...rest, status: list(status), format: list(format) },
-      false,
+      true,
     );
   }
   get({ tenant, report_id }: ReportRef): Promise<Report> {

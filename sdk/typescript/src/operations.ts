@@ -5,6 +5,7 @@
  */
 export const OPERATIONS: readonly (readonly [method: string, path: string, method_name: string])[] = [
   ["GET", "/healthz", "health.check"],
+  ["GET", "/livez", "health.live"],
   ["GET", "/api/v1/status", "health.status"],
   ["GET", "/api/v1/openapi.json", "health.openapi"],
   ["GET", "/api/v1/openapi.yaml", "health.openapiYaml"],

@@ -8,6 +8,7 @@ from typing import Tuple
 
 OPERATIONS: Tuple[Tuple[str, str, str], ...] = (
     ("GET", "/healthz", "health.check"),
+    ("GET", "/livez", "health.live"),
     ("GET", "/api/v1/status", "health.status"),
     ("GET", "/api/v1/openapi.json", "health.openapi"),
     ("GET", "/api/v1/openapi.yaml", "health.openapi_yaml"),

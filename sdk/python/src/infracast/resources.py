@@ -123,6 +123,11 @@ class HealthResource(_Resource):
         answer: Dict[str, Any] = self._transport.request("GET", "/healthz", authenticated=False).json()
         return answer
 
+    def live(self) -> Dict[str, Any]:
+        """`GET /livez` (no auth): the process answers, whatever the database does."""
+        answer: Dict[str, Any] = self._transport.request("GET", "/livez", authenticated=False).json()
+        return answer
+
     def status(self) -> Status:
         """`GET /api/v1/status`: version, database reachability and counts."""
         return self._get("/api/v1/status", Status)
@@ -592,9 +597,7 @@ class FindingsResource(_Resource):
             sort=sort,
             per_page=per_page,
         )
-        # By page number until the server's findings cursor works (its keyset compares the uuid
-        # id with a text value and answers 500); nodes and edges walk by cursor.
-        return self._iter(_tenant_path(tenant, "findings"), Finding, params, cursor=False)
+        return self._iter(_tenant_path(tenant, "findings"), Finding, params, cursor=True)
 
     def get(self, *, tenant: str, finding_id: str) -> Finding:
         """The finding with its rule (`.rule`)."""
@@ -779,8 +782,7 @@ class ReportsResource(_Resource):
             "sort": sort,
             "per_page": per_page,
         }
-        # By page number for the same server bug as findings (uuid ids in the keyset).
-        return self._iter(_tenant_path(tenant, "reports"), Report, params, cursor=False)
+        return self._iter(_tenant_path(tenant, "reports"), Report, params, cursor=True)
 
     def get(self, *, tenant: str, report_id: str) -> Report:
         return self._get(_tenant_path(tenant, "reports", quote(report_id)), Report)
