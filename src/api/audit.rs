@@ -367,7 +367,8 @@ const FILTER_KEYS: &[&str] = &[
 ];
 
 fn timestamp(query: &QueryParams, key: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    let Some(raw) = query.non_empty(key)? else {
+    // Given means given: an empty value is not a time (the schema says `date-time`), not absent.
+    let Some(raw) = query.single(key)?.map(str::to_string) else {
         return Ok(None);
     };
     DateTime::parse_from_rfc3339(&raw)
@@ -390,9 +391,10 @@ fn read_query(
         allowed.push("tenant");
     }
     query.only(&allowed)?;
-    let actor_key_id = match query.non_empty("actor_key_id")? {
+    // Given means given: an empty value is not a UUID, not an absent filter.
+    let actor_key_id = match query.single("actor_key_id")? {
         None => None,
-        Some(raw) => Some(Uuid::parse_str(&raw).map_err(|_| {
+        Some(raw) => Some(Uuid::parse_str(raw).map_err(|_| {
             ApiError::Validation(format!("`actor_key_id` must be a UUID, got `{raw}`"))
         })?),
     };

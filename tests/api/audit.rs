@@ -492,6 +492,9 @@ async fn filters_and_deep_paging_walk_every_event_once() {
     for query in [
         "since=yesterday",
         "until=2026-13-01T00:00:00Z",
+        "until=",
+        "since=",
+        "actor_key_id=",
         "actor_key_id=not-a-uuid",
         "sort=action",
         "cursor=%21%21%21",
