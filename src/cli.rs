@@ -163,6 +163,11 @@ pub enum Command {
     },
     /// Trace a network path and print it hop by hop.
     Trace(TraceArgs),
+    /// Webhooks: send a signed test event.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Write a deterministic synthetic inventory (JSON) whose size scales with --instances.
     Generate {
         /// How many instances the estate holds (the other resources scale with it).
@@ -378,6 +383,18 @@ pub enum KeyCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Send a signed `ping` to the webhook now and print how the receiver answered.
+    Test {
+        /// Tenant id (slug).
+        #[arg(long, env = "INFRACAST_TENANT", hide_env_values = true)]
+        tenant: String,
+        /// The webhook's id (`GET /api/v1/tenants/{t}/webhooks`).
+        webhook_id: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Start the embedded cluster (or report that it runs) and leave it running.
     Start,
@@ -507,6 +524,29 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             let result = demo(&config, &database).await;
             database.close().await?;
             result
+        }
+        Command::Webhook {
+            command: WebhookCommand::Test { tenant, webhook_id },
+        } => {
+            let database = Database::open(&config(&cli.global, None)).await?;
+            let result = test_webhook(&database, &tenant, webhook_id).await;
+            database.close().await?;
+            let delivery = result?;
+            println!(
+                "{} after {} attempt(s): {}",
+                delivery.status,
+                delivery.attempts,
+                match (delivery.last_status_code, &delivery.last_error) {
+                    (Some(code), _) => format!("HTTP {code}"),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => "no answer yet".to_string(),
+                }
+            );
+            if delivery.status == "delivered" {
+                Ok(())
+            } else {
+                bail!("the receiver did not accept the test event")
+            }
         }
         Command::Trace(arguments) => {
             let query = crate::pathtrace::parse_query(
@@ -674,6 +714,38 @@ async fn discover(database: &Database, arguments: &DiscoverArgs) -> anyhow::Resu
         bail!("discovery failed");
     }
     Ok(())
+}
+
+/// Queues a ping to the webhook and delivers it from this process (the operator's), waiting up to
+/// 30 s for its first attempt; returns the delivery as recorded.
+async fn test_webhook(
+    database: &Database,
+    tenant: &str,
+    webhook_id: uuid::Uuid,
+) -> anyhow::Result<store::webhooks::Delivery> {
+    let delivery_id = store::webhooks::enqueue_ping(&database.pool, tenant, webhook_id)
+        .await
+        .map_err(|error| match error {
+            store::Error::NotFound => {
+                anyhow::anyhow!("tenant `{tenant}` has no webhook {webhook_id}")
+            }
+            other => other.into(),
+        })?;
+    let allow_internal = crate::netguard::internal_targets_allowed_by_environment();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        crate::jobs::deliveries::deliver_due(&database.pool, allow_internal).await?;
+        let delivery = store::webhooks::deliveries(&database.pool, tenant, webhook_id)
+            .await?
+            .into_iter()
+            .find(|delivery| delivery.id == delivery_id)
+            .ok_or_else(|| anyhow::anyhow!("the test delivery vanished"))?;
+        if delivery.attempts > 0 || std::time::Instant::now() >= deadline {
+            return Ok(delivery);
+        }
+        // Another process (a running server) may hold the delivery's lease: look again shortly.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 /// The name of the admin key `infracast demo` prints.

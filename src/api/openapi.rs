@@ -98,6 +98,7 @@ use crate::store::paging::{self, SortColumn};
         super::webhooks::read,
         super::webhooks::delete,
         super::webhooks::deliveries,
+        super::webhooks::send_test,
         // reports
         super::reports::generate,
         super::reports::list,

@@ -741,6 +741,11 @@ class WebhooksResource(_Resource):
         path = _tenant_path(tenant, "webhooks", quote(webhook_id), "deliveries")
         return self._list(path, Delivery, {})
 
+    def test(self, *, tenant: str, webhook_id: str) -> Delivery:
+        """Sends a signed `ping` to this webhook now; the queued delivery (see `deliveries`)."""
+        path = _tenant_path(tenant, "webhooks", quote(webhook_id), "test")
+        return self._post(path, Delivery, {})
+
 
 # -- reports ---------------------------------------------------------------------------------
 
