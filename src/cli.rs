@@ -748,6 +748,40 @@ async fn test_webhook(
     }
 }
 
+/// Where log lines go: stderr, each line first clearing the terminal line when stderr is a
+/// terminal, so a log line never lands in the middle of the progress line `discover` draws with
+/// `\r` (the next progress event draws it again below).
+pub fn log_writer() -> impl Fn() -> LogLine<std::io::Stderr> + Send + Sync + 'static {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    move || LogLine::new(std::io::stderr(), terminal)
+}
+
+/// One log event's writer (see `log_writer`).
+pub struct LogLine<W: std::io::Write> {
+    inner: W,
+    clear_first: bool,
+}
+
+impl<W: std::io::Write> LogLine<W> {
+    pub fn new(inner: W, clear_first: bool) -> Self {
+        LogLine { inner, clear_first }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for LogLine<W> {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        if std::mem::take(&mut self.clear_first) {
+            self.inner.write_all(b"\r\x1b[2K")?;
+        }
+        self.inner.write(buffer)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The name of the admin key `infracast demo` prints.
 const DEMO_KEY_NAME: &str = "demo admin";
 
@@ -881,6 +915,18 @@ fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_lines_clear_a_terminal_line_once_before_they_print() {
+        use std::io::Write;
+        let mut terminal = LogLine::new(Vec::new(), true);
+        terminal.write_all(b"INFO job claimed").unwrap();
+        terminal.write_all(b"\n").unwrap();
+        assert_eq!(terminal.inner, b"\r\x1b[2KINFO job claimed\n".to_vec());
+        let mut pipe = LogLine::new(Vec::new(), false);
+        pipe.write_all(b"INFO job claimed\n").unwrap();
+        assert_eq!(pipe.inner, b"INFO job claimed\n".to_vec());
+    }
 
     #[test]
     fn trace_errors_name_the_flags_not_the_api_fields() {

@@ -164,3 +164,49 @@ async fn finding_statuses_may_be_written_in_upper_case() {
         .await
         .assert_error(400, "VALIDATION_ERROR");
 }
+
+#[tokio::test]
+async fn a_frameworks_controls_page_and_filter_by_status() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "viewer").await;
+    let base = "/api/v1/tenants/acme/compliance/controls?framework=nist-800-53";
+    let all = app.get(base, &key).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let every: Vec<String> = all.body["data"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|control| control["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(every.len() > 3);
+    assert_eq!(all.body["meta"]["total"], every.len());
+    let mut walked = Vec::new();
+    for page in 1.. {
+        let answer = app
+            .get(&format!("{base}&per_page=3&page={page}"), &key)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let rows = answer.body["data"]["controls"].as_array().unwrap().clone();
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() <= 3);
+        walked.extend(
+            rows.iter()
+                .map(|control| control["id"].as_str().unwrap().to_string()),
+        );
+    }
+    assert_eq!(walked, every);
+    let manual = app.get(&format!("{base}&status=MANUAL"), &key).await;
+    let manual_rows = manual.body["data"]["controls"].as_array().unwrap();
+    assert!(
+        manual_rows
+            .iter()
+            .all(|control| control["status"] == "MANUAL")
+    );
+    let lower = app.get(&format!("{base}&status=manual"), &key).await;
+    assert_eq!(lower.body["meta"]["total"], manual.body["meta"]["total"]);
+    app.get(&format!("{base}&status=Passing"), &key)
+        .await
+        .assert_error(400, "VALIDATION_ERROR");
+}
