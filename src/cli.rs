@@ -163,6 +163,11 @@ pub enum Command {
     },
     /// Trace a network path and print it hop by hop.
     Trace(TraceArgs),
+    /// Webhooks: send a signed test event.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Write a deterministic synthetic inventory (JSON) whose size scales with --instances.
     Generate {
         /// How many instances the estate holds (the other resources scale with it).
@@ -378,6 +383,18 @@ pub enum KeyCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Send a signed `ping` to the webhook now and print how the receiver answered.
+    Test {
+        /// Tenant id (slug).
+        #[arg(long, env = "INFRACAST_TENANT", hide_env_values = true)]
+        tenant: String,
+        /// The webhook's id (`GET /api/v1/tenants/{t}/webhooks`).
+        webhook_id: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Start the embedded cluster (or report that it runs) and leave it running.
     Start,
@@ -507,6 +524,29 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             let result = demo(&config, &database).await;
             database.close().await?;
             result
+        }
+        Command::Webhook {
+            command: WebhookCommand::Test { tenant, webhook_id },
+        } => {
+            let database = Database::open(&config(&cli.global, None)).await?;
+            let result = test_webhook(&database, &tenant, webhook_id).await;
+            database.close().await?;
+            let delivery = result?;
+            println!(
+                "{} after {} attempt(s): {}",
+                delivery.status,
+                delivery.attempts,
+                match (delivery.last_status_code, &delivery.last_error) {
+                    (Some(code), _) => format!("HTTP {code}"),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => "no answer yet".to_string(),
+                }
+            );
+            if delivery.status == "delivered" {
+                Ok(())
+            } else {
+                bail!("the receiver did not accept the test event")
+            }
         }
         Command::Trace(arguments) => {
             let query = crate::pathtrace::parse_query(
@@ -676,6 +716,72 @@ async fn discover(database: &Database, arguments: &DiscoverArgs) -> anyhow::Resu
     Ok(())
 }
 
+/// Queues a ping to the webhook and delivers it from this process (the operator's), waiting up to
+/// 30 s for its first attempt; returns the delivery as recorded.
+async fn test_webhook(
+    database: &Database,
+    tenant: &str,
+    webhook_id: uuid::Uuid,
+) -> anyhow::Result<store::webhooks::Delivery> {
+    let delivery_id = store::webhooks::enqueue_ping(&database.pool, tenant, webhook_id)
+        .await
+        .map_err(|error| match error {
+            store::Error::NotFound => {
+                anyhow::anyhow!("tenant `{tenant}` has no webhook {webhook_id}")
+            }
+            other => other.into(),
+        })?;
+    let allow_internal = crate::netguard::internal_targets_allowed_by_environment();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        crate::jobs::deliveries::deliver_due(&database.pool, allow_internal).await?;
+        let delivery = store::webhooks::deliveries(&database.pool, tenant, webhook_id)
+            .await?
+            .into_iter()
+            .find(|delivery| delivery.id == delivery_id)
+            .ok_or_else(|| anyhow::anyhow!("the test delivery vanished"))?;
+        if delivery.attempts > 0 || std::time::Instant::now() >= deadline {
+            return Ok(delivery);
+        }
+        // Another process (a running server) may hold the delivery's lease: look again shortly.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// Where log lines go: stderr, each line first clearing the terminal line when stderr is a
+/// terminal, so a log line never lands in the middle of the progress line `discover` draws with
+/// `\r` (the next progress event draws it again below).
+pub fn log_writer() -> impl Fn() -> LogLine<std::io::Stderr> + Send + Sync + 'static {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    move || LogLine::new(std::io::stderr(), terminal)
+}
+
+/// One log event's writer (see `log_writer`).
+pub struct LogLine<W: std::io::Write> {
+    inner: W,
+    clear_first: bool,
+}
+
+impl<W: std::io::Write> LogLine<W> {
+    pub fn new(inner: W, clear_first: bool) -> Self {
+        LogLine { inner, clear_first }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for LogLine<W> {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        if std::mem::take(&mut self.clear_first) {
+            self.inner.write_all(b"\r\x1b[2K")?;
+        }
+        self.inner.write(buffer)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The name of the admin key `infracast demo` prints.
 const DEMO_KEY_NAME: &str = "demo admin";
 
@@ -809,6 +915,18 @@ fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_lines_clear_a_terminal_line_once_before_they_print() {
+        use std::io::Write;
+        let mut terminal = LogLine::new(Vec::new(), true);
+        terminal.write_all(b"INFO job claimed").unwrap();
+        terminal.write_all(b"\n").unwrap();
+        assert_eq!(terminal.inner, b"\r\x1b[2KINFO job claimed\n".to_vec());
+        let mut pipe = LogLine::new(Vec::new(), false);
+        pipe.write_all(b"INFO job claimed\n").unwrap();
+        assert_eq!(pipe.inner, b"INFO job claimed\n".to_vec());
+    }
 
     #[test]
     fn trace_errors_name_the_flags_not_the_api_fields() {

@@ -10,7 +10,7 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_env("INFRACAST_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(infracast::cli::log_writer())
         .init();
     let cli = infracast::cli::Cli::parse();
     match infracast::cli::run(cli).await {

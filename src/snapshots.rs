@@ -88,7 +88,15 @@ impl GraphSnapshots {
         pool: &PgPool,
         tenant_id: &str,
     ) -> Result<Arc<Snapshot>, store::Error> {
-        let generation = store::tenants::graph_generation(pool, tenant_id).await?;
+        let generation = match store::tenants::graph_generation(pool, tenant_id).await {
+            Ok(generation) => generation,
+            Err(store::Error::NotFound) => {
+                // Deleted (perhaps by another process): its snapshot goes from this cache too.
+                self.forget(tenant_id);
+                return Err(store::Error::NotFound);
+            }
+            Err(error) => return Err(error),
+        };
         if let Some(snapshot) = self.cached(tenant_id)
             && snapshot.generation == generation
         {

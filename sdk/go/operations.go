@@ -65,6 +65,7 @@ var Operations = []Operation{
 	{"GET", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}", "Webhooks.Get"},
 	{"DELETE", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}", "Webhooks.Delete"},
 	{"GET", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries", "Webhooks.Deliveries"},
+	{"POST", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test", "Webhooks.Test"},
 	{"POST", "/api/v1/tenants/{tenant}/reports/generate", "Reports.Generate"},
 	{"GET", "/api/v1/tenants/{tenant}/reports", "Reports.List"},
 	{"GET", "/api/v1/tenants/{tenant}/reports/{report_id}", "Reports.Get"},

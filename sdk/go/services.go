@@ -534,6 +534,12 @@ func (s *WebhooksService) Deliveries(ctx context.Context, tenant, webhookID stri
 	return getPage[Delivery](ctx, s.client, tenantPath(tenant, "webhooks", segment(webhookID), "deliveries"), url.Values{})
 }
 
+// Test sends a signed ping to this webhook now and returns the queued delivery (see Deliveries).
+func (s *WebhooksService) Test(ctx context.Context, tenant, webhookID string) (*Delivery, error) {
+	var out Delivery
+	return &out, s.client.call(ctx, request{method: "POST", path: tenantPath(tenant, "webhooks", segment(webhookID), "test"), body: map[string]string{}}, &out)
+}
+
 // ReportsService: compliance reports and their downloads.
 type ReportsService struct{ client *Client }
 

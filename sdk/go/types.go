@@ -152,7 +152,7 @@ type Schedule struct {
 	Cron      string     `json:"cron"`
 	Job       JobRequest `json:"job"`
 	Enabled   bool       `json:"enabled"`
-	NextRunAt time.Time  `json:"next_run_at"`
+	NextRunAt time.Time  `json:"next_run_at"` // zero while the schedule is disabled
 	LastRunAt *time.Time `json:"last_run_at"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`

@@ -144,7 +144,14 @@ struct FrameworkControls {
 
 envelope_schema!(SummaryEnvelope, Summary);
 envelope_schema!(FrameworkListEnvelope, Vec<FrameworkDto>);
-envelope_schema!(FrameworkControlsEnvelope, FrameworkControls);
+/// A framework with (a page of) its controls: the list meta counts the controls.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // A schema only: `controls` writes this shape.
+struct FrameworkControlsEnvelope {
+    data: FrameworkControls,
+    meta: openapi::ListMeta,
+    error: openapi::Null,
+}
 
 query_params!(ControlsQuery => {
     let mut framework = openapi::query_parameter(
@@ -155,7 +162,15 @@ query_params!(ControlsQuery => {
             .enum_values(Some(framework_ids())),
     );
     framework.required = utoipa::openapi::Required::True;
-    vec![framework]
+    let statuses = openapi::both_cases(&["pass", "fail", "manual", "not_applicable"]);
+    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
+    let mut parameters = vec![
+        framework,
+        openapi::comma_list_parameter("status", "Control statuses, comma-separated, lower or upper case", &statuses),
+    ];
+    // Without `page` or `per_page`, every control of the framework.
+    parameters.extend(openapi::page_parameters());
+    parameters
 });
 
 /// The ids of the shipped frameworks (what `framework=` accepts).
@@ -261,7 +276,19 @@ async fn controls(
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    query.only(&["framework"])?;
+    query.only(&["framework", "status", "page", "per_page"])?;
+    let statuses = query
+        .comma_names("status", &["pass", "fail", "manual", "not_applicable"])
+        .map_err(|bad| {
+            ApiError::Validation(format!(
+                "unknown control status `{bad}`; expected PASS, FAIL, MANUAL or NOT_APPLICABLE"
+            ))
+        })?;
+    let paged = query.single("page")?.is_some() || query.single("per_page")?.is_some();
+    let request = query.page_request(&crate::store::paging::Sort {
+        column: CONTROL_ORDER,
+        descending: false,
+    })?;
     let wanted = query.non_empty("framework")?.ok_or_else(|| {
         ApiError::Validation("`framework` is required (e.g. cis-aws-foundations)".to_string())
     })?;
@@ -280,8 +307,54 @@ async fn controls(
     let Some(score) = scores.into_iter().find(|score| score.id == wanted) else {
         return Err(ApiError::not_found("framework"));
     };
-    Ok(envelope::data(score))
+    // The framework's score comes with its controls (the answer is the framework); `status`
+    // filters the controls, and `page`/`per_page` page them (all of them when neither is given).
+    let mut body = serde_json::to_value(&score)
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("serialising a score: {error}")))?;
+    let controls: Vec<Value> = body["controls"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|control| {
+            statuses.is_empty()
+                || control["status"]
+                    .as_str()
+                    .is_some_and(|status| statuses.contains(&status.to_ascii_lowercase()))
+        })
+        .collect();
+    let total = controls.len() as i64;
+    let (page, per_page) = if paged {
+        (request.page, request.per_page)
+    } else {
+        (1, u32::try_from(total).unwrap_or(u32::MAX).max(1))
+    };
+    let start = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
+    body["controls"] = Value::Array(
+        controls
+            .into_iter()
+            .skip(start)
+            .take(per_page as usize)
+            .collect(),
+    );
+    let total_pages = if total == 0 {
+        0
+    } else {
+        (total + i64::from(per_page) - 1) / i64::from(per_page)
+    };
+    Ok(Json(serde_json::json!({
+        "data": body,
+        "meta": {"total": total, "page": page, "per_page": per_page, "total_pages": total_pages},
+        "error": Value::Null,
+    })))
 }
+
+/// Controls are listed in the framework's order.
+const CONTROL_ORDER: crate::store::paging::SortColumn = crate::store::paging::SortColumn {
+    field: "id",
+    column: "id",
+    sql_type: "text",
+};
 
 /// The shipped frameworks, validated against the shipped rules.
 pub fn builtin_frameworks(rule_set: &crate::rules::RuleSet) -> Arc<Vec<compliance::Framework>> {

@@ -160,6 +160,22 @@ impl QueryParams {
     }
 
     /// Comma-separated lists, across repeated keys, trimmed, empty items dropped.
+    /// A comma list of names from a closed vocabulary, each written in lower or upper case
+    /// (`open`, `OPEN`), returned in lower case. `Err` is the first value that is not one.
+    pub fn comma_names(&self, key: &str, allowed: &[&str]) -> Result<Vec<String>, String> {
+        let mut names = Vec::new();
+        for raw in self.comma_list(key) {
+            let lower = raw.to_ascii_lowercase();
+            if !allowed.contains(&lower.as_str())
+                || (raw != lower && raw != raw.to_ascii_uppercase())
+            {
+                return Err(raw);
+            }
+            names.push(lower);
+        }
+        Ok(names)
+    }
+
     pub fn comma_list(&self, key: &str) -> Vec<String> {
         self.all(key)
             .iter()

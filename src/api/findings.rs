@@ -177,9 +177,11 @@ query_params!(FindingListQuery => {
         .map(|severity| severity.as_str())
         .chain(upper.iter().map(String::as_str))
         .collect();
+    let statuses = openapi::both_cases(store::findings::STATUSES);
+    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     let mut parameters = vec![
         openapi::comma_list_parameter("severity", "Severities, comma-separated, any case", &severities),
-        openapi::comma_list_parameter("status", "Statuses, comma-separated", store::findings::STATUSES),
+        openapi::comma_list_parameter("status", "Statuses, comma-separated, lower or upper case", &statuses),
         openapi::query_parameter(
             "rule_id",
             "Rule ids, comma-separated",
@@ -213,15 +215,13 @@ fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
         .map(|value| Severity::parse(value).map(|severity| severity.as_str().to_string()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| ApiError::Validation(error.to_string()))?;
-    let statuses = query.comma_list("status");
-    if let Some(bad) = statuses
-        .iter()
-        .find(|status| !store::findings::STATUSES.contains(&status.as_str()))
-    {
-        return Err(ApiError::Validation(format!(
-            "unknown finding status `{bad}`; expected open, accepted or resolved"
-        )));
-    }
+    let statuses = query
+        .comma_names("status", store::findings::STATUSES)
+        .map_err(|bad| {
+            ApiError::Validation(format!(
+                "unknown finding status `{bad}`; expected open, accepted or resolved (lower or upper case)"
+            ))
+        })?;
     let node_types = query
         .comma_list("type")
         .iter()

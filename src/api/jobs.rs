@@ -302,14 +302,29 @@ path_params!(JobPath {
 });
 
 query_params!(JobListQuery => {
-    let mut parameters = vec![openapi::comma_list_parameter(
-        "status",
-        "Job statuses, comma-separated",
-        store::jobs::STATUSES,
-    )];
-    parameters.extend(openapi::page_parameters());
+    let statuses = openapi::both_cases(store::jobs::STATUSES);
+    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
+    let kinds = openapi::both_cases(store::jobs::KINDS);
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    let mut parameters = vec![
+        openapi::comma_list_parameter("status", "Job statuses, comma-separated, lower or upper case", &statuses),
+        openapi::comma_list_parameter("kind", "Job kinds, comma-separated, lower or upper case", &kinds),
+    ];
+    // Jobs page by number only (no keyset cursor).
+    parameters.extend(
+        openapi::list_parameters(JOB_SORT_COLUMNS, "-created_at")
+            .into_iter()
+            .filter(|parameter| parameter.name != "cursor"),
+    );
     parameters
 });
+
+/// `sort` of the job list: by creation time, either way.
+const JOB_SORT_COLUMNS: &[SortColumn] = &[SortColumn {
+    field: "created_at",
+    column: "created_at",
+    sql_type: "timestamptz",
+}];
 
 /// Validates a provider and its config against the operator's policy; the message names the
 /// problem and what to do instead. The worker checks again before it runs the job.
@@ -400,25 +415,34 @@ async fn list(
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    query.only(&["status", "page", "per_page"])?;
-    let statuses = query.comma_list("status");
-    if let Some(bad) = statuses
-        .iter()
-        .find(|status| !store::jobs::STATUSES.contains(&status.as_str()))
-    {
-        return Err(ApiError::Validation(format!(
-            "unknown job status `{bad}`; expected one of: {}",
-            store::jobs::STATUSES.join(", ")
-        )));
-    }
-    const BY_CREATED: &[SortColumn] = &[SortColumn {
-        field: "created_at",
-        column: "created_at",
-        sql_type: "timestamptz",
-    }];
-    let sort = query.sort(BY_CREATED, "-created_at")?;
+    query.only(&["status", "kind", "sort", "page", "per_page"])?;
+    let statuses = query
+        .comma_names("status", store::jobs::STATUSES)
+        .map_err(|bad| {
+            ApiError::Validation(format!(
+                "unknown job status `{bad}`; expected one of: {}",
+                store::jobs::STATUSES.join(", ")
+            ))
+        })?;
+    let kinds = query
+        .comma_names("kind", store::jobs::KINDS)
+        .map_err(|bad| {
+            ApiError::Validation(format!(
+                "unknown job kind `{bad}`; expected one of: {}",
+                store::jobs::KINDS.join(", ")
+            ))
+        })?;
+    let sort = query.sort(JOB_SORT_COLUMNS, "-created_at")?;
     let request = query.page_request(&sort)?;
-    let page = store::jobs::list(&state.pool, context.tenant_id(), &statuses, &request).await?;
+    let page = store::jobs::list(
+        &state.pool,
+        context.tenant_id(),
+        &statuses,
+        &kinds,
+        !sort.descending,
+        &request,
+    )
+    .await?;
     Ok(envelope::list(page, &request, JobDto::from))
 }
 

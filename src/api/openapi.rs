@@ -98,6 +98,7 @@ use crate::store::paging::{self, SortColumn};
         super::webhooks::read,
         super::webhooks::delete,
         super::webhooks::deliveries,
+        super::webhooks::send_test,
         // reports
         super::reports::generate,
         super::reports::list,
@@ -491,6 +492,14 @@ pub fn query_parameter(
 }
 
 /// A comma-separated list of `values` (`severity=HIGH,CRITICAL`), also repeatable.
+/// Each name in lower and in upper case (what `QueryParams::comma_names` accepts).
+pub fn both_cases(values: &[&str]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|value| [value.to_string(), value.to_ascii_uppercase()])
+        .collect()
+}
+
 pub fn comma_list_parameter(name: &str, description: &str, values: &[&str]) -> Parameter {
     let mut parameter = query_parameter(
         name,

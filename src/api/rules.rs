@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::ApiPath;
-use super::openapi::{self, TenantPath, envelope_schema, path_params};
+use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::store::{self, jobs::NewJob};
 
@@ -53,20 +53,7 @@ struct RuleDto {
     source: String,
 }
 
-/// The `meta` of the rule list.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only.
-struct RuleListMeta {
-    total: u64,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `list` writes it.
-struct RuleListEnvelope {
-    data: Vec<RuleDto>,
-    meta: RuleListMeta,
-    error: openapi::Null,
-}
+envelope_schema!(RuleListEnvelope, list RuleDto);
 
 /// The answer of `POST …/evaluations`: the queued job.
 #[derive(utoipa::ToSchema)]
@@ -89,18 +76,82 @@ path_params!(RulePath {
     get,
     path = "/api/v1/tenants/{tenant}/rules",
     tag = "findings",
-    params(TenantPath),
+    params(TenantPath, RuleListQuery),
     security(("bearer" = [])),
     responses((status = 200, body = RuleListEnvelope))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(_context): Extension<TenantContext>,
-) -> Json<Value> {
-    let mut rules: Vec<&Value> = state.rule_catalog.values().collect();
+    query: super::extract::QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&["resource", "severity", "page", "per_page"])?;
+    let severities = query
+        .comma_list("severity")
+        .iter()
+        .map(|value| crate::model::Severity::parse(value).map(|severity| severity.as_str()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
+    let resource = query.non_empty("resource")?;
+    let mut rules: Vec<&Value> = state
+        .rule_catalog
+        .values()
+        .filter(|rule| {
+            resource
+                .as_deref()
+                .is_none_or(|wanted| rule["resource"] == wanted)
+        })
+        .filter(|rule| {
+            severities.is_empty()
+                || rule["severity"].as_str().is_some_and(|severity| {
+                    severities.contains(&severity.to_ascii_lowercase().as_str())
+                })
+        })
+        .collect();
     rules.sort_by(|left, right| left["id"].as_str().cmp(&right["id"].as_str()));
-    Json(json!({"data": rules, "meta": {"total": rules.len()}, "error": Value::Null}))
+    // The pack is in memory: a page is a slice of it, in id order.
+    let request = query.page_request(&crate::store::paging::Sort {
+        column: RULE_ORDER,
+        descending: false,
+    })?;
+    let total = rules.len() as i64;
+    let start = (request.page.saturating_sub(1) as usize).saturating_mul(request.per_page as usize);
+    let items: Vec<Value> = rules
+        .into_iter()
+        .skip(start)
+        .take(request.per_page as usize)
+        .cloned()
+        .collect();
+    let page = crate::store::paging::Page {
+        items,
+        total,
+        next_cursor: None,
+    };
+    Ok(envelope::list(page, &request, |rule| rule))
 }
+
+/// Rules are listed in id order.
+const RULE_ORDER: crate::store::paging::SortColumn = crate::store::paging::SortColumn {
+    field: "id",
+    column: "id",
+    sql_type: "text",
+};
+
+query_params!(RuleListQuery => {
+    let severities = openapi::both_cases(
+        &crate::model::Severity::ALL
+            .iter()
+            .map(|severity| severity.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let severities: Vec<&str> = severities.iter().map(String::as_str).collect();
+    let mut parameters = vec![
+        openapi::text_parameter("resource", "Only rules on this node type (`aws.ec2.instance`, …)"),
+        openapi::comma_list_parameter("severity", "Severities, comma-separated, lower or upper case", &severities),
+    ];
+    parameters.extend(openapi::page_parameters());
+    parameters
+});
 
 /// Gets a rule.
 #[utoipa::path(

@@ -41,7 +41,8 @@ struct ScheduleDto {
     /// The job template: `{"provider", "config"}`.
     job: Value,
     enabled: bool,
-    next_run_at: chrono::DateTime<chrono::Utc>,
+    /// When it fires next; null while the schedule is disabled.
+    next_run_at: Option<chrono::DateTime<chrono::Utc>>,
     last_run_at: Option<chrono::DateTime<chrono::Utc>>,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
@@ -55,7 +56,7 @@ impl From<Schedule> for ScheduleDto {
             cron: schedule.cron,
             job: schedule.job_template.0,
             enabled: schedule.enabled,
-            next_run_at: schedule.next_run_at,
+            next_run_at: schedule.enabled.then_some(schedule.next_run_at),
             last_run_at: schedule.last_run_at,
             created_at: schedule.created_at,
             updated_at: schedule.updated_at,

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries",
             get(deliveries),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test",
+            post(send_test),
         )
 }
 
@@ -96,6 +100,7 @@ struct DeliveryDto {
 envelope_schema!(WebhookEnvelope, WebhookDto);
 envelope_schema!(WebhookListEnvelope, Vec<WebhookDto>);
 envelope_schema!(DeliveryListEnvelope, Vec<DeliveryDto>);
+envelope_schema!(DeliveryEnvelope, DeliveryDto);
 
 path_params!(WebhookPath {
     "tenant" => "Tenant id (slug)",
@@ -280,23 +285,57 @@ async fn deliveries(
         .map_err(not_found_as_webhook)?;
     let deliveries =
         store::webhooks::deliveries(&state.pool, context.tenant_id(), webhook_id).await?;
-    let body: Vec<Value> = deliveries
-        .into_iter()
-        .map(|delivery| {
-            serde_json::json!({
-                "id": delivery.id,
-                "event_id": delivery.event_id,
-                "event": delivery.event_type,
-                "status": delivery.status,
-                "attempts": delivery.attempts,
-                "next_attempt_at": delivery.next_attempt_at,
-                "last_status_code": delivery.last_status_code,
-                "last_error": delivery.last_error,
-                "last_response": delivery.last_response,
-                "delivered_at": delivery.delivered_at,
-                "created_at": delivery.created_at,
-            })
-        })
-        .collect();
+    let body: Vec<Value> = deliveries.into_iter().map(delivery_json).collect();
     Ok(envelope::data(body))
+}
+
+fn delivery_json(delivery: store::webhooks::Delivery) -> Value {
+    serde_json::json!({
+        "id": delivery.id,
+        "event_id": delivery.event_id,
+        "event": delivery.event_type,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "last_response": delivery.last_response,
+        "delivered_at": delivery.delivered_at,
+        "created_at": delivery.created_at,
+    })
+}
+
+/// Sends a signed `ping` event to this webhook now, whatever it subscribes to (admins): the
+/// delivery is queued at once and the server's delivery worker sends it within a second; its
+/// result shows in `…/deliveries` (and `infracast webhook test` waits for it).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test",
+    tag = "webhooks",
+    params(WebhookPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = DeliveryEnvelope),
+        (status = 403, response = openapi::Forbidden),
+    )
+)]
+async fn send_test(
+    State(state): State<AppState>,
+    Extension(context): Extension<TenantContext>,
+    ApiPath((_, webhook_id)): ApiPath<(String, String)>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    context.require_write()?;
+    let webhook_id = parse_webhook_id(&webhook_id)?;
+    let delivery_id = store::webhooks::enqueue_ping(&state.pool, context.tenant_id(), webhook_id)
+        .await
+        .map_err(not_found_as_webhook)?;
+    let delivery = store::webhooks::deliveries(&state.pool, context.tenant_id(), webhook_id)
+        .await?
+        .into_iter()
+        .find(|delivery| delivery.id == delivery_id)
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        envelope::data(delivery_json(delivery)),
+    ))
 }

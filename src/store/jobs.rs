@@ -187,10 +187,17 @@ pub async fn get(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Er
     Ok(job)
 }
 
+/// Job kinds, as the `kind` filter takes them.
+pub const KINDS: &[&str] = &["discovery", "evaluation", "report"];
+
+/// A page of the tenant's jobs with the given statuses and kinds (none: all), by creation time
+/// (`oldest_first` or newest first).
 pub async fn list(
     pool: &PgPool,
     tenant_id: &str,
     statuses: &[String],
+    kinds: &[String],
+    oldest_first: bool,
     request: &PageRequest,
 ) -> Result<Page<Job>, Error> {
     let push_filter = |builder: &mut QueryBuilder<Postgres>| {
@@ -199,6 +206,11 @@ pub async fn list(
         if !statuses.is_empty() {
             builder.push(" AND status = ANY(");
             builder.push_bind(statuses.to_vec());
+            builder.push(")");
+        }
+        if !kinds.is_empty() {
+            builder.push(" AND kind = ANY(");
+            builder.push_bind(kinds.to_vec());
             builder.push(")");
         }
     };
@@ -211,7 +223,11 @@ pub async fn list(
         .await?;
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM jobs"));
     push_filter(&mut select);
-    select.push(" ORDER BY created_at DESC, job_id DESC LIMIT ");
+    select.push(if oldest_first {
+        " ORDER BY created_at, job_id LIMIT "
+    } else {
+        " ORDER BY created_at DESC, job_id DESC LIMIT "
+    });
     select.push_bind(i64::from(request.per_page));
     select.push(" OFFSET ");
     select.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));

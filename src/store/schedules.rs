@@ -192,7 +192,9 @@ pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Schedule>, Error
     Ok(schedules)
 }
 
-/// Enables or disables; enabling sets the next due time given by the caller.
+/// Enables or disables; enabling sets the next due time given by the caller, and checks the
+/// expression against the plan's shortest interval again (a schedule created before the limit,
+/// or before a downgrade, cannot be switched back on to fire faster than the plan allows).
 pub async fn set_enabled(
     pool: &PgPool,
     tenant_id: &str,
@@ -201,6 +203,20 @@ pub async fn set_enabled(
     next_run_at: DateTime<Utc>,
 ) -> Result<Schedule, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    if enabled {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT t.plan, s.cron FROM schedules s JOIN tenants t ON t.tenant_id = s.tenant_id
+             WHERE s.tenant_id = $1 AND s.schedule_id = $2",
+        )
+        .bind(tenant_id)
+        .bind(schedule_id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some((plan, cron)) = row else {
+            return Err(Error::NotFound);
+        };
+        check_interval(&cron, &plan, Utc::now()).map_err(Error::Invalid)?;
+    }
     let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE schedules SET enabled = $3, next_run_at = CASE WHEN $3 THEN $4 ELSE next_run_at END, updated_at = now()
          WHERE tenant_id = $1 AND schedule_id = $2 RETURNING {COLUMNS}"

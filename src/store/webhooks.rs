@@ -126,6 +126,47 @@ pub async fn enqueue(
     Ok(event_id)
 }
 
+/// Queues a signed `ping` to one webhook only, due at once (whatever events it subscribes to),
+/// so a receiver can be checked without waiting for a real event. Returns the delivery's id.
+pub async fn enqueue_ping(pool: &PgPool, tenant_id: &str, webhook_id: Uuid) -> Result<Uuid, Error> {
+    let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    let exists: Option<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM webhooks WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(webhook_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+    if exists.is_none() {
+        return Err(Error::NotFound);
+    }
+    let event_id = Uuid::new_v4();
+    let payload = serde_json::json!({
+        "webhook_id": webhook_id,
+        "message": "a test event from Infracast: your receiver is reachable",
+    });
+    sqlx::query(
+        "INSERT INTO webhook_events (tenant_id, id, event_type, payload) VALUES ($1, $2, 'ping', $3)",
+    )
+    .bind(tenant_id)
+    .bind(event_id)
+    .bind(sqlx::types::Json(&payload))
+    .execute(&mut *transaction)
+    .await?;
+    let delivery_id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, status)
+         VALUES ($1, $2, $3, $4, 'pending')",
+    )
+    .bind(tenant_id)
+    .bind(delivery_id)
+    .bind(webhook_id)
+    .bind(event_id)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(delivery_id)
+}
+
 /// A delivery due now, with what is needed to send it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DueDelivery {

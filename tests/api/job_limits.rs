@@ -415,3 +415,36 @@ async fn a_discovery_past_its_deadline_fails_as_timed_out_and_keeps_the_previous
     let after = app.get("/api/v1/tenants/acme/nodes", &key).await;
     assert_eq!(after.body["meta"]["total"].as_i64().unwrap(), nodes_before);
 }
+
+#[tokio::test]
+async fn a_fast_schedule_from_before_the_limits_cannot_be_enabled_again() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("small", "free", "admin").await;
+    // As an older server stored it: every second, disabled since.
+    let schedule_id = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO schedules (tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at)
+         VALUES ('small', $1, 'legacy', '* * * * * *', $2, false, now())",
+    )
+    .bind(schedule_id)
+    .bind(json!({"provider": "fixture", "config": {"sample": true}}))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let answer = app
+        .post(
+            &format!("/api/v1/tenants/small/schedules/{schedule_id}/enable"),
+            &key,
+            json!({}),
+        )
+        .await;
+    let message = answer.assert_error(400, "VALIDATION_ERROR");
+    assert!(message.contains("* * * * * *"), "{message}");
+    let (enabled,): (bool,) =
+        sqlx::query_as("SELECT enabled FROM schedules WHERE schedule_id = $1")
+            .bind(schedule_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(!enabled, "the refused schedule stays disabled");
+}

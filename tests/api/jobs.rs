@@ -186,6 +186,11 @@ async fn schedules_are_managed_and_fire_exactly_once_across_schedulers() {
         )
         .await;
     assert_eq!(disabled.body["data"]["enabled"], false);
+    assert_eq!(
+        disabled.body["data"]["next_run_at"],
+        serde_json::Value::Null,
+        "a disabled schedule fires at no time"
+    );
     let enabled = app
         .post(
             &format!("/api/v1/tenants/acme/schedules/{schedule_id}/enable"),

@@ -22,6 +22,7 @@ mod findings;
 mod isolation;
 mod job_limits;
 mod limits;
+mod lists;
 mod nodes;
 mod openapi;
 mod paging;

@@ -428,3 +428,36 @@ async fn tenant_keys_learn_their_external_id() {
     let platform = app.get("/api/v1/auth/me", &app.platform_key).await;
     assert_eq!(platform.body["data"]["aws_external_id"], Value::Null);
 }
+
+#[tokio::test]
+async fn another_processes_cache_lets_go_of_a_deleted_tenant() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    app.post(
+        "/api/v1/tenants/acme/jobs",
+        &key,
+        json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
+    )
+    .await;
+    jobs::run_next(&app.runtime()).await.unwrap().unwrap();
+    // A cache of another process (not the API's, which forgets at once on delete).
+    let elsewhere = infracast::snapshots::GraphSnapshots::default();
+    let before = elsewhere.current(&app.pool, "acme").await.unwrap();
+    assert!(before.graph.node_count() > 100);
+    app.delete("/api/v1/tenants/acme", &app.platform_key).await;
+    assert!(matches!(
+        elsewhere.current(&app.pool, "acme").await,
+        Err(infracast::store::Error::NotFound)
+    ));
+    app.tenant_with_key("acme", "enterprise", "admin").await;
+    let after = elsewhere.current(&app.pool, "acme").await.unwrap();
+    assert_eq!(
+        after.graph.node_count(),
+        0,
+        "the new tenant's graph is empty"
+    );
+    assert!(
+        after.generation > before.generation,
+        "generations never repeat"
+    );
+}

@@ -351,3 +351,65 @@ async fn finding_events_are_delivered_once_per_occurrence() {
     assert_eq!(reopened[0]["data"]["finding_id"], finding_id.as_str());
     assert_eq!(reopened[0]["data"]["reopen_count"], 1);
 }
+
+#[tokio::test]
+async fn a_test_event_reaches_one_webhook_signed_whatever_it_subscribes_to() {
+    let app = spawn_app_allowing_internal_webhooks().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let (url, receiver) = start_receiver(vec![]).await;
+    let (other_url, other) = start_receiver(vec![]).await;
+    let webhook_id = subscribe(&app, &key, &url).await;
+    subscribe(&app, &key, &other_url).await;
+    let queued = app
+        .post(
+            &format!("/api/v1/tenants/acme/webhooks/{webhook_id}/test"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    assert_eq!(queued.body["data"]["event"], "ping");
+    assert_eq!(queued.body["data"]["status"], "pending");
+    assert_eq!(deliveries::deliver_due(&app.pool, true).await.unwrap(), 1);
+
+    let pings = events_of(&receiver, "ping");
+    assert_eq!(
+        pings.len(),
+        1,
+        "the webhook subscribes to job events only, yet gets the ping"
+    );
+    assert_eq!(pings[0]["data"]["webhook_id"], webhook_id.as_str());
+    let (headers, body) = receiver.received.lock().unwrap()[0].clone();
+    let timestamp = headers["x-infracast-timestamp"].to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(headers["x-infracast-signature"].to_str().unwrap(), expected);
+    assert!(
+        other.received.lock().unwrap().is_empty(),
+        "only the tested webhook is pinged"
+    );
+    let log = delivery_log(&app, &key, &webhook_id).await;
+    assert_eq!(log[0]["status"], "delivered");
+    assert_eq!(log[0]["last_status_code"], 200);
+
+    // Viewers may not send it; an unknown webhook is a 404.
+    let viewer = app.key_for("acme", "viewer").await;
+    app.post(
+        &format!("/api/v1/tenants/acme/webhooks/{webhook_id}/test"),
+        &viewer,
+        json!({}),
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
+    app.post(
+        &format!(
+            "/api/v1/tenants/acme/webhooks/{}/test",
+            uuid::Uuid::new_v4()
+        ),
+        &key,
+        json!({}),
+    )
+    .await
+    .assert_error(404, "NOT_FOUND");
+}

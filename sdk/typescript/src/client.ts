@@ -510,6 +510,10 @@ export class WebhooksResource extends Resource {
   deliveries({ tenant, webhook_id }: WebhookRef): Promise<Page<Delivery>> {
     return this.transport.page(tenantPath(tenant, "webhooks", segment(webhook_id), "deliveries"), {});
   }
+  /** Sends a signed `ping` to this webhook now; the queued delivery (see `deliveries`). */
+  test({ tenant, webhook_id }: WebhookRef): Promise<Delivery> {
+    return this.transport.data("POST", tenantPath(tenant, "webhooks", segment(webhook_id), "test"), { body: {} });
+  }
 }
 
 type ReportRef = TenantArg & { report_id: string };

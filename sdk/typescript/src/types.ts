@@ -134,7 +134,8 @@ export interface Schedule {
   cron: string;
   job: { provider: string; config: Record<string, unknown> };
   enabled: boolean;
-  next_run_at: string;
+  /** Null while the schedule is disabled. */
+  next_run_at: string | null;
   last_run_at: string | null;
   created_at: string;
   updated_at: string;

@@ -61,6 +61,7 @@ OPERATIONS: Tuple[Tuple[str, str, str], ...] = (
     ("GET", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}", "webhooks.get"),
     ("DELETE", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}", "webhooks.delete"),
     ("GET", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries", "webhooks.deliveries"),
+    ("POST", "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test", "webhooks.test"),
     ("POST", "/api/v1/tenants/{tenant}/reports/generate", "reports.generate"),
     ("GET", "/api/v1/tenants/{tenant}/reports", "reports.list"),
     ("GET", "/api/v1/tenants/{tenant}/reports/{report_id}", "reports.get"),

@@ -376,12 +376,17 @@ class JobsResource(_Resource):
         *,
         tenant: str,
         status: StrList = None,
+        kind: StrList = None,
+        sort: Optional[str] = None,
         page: Optional[int] = None,
         per_page: Optional[int] = None,
     ) -> Page[Job]:
-        """Jobs, newest first; `status` filters (one or a list)."""
+        """Jobs, newest first (`sort="created_at"` for oldest first); `status` and `kind`
+        (discovery, evaluation, report) filter, each one or a list."""
         params: Dict[str, QueryValue] = {
             "status": [status] if isinstance(status, str) else status,
+            "kind": [kind] if isinstance(kind, str) else kind,
+            "sort": sort,
             "page": page,
             "per_page": per_page,
         }
@@ -628,8 +633,23 @@ _COMMA_FILTERS = frozenset({"severity", "status", "rule_id", "type", "format", "
 
 
 class RulesResource(_Resource):
-    def list(self, *, tenant: str) -> Page[Rule]:
-        return self._list(_tenant_path(tenant, "rules"), Rule, {})
+    def list(
+        self,
+        *,
+        tenant: str,
+        resource: Optional[str] = None,
+        severity: StrList = None,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+    ) -> Page[Rule]:
+        """The rule pack in id order; `resource` (a node type) and `severity` filter."""
+        params: Dict[str, QueryValue] = {
+            "resource": resource,
+            "severity": [severity] if isinstance(severity, str) else severity,
+            "page": page,
+            "per_page": per_page,
+        }
+        return self._list(_tenant_path(tenant, "rules"), Rule, params)
 
     def get(self, *, tenant: str, rule_id: str) -> Rule:
         return self._get(_tenant_path(tenant, "rules", quote(rule_id)), Rule)
@@ -720,6 +740,11 @@ class WebhooksResource(_Resource):
         """The webhook's delivery log, newest first."""
         path = _tenant_path(tenant, "webhooks", quote(webhook_id), "deliveries")
         return self._list(path, Delivery, {})
+
+    def test(self, *, tenant: str, webhook_id: str) -> Delivery:
+        """Sends a signed `ping` to this webhook now; the queued delivery (see `deliveries`)."""
+        path = _tenant_path(tenant, "webhooks", quote(webhook_id), "test")
+        return self._post(path, Delivery, {})
 
 
 # -- reports ---------------------------------------------------------------------------------

@@ -233,9 +233,7 @@ pub async fn collect_region(
     ))?;
     // `OwnerIds=self` is not honoured by every endpoint (moto lists its public catalogue): keep
     // only the scanned account's own, so an endpoint cannot flood a tenant with foreign resources.
-    if is_account_id(&origin.account) {
-        snapshots.retain(|snapshot| snapshot.owner_id() == Some(origin.account.as_str()));
-    }
+    keep_own_snapshots(&mut snapshots, &origin.account);
     let addresses = client.describe_addresses().send().await.map_err(|error| {
         FetchError::Failed(describe_sdk_error(
             "listing elastic ips",
@@ -465,7 +463,39 @@ async fn snapshot_is_public(
         })
 }
 
+/// Keeps the snapshots `account` owns, when the account is known (a 12-digit id).
+fn keep_own_snapshots(snapshots: &mut Vec<aws_sdk_ec2::types::Snapshot>, account: &str) {
+    if is_account_id(account) {
+        snapshots.retain(|snapshot| snapshot.owner_id() == Some(account));
+    }
+}
+
 /// A 12-digit AWS account id (the account may be `unknown` when STS could not be asked).
 fn is_account_id(account: &str) -> bool {
     account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::Snapshot;
+
+    fn snapshot(id: &str, owner: &str) -> Snapshot {
+        Snapshot::builder().snapshot_id(id).owner_id(owner).build()
+    }
+
+    #[test]
+    fn only_the_scanned_accounts_snapshots_are_kept() {
+        let mut snapshots = vec![
+            snapshot("snap-own", "111122223333"),
+            snapshot("snap-catalogue", "099720109477"),
+        ];
+        keep_own_snapshots(&mut snapshots, "111122223333");
+        let ids: Vec<&str> = snapshots.iter().filter_map(|s| s.snapshot_id()).collect();
+        assert_eq!(ids, vec!["snap-own"]);
+        // An unknown account filters nothing rather than everything.
+        let mut unknown = vec![snapshot("snap-a", "099720109477")];
+        keep_own_snapshots(&mut unknown, "unknown");
+        assert_eq!(unknown.len(), 1);
+    }
 }
