@@ -315,8 +315,17 @@ test('a discovery started from the console streams its progress to the end and s
   await go('/jobs');
   await page.waitForSelector('[data-testid=start-discovery]', { timeout: WAIT_MS });
   await page.select('#d-provider', 'fixture');
-  await page.$eval('#d-config', (textarea) => { textarea.value = ''; });
+  // Choosing the provider fills in its example configuration when the page re-renders: wait for
+  // it (on a loaded machine it lands after any clearing done earlier), then replace it by keyboard
+  // as a user would, and check the field holds exactly the configuration typed.
+  await page.waitForFunction(() => document.querySelector('#d-config').value.trim() !== '', { timeout: WAIT_MS });
+  await page.focus('#d-config');
+  await page.keyboard.down('Control');
+  await page.keyboard.press('KeyA');
+  await page.keyboard.up('Control');
+  await page.keyboard.press('Backspace');
   await page.type('#d-config', '{"sample": true}');
+  assert.equal(await page.$eval('#d-config', (textarea) => textarea.value), '{"sample": true}');
   await screenshot('09-jobs');
   // The progress comes from GET …/events, read with fetch (watch that request carry the token
   // in its header, never in its URL).
