@@ -32,11 +32,12 @@ if ! diff -r "$fresh" console/dist >/dev/null; then
 fi
 rm -rf "$fresh"
 
-# The debug binary, where cargo puts it.
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-binary="$target_dir/debug/infracast"
+# The debug binary, where cargo puts it; rebuilt when stale, since it embeds console/dist.
+source scripts/binary.sh
+binary=$(infracast_binary debug)
+target_dir=$(dirname "$(dirname "$binary")")
 echo "console: building $binary" >&2
-cargo build --bin infracast
+cargo build --bin infracast >&2
 
 # Under /tmp so the `postgres` account can reach the cluster when this runs as root.
 work=$(mktemp -d "${TMPDIR:-/tmp}/infracast-console-XXXXXX")

@@ -10,14 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# The binary where cargo puts it (honours CARGO_TARGET_DIR and config).
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-binary="$target_dir/debug/infracast"
-if [ ! -x "$binary" ]; then
-    echo "sdk: building $binary" >&2
-    cargo build --bin infracast
-fi
+# The binary where cargo puts it (honours CARGO_TARGET_DIR and config), built if missing.
+source scripts/binary.sh
+binary=$(infracast_binary debug)
 
 # Under /tmp so the `postgres` account can reach the cluster when this runs as root.
 work=$(mktemp -d "${TMPDIR:-/tmp}/infracast-sdk-XXXXXX")
