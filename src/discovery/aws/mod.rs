@@ -95,24 +95,20 @@ async fn account_id(config: &AwsConfig, sdk: &SdkConfig, region: &str) -> Result
             let line = classify::describe_sdk_error("asking STS for the account", region, &error);
             // Only credentials and access problems are fatal here: an endpoint without STS (a
             // local test server) still lets the scan run, under the account `unknown`.
-            match (failure, &config.role_arn) {
-                // The chain failed while assuming the tenant's role: say so, not "no credentials".
-                (
-                    classify::Failure::NoCredentials
+            let credentials_failed = matches!(
+                failure,
+                classify::Failure::NoCredentials
                     | classify::Failure::BadCredentials
-                    | classify::Failure::AccessDenied,
-                    Some(role_arn),
-                ) => Err(format!(
+                    | classify::Failure::AccessDenied
+            );
+            match &config.role_arn {
+                _ if !credentials_failed => Ok("unknown".to_string()),
+                // The chain failed while assuming the tenant's role: say so, not "no credentials".
+                Some(role_arn) => Err(format!(
                     "access denied assuming {role_arn} in {region}: its trust policy must allow \
                      this server's principal with your tenant's external id (GET /api/v1/auth/me)"
                 )),
-                (
-                    classify::Failure::NoCredentials
-                    | classify::Failure::BadCredentials
-                    | classify::Failure::AccessDenied,
-                    None,
-                ) => Err(line),
-                _ => Ok("unknown".to_string()),
+                None => Err(line),
             }
         }
     }
