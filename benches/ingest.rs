@@ -47,7 +47,7 @@ async fn main() {
             &pool,
             "bench",
             &NewJob {
-                kind: "discovery".into(),
+                kind: infracast::model::JobKind::Discovery,
                 provider: Some("fixture".into()),
                 config: serde_json::json!({}),
                 start: true,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api;
+use crate::compliance::Catalog;
 use crate::config::{Config, DatabaseSource};
 use crate::jobs;
 use crate::snapshots::GraphSnapshots;
@@ -119,13 +120,20 @@ impl Database {
     }
 }
 
+/// The rule pack and frameworks the API and the workers share, parsed once per process. A broken
+/// file stops startup here, with a message naming the file and the rule.
+pub fn load_catalog() -> anyhow::Result<Catalog> {
+    Catalog::builtin().context("the rule pack and frameworks shipped in this binary do not load")
+}
+
 /// Runs the API on `listener` until `shutdown` resolves.
 pub async fn serve_on(
     listener: TcpListener,
     pool: PgPool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_state_on(listener, api::AppState::new(pool), shutdown).await
+    let state = api::AppState::new(pool, load_catalog()?);
+    serve_state_on(listener, state, shutdown).await
 }
 
 /// Runs the API with a prepared state on `listener` until `shutdown` resolves.
@@ -143,6 +151,8 @@ pub async fn serve_state_on(
 /// `infracast serve`: database, then HTTP, job workers and the scheduler until SIGINT/SIGTERM,
 /// then a clean stop.
 pub async fn serve(config: &Config) -> anyhow::Result<()> {
+    // Before anything else starts: a broken rule pack is not worth a database.
+    load_catalog()?;
     let database = Database::open(config).await?;
     serve_database(config, &database).await?;
     database.close().await
@@ -153,13 +163,15 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
 /// connections (SSE streams never end by themselves) `config.shutdown_grace`, abandons what is
 /// left, and returns: the bound on how long SIGTERM takes.
 pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Result<()> {
+    let catalog = load_catalog()?;
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     tracing::info!(address = %config.bind, workers = config.workers, "infracast listening");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let snapshots = Arc::new(GraphSnapshots::default());
-    let mut runtime = jobs::JobRuntime::new(database.pool.clone(), snapshots.clone());
+    let mut runtime =
+        jobs::JobRuntime::new(database.pool.clone(), snapshots.clone(), catalog.clone());
     runtime.policy = config.discovery_policy.clone();
     runtime.config = runtime.config.with_lease(config.jobs.lease);
     runtime.config.claim = store::jobs::ClaimPolicy {
@@ -194,7 +206,7 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
             let _ = stop.send(true);
         }
     };
-    let mut state = api::AppState::new(database.pool.clone());
+    let mut state = api::AppState::new(database.pool.clone(), catalog);
     state.discovery_policy = config.discovery_policy.clone();
     state.snapshots = snapshots;
     let served = serve_state_on(listener, state, signalled);

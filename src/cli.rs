@@ -637,8 +637,10 @@ async fn run_discovery(
     show_progress: bool,
 ) -> anyhow::Result<crate::jobs::FinishedJob> {
     use std::io::{IsTerminal, Write};
+    // Before the job exists: a broken rule pack fails the command, not the job.
+    let catalog = crate::app::load_catalog()?;
     let new_job = store::jobs::NewJob {
-        kind: "discovery".into(),
+        kind: crate::model::JobKind::Discovery,
         provider: Some(provider.to_string()),
         config,
         start: true,
@@ -654,6 +656,7 @@ async fn run_discovery(
     let mut runtime = crate::jobs::JobRuntime::new(
         database.pool.clone(),
         std::sync::Arc::new(crate::snapshots::GraphSnapshots::default()),
+        catalog,
     );
     if show_progress && std::io::stderr().is_terminal() {
         runtime.on_progress = Some(std::sync::Arc::new(|progress: &crate::jobs::Progress| {
@@ -707,10 +710,10 @@ async fn discover(database: &Database, arguments: &DiscoverArgs) -> anyhow::Resu
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
-            "job_id": job.job_id, "status": job.status, "counts": job.counts.0, "scopes": job.scopes.0, "errors": job.errors.0
+            "job_id": job.job_id, "status": job.status, "counts": job.counts, "scopes": job.scopes, "errors": job.errors
         }))?
     );
-    if job.status == "failed" {
+    if job.status == crate::model::JobStatus::Failed {
         bail!("discovery failed");
     }
     Ok(())

@@ -3,8 +3,6 @@
 //! formula) and `controls?framework=` (status, resource counts, rules, failing resources).
 //! Scores come from the rule results of the tenant's current snapshot and its accepted findings.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -173,15 +171,12 @@ query_params!(ControlsQuery => {
     parameters
 });
 
-/// The ids of the shipped frameworks (what `framework=` accepts).
+/// The ids of the shipped frameworks (what `framework=` accepts), from the catalog the process
+/// loaded at startup (the document is built without a state at hand).
 fn framework_ids() -> Vec<String> {
-    let Ok(rule_set) = crate::rules::RuleSet::builtin() else {
-        return Vec::new();
-    };
-    builtin_frameworks(&rule_set)
-        .iter()
-        .map(|framework| framework.id.clone())
-        .collect()
+    compliance::Catalog::builtin()
+        .map(|catalog| catalog.framework_ids())
+        .unwrap_or_default()
 }
 
 async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>, ApiError> {
@@ -355,14 +350,3 @@ const CONTROL_ORDER: crate::store::paging::SortColumn = crate::store::paging::So
     column: "id",
     sql_type: "text",
 };
-
-/// The shipped frameworks, validated against the shipped rules.
-pub fn builtin_frameworks(rule_set: &crate::rules::RuleSet) -> Arc<Vec<compliance::Framework>> {
-    match compliance::builtin(rule_set) {
-        Ok(frameworks) => Arc::new(frameworks),
-        Err(error) => {
-            tracing::error!(%error, "the shipped frameworks do not load");
-            Arc::new(Vec::new())
-        }
-    }
-}

@@ -20,8 +20,9 @@ use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
+use crate::model::{Job, JobKind, JobStatus};
 use crate::store::paging::SortColumn;
-use crate::store::{self, jobs::Job, jobs::NewJob};
+use crate::store::{self, jobs::NewJob};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,13 +40,11 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobDto {
     id: Uuid,
-    /// `discovery` or `evaluation`.
-    kind: String,
+    kind: JobKind,
     /// `aws` or `fixture` (discovery jobs).
     provider: Option<String>,
     config: Value,
-    /// `created`, `pending`, `running`, `succeeded`, `partially_succeeded`, `failed` or `cancelled`.
-    status: String,
+    status: JobStatus,
     cancel_requested: bool,
     progress: Value,
     scopes: Value,
@@ -65,13 +64,13 @@ impl From<Job> for JobDto {
             id: job.job_id,
             kind: job.kind,
             provider: job.provider,
-            config: shown_config(job.config.0),
+            config: shown_config(job.config),
             status: job.status,
             cancel_requested: job.cancel_requested,
-            progress: job.progress.0,
-            scopes: job.scopes.0,
-            counts: job.counts.0,
-            errors: job.errors.0,
+            progress: job.progress,
+            scopes: job.scopes,
+            counts: job.counts,
+            errors: job.errors,
             attempts: job.attempts,
             schedule_id: job.schedule_id,
             created_at: job.created_at,
@@ -302,9 +301,9 @@ path_params!(JobPath {
 });
 
 query_params!(JobListQuery => {
-    let statuses = openapi::both_cases(store::jobs::STATUSES);
+    let statuses = openapi::both_cases(&JobStatus::names());
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
-    let kinds = openapi::both_cases(store::jobs::KINDS);
+    let kinds = openapi::both_cases(&JobKind::names());
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
     let mut parameters = vec![
         openapi::comma_list_parameter("status", "Job statuses, comma-separated, lower or upper case", &statuses),
@@ -392,7 +391,7 @@ async fn create(
     super::extract::normalise_whole_numbers(&mut body.config);
     validate_job_request(&body.provider, &body.config, &state.discovery_policy)?;
     let new_job = NewJob {
-        kind: "discovery".to_string(),
+        kind: JobKind::Discovery,
         provider: Some(body.provider),
         config: body.config,
         start: body.start,
@@ -416,22 +415,28 @@ async fn list(
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     query.only(&["status", "kind", "sort", "page", "per_page"])?;
-    let statuses = query
-        .comma_names("status", store::jobs::STATUSES)
+    let statuses: Vec<JobStatus> = query
+        .comma_names("status", &JobStatus::names())
         .map_err(|bad| {
             ApiError::Validation(format!(
                 "unknown job status `{bad}`; expected one of: {}",
-                store::jobs::STATUSES.join(", ")
+                JobStatus::names().join(", ")
             ))
-        })?;
-    let kinds = query
-        .comma_names("kind", store::jobs::KINDS)
+        })?
+        .iter()
+        .filter_map(|name| JobStatus::parse(name).ok())
+        .collect();
+    let kinds: Vec<JobKind> = query
+        .comma_names("kind", &JobKind::names())
         .map_err(|bad| {
             ApiError::Validation(format!(
                 "unknown job kind `{bad}`; expected one of: {}",
-                store::jobs::KINDS.join(", ")
+                JobKind::names().join(", ")
             ))
-        })?;
+        })?
+        .iter()
+        .filter_map(|name| JobKind::parse(name).ok())
+        .collect();
     let sort = query.sort(JOB_SORT_COLUMNS, "-created_at")?;
     let request = query.page_request(&sort)?;
     let page = store::jobs::list(
@@ -551,7 +556,7 @@ async fn diff(
         }
     }
     Ok(envelope::data(
-        json!({"job_id": job_id, "status": job.status, "counts": job.counts.0, "diff": grouped}),
+        json!({"job_id": job_id, "status": job.status, "counts": job.counts, "diff": grouped}),
     ))
 }
 
@@ -587,7 +592,7 @@ async fn events(
 }
 
 fn job_event(job: &Job) -> Value {
-    json!({"id": job.job_id, "status": job.status, "progress": job.progress.0, "scopes": job.scopes.0, "counts": job.counts.0, "errors": job.errors.0})
+    json!({"id": job.job_id, "status": job.status, "progress": job.progress, "scopes": job.scopes, "counts": job.counts, "errors": job.errors})
 }
 
 /// How often a stream re-checks the credential it was opened with: a revoked key (or an expired

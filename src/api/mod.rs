@@ -70,17 +70,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: PgPool) -> Self {
-        let rule_set = Arc::new(crate::rules::RuleSet::builtin().unwrap_or_else(|error| {
-            tracing::error!(%error, "the shipped rule pack does not load");
-            crate::rules::RuleSet::default()
-        }));
+    /// The state over the catalog the process loaded at startup (`Catalog::builtin`).
+    pub fn new(pool: PgPool, catalog: crate::compliance::Catalog) -> Self {
         AppState {
-            frameworks: compliance::builtin_frameworks(&rule_set),
-            rule_set,
+            rule_catalog: Arc::new(rule_catalog(&catalog.rules)),
+            frameworks: catalog.frameworks,
+            rule_set: catalog.rules,
             pool,
             rate_limits: Arc::new(rate_limit::RateLimits::default()),
-            rule_catalog: Arc::new(rule_catalog()),
             allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
             snapshots: Arc::new(crate::snapshots::GraphSnapshots::default()),
             discovery_policy: crate::model::provider_config::DiscoveryPolicy::default(),
@@ -89,23 +86,19 @@ impl AppState {
 }
 
 /// The shipped rules as JSON by id (what `GET /rules` and finding details show).
-fn rule_catalog() -> std::collections::HashMap<String, serde_json::Value> {
-    match crate::rules::RuleSet::builtin() {
-        Ok(rule_set) => rule_set
-            .rules()
-            .iter()
-            .map(|rule| {
-                (
-                    rule.id.clone(),
-                    serde_json::to_value(rule).unwrap_or_default(),
-                )
-            })
-            .collect(),
-        Err(error) => {
-            tracing::error!(%error, "the shipped rule pack does not load");
-            std::collections::HashMap::new()
-        }
-    }
+fn rule_catalog(
+    rule_set: &crate::rules::RuleSet,
+) -> std::collections::HashMap<String, serde_json::Value> {
+    rule_set
+        .rules()
+        .iter()
+        .map(|rule| {
+            (
+                rule.id.clone(),
+                serde_json::to_value(rule).unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// The whole HTTP surface.

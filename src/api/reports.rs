@@ -111,12 +111,10 @@ struct GenerateReportBody;
 
 impl utoipa::PartialSchema for GenerateReportBody {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        let frameworks: Vec<String> =
-            crate::compliance::builtin(&crate::rules::RuleSet::builtin().unwrap_or_default())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|framework| framework.id)
-                .collect();
+        // The catalog the process loaded at startup: the document has no state at hand.
+        let frameworks: Vec<String> = crate::compliance::Catalog::builtin()
+            .map(|catalog| catalog.framework_ids())
+            .unwrap_or_default();
         let variant = |needing_framework: bool| {
             // `null` reads as absent: allowed only where the framework may be left out.
             let mut framework_values: Vec<Value> =

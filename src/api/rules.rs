@@ -192,7 +192,7 @@ async fn evaluate(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     context.require_triage()?;
     let new_job = NewJob {
-        kind: "evaluation".to_string(),
+        kind: crate::model::JobKind::Evaluation,
         provider: None,
         config: json!({}),
         start: true,

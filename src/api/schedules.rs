@@ -14,7 +14,8 @@ use super::extract::{ApiJson, ApiPath};
 use super::jobs::{JobRequest, job_request_schema, validate_job_request};
 use super::openapi::{self, TenantPath, envelope_schema, path_params};
 use super::{AppState, TenantContext, envelope};
-use crate::store::{self, schedules::Schedule};
+use crate::model::Schedule;
+use crate::store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,7 +55,7 @@ impl From<Schedule> for ScheduleDto {
             id: schedule.schedule_id,
             name: schedule.name,
             cron: schedule.cron,
-            job: schedule.job_template.0,
+            job: schedule.job_template,
             enabled: schedule.enabled,
             next_run_at: schedule.enabled.then_some(schedule.next_run_at),
             last_run_at: schedule.last_run_at,

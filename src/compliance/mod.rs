@@ -8,12 +8,16 @@
 //! resource is evaluated but not passing). Framework score = PASS / (PASS + FAIL) controls, each
 //! control weighted equally; MANUAL and NOT_APPLICABLE are left out.
 
+mod catalog;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::NodeId;
 use crate::rules::{Evaluation, RuleSet, RuleStatus};
+
+pub use catalog::{Catalog, CatalogError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]

@@ -1,13 +1,15 @@
 //! Evaluation: run the rule pack over the tenant's current snapshot (with the path tracer's
 //! exposure analysis behind `exposed_to_internet`) and move the tenant's findings. Network
 //! findings carry their path proof; security-group findings say which members are really exposed.
+//! An evaluation job (`run`) does this on demand; a discovery does it after its graph commit.
 
 use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::JobRuntime;
-use crate::model::EdgeKind;
+use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
+use crate::model::{EdgeKind, Job, JobStatus};
 use crate::rules::RuleStatus;
 use crate::store::{self, findings::Observation};
 
@@ -19,6 +21,33 @@ pub struct EvaluationSummary {
     pub new: usize,
     pub resolved: usize,
     pub reopened: usize,
+}
+
+/// An on-demand evaluation job: evaluate, then record the outcome under the fencing token.
+pub(super) async fn run(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+) -> anyhow::Result<FinishedJob> {
+    let limit = runtime.config.evaluation_timeout;
+    let evaluation = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id));
+    let outcome = match tokio::time::timeout(limit, evaluation).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(anyhow::anyhow!(timed_out_message(limit))),
+    };
+    let (status, counts, errors) = match &outcome {
+        Ok(summary) => (
+            JobStatus::Succeeded,
+            json!({"results": summary.results, "failing": summary.failing, "new": summary.new, "resolved": summary.resolved, "reopened": summary.reopened}),
+            json!([]),
+        ),
+        Err(error) => (JobStatus::Failed, json!({}), json!([format!("{error:#}")])),
+    };
+    let mut transaction = runtime.pool.begin().await?;
+    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let finished = finish_without_scopes(&mut transaction, job, status, counts, errors).await?;
+    transaction.commit().await?;
+    Ok(finished)
 }
 
 pub async fn evaluate_tenant(

@@ -10,6 +10,7 @@
 //! Nothing here is reachable from `api`; the API only writes job rows.
 
 pub mod deliveries;
+mod discovery;
 pub mod evaluation;
 mod pipeline;
 mod providers;
@@ -26,6 +27,7 @@ use tokio::sync::watch;
 pub use pipeline::FinishedJob;
 pub use providers::Progress;
 
+use crate::compliance::Catalog;
 use crate::snapshots::GraphSnapshots;
 
 /// Lease and polling timings of a worker.
@@ -100,19 +102,15 @@ pub struct JobRuntime {
 }
 
 impl JobRuntime {
-    pub fn new(pool: PgPool, snapshots: Arc<GraphSnapshots>) -> Self {
-        // Invariant: the shipped pack and frameworks load; the engine tests check both.
-        let rules =
-            Arc::new(crate::rules::RuleSet::builtin().expect("the shipped rule pack loads"));
-        let frameworks =
-            Arc::new(crate::compliance::builtin(&rules).expect("the shipped frameworks load"));
+    /// A runtime over the catalog the process loaded at startup (`Catalog::builtin`).
+    pub fn new(pool: PgPool, snapshots: Arc<GraphSnapshots>, catalog: Catalog) -> Self {
         JobRuntime {
             pool,
             snapshots,
             config: WorkerConfig::default(),
             on_progress: None,
-            rules,
-            frameworks,
+            rules: catalog.rules,
+            frameworks: catalog.frameworks,
             policy: crate::model::provider_config::DiscoveryPolicy::default(),
         }
     }

@@ -82,10 +82,9 @@ pub async fn discover(
         .provider
         .as_deref()
         .ok_or_else(|| "discovery job without a provider".to_string())?;
-    let config = ProviderConfig::parse(provider, &job.config.0)?;
+    let config = ProviderConfig::parse(provider, &job.config)?;
     let requested_by_operator = job
         .config
-        .0
         .get(OPERATOR_MARKER)
         .is_some_and(|value| value == "operator");
     let policy = if requested_by_operator {

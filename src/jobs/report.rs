@@ -9,15 +9,14 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::JobRuntime;
-use super::pipeline::FinishedJob;
-use crate::model::NodeId;
+use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
+use crate::model::{JobStatus, NodeId};
 use crate::pathtrace::ExposureReport;
 use crate::reports::{self, Acceptance, ReportFinding, ReportFormat, ReportInput, RuleVersion};
 use crate::store::{self, jobs::Job, reports::RenderedReport};
 
 fn report_id(job: &Job) -> anyhow::Result<Uuid> {
     job.config
-        .0
         .get("report_id")
         .and_then(Value::as_str)
         .and_then(|raw| Uuid::parse_str(raw).ok())
@@ -223,13 +222,17 @@ pub async fn run_report_job(
         _ if cancelled => {
             store::reports::mark_failed(&mut transaction, &job.tenant_id, report_id, "cancelled")
                 .await?;
-            ("cancelled", json!({"report_id": report_id}), json!([]))
+            (
+                JobStatus::Cancelled,
+                json!({"report_id": report_id}),
+                json!([]),
+            )
         }
         Ok(rendered) => {
             store::reports::mark_ready(&mut transaction, &job.tenant_id, report_id, rendered)
                 .await?;
             (
-                "succeeded",
+                JobStatus::Succeeded,
                 json!({"report_id": report_id, "bytes": rendered.content.len()}),
                 json!([]),
             )
@@ -239,12 +242,42 @@ pub async fn run_report_job(
             tracing::warn!(job = %job.job_id, report = %report_id, error = %message, "report generation failed");
             store::reports::mark_failed(&mut transaction, &job.tenant_id, report_id, &message)
                 .await?;
-            ("failed", json!({"report_id": report_id}), json!([message]))
+            (
+                JobStatus::Failed,
+                json!({"report_id": report_id}),
+                json!([message]),
+            )
         }
     };
-    let finished =
-        super::pipeline::finish_without_scopes(&mut transaction, job, status, counts, errors)
-            .await?;
+    let finished = finish_without_scopes(&mut transaction, job, status, counts, errors).await?;
+    transaction.commit().await?;
+    Ok(finished)
+}
+
+/// A report job under the evaluation deadline: on timeout the report and the job fail together.
+pub(super) async fn run(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+) -> anyhow::Result<FinishedJob> {
+    let limit = runtime.config.evaluation_timeout;
+    let report = run_report_job(runtime, job, token);
+    if let Ok(finished) = tokio::time::timeout(limit, report).await {
+        return finished;
+    }
+    let message = timed_out_message(limit);
+    tracing::warn!(job = %job.job_id, limit_seconds = limit.as_secs(), "report timed out");
+    let mut transaction = runtime.pool.begin().await?;
+    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    store::reports::fail_for_job(&mut transaction, &job.tenant_id, job.job_id, &message).await?;
+    let finished = finish_without_scopes(
+        &mut transaction,
+        job,
+        JobStatus::Failed,
+        json!({}),
+        json!([message]),
+    )
+    .await?;
     transaction.commit().await?;
     Ok(finished)
 }

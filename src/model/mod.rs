@@ -1,11 +1,12 @@
-//! The shared vocabulary of Infracast: node ids and types, edges, severities, inventories and the
-//! typed property shapes that discovery writes and the engines read.
+//! The shared vocabulary of Infracast: node ids and types, edges, severities, inventories, the
+//! typed property shapes that discovery writes and the engines read, and jobs and schedules.
 //!
 //! This module imports nothing from the rest of the crate and does no IO. Everything here is plain
 //! data with validation at construction (`NodeId::parse`, `NodeType::parse`, …).
 
 mod edge;
 mod inventory;
+mod job;
 mod node;
 pub mod properties;
 pub mod provider_config;
@@ -13,6 +14,7 @@ mod severity;
 
 pub use edge::{Edge, EdgeKind, edge_id};
 pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
+pub use job::{Job, JobKind, JobStatus, Schedule};
 pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
 pub use severity::Severity;
 

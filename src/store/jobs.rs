@@ -12,55 +12,87 @@ use uuid::Uuid;
 
 use super::Error;
 use super::paging::{Page, PageRequest};
+pub use crate::model::{Job, JobKind, JobStatus};
 
-pub const TERMINAL_STATUSES: &[&str] = &["succeeded", "partially_succeeded", "failed", "cancelled"];
-pub const STATUSES: &[&str] = &[
-    "created",
-    "pending",
-    "running",
-    "succeeded",
-    "partially_succeeded",
-    "failed",
-    "cancelled",
-];
-
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Job {
-    pub tenant_id: String,
-    pub job_id: Uuid,
-    pub kind: String,
-    pub provider: Option<String>,
-    pub config: sqlx::types::Json<Value>,
-    pub status: String,
-    pub cancel_requested: bool,
-    pub progress: sqlx::types::Json<Value>,
-    pub scopes: sqlx::types::Json<Value>,
-    pub counts: sqlx::types::Json<Value>,
-    pub errors: sqlx::types::Json<Value>,
-    pub attempts: i32,
-    pub fencing_token: i64,
-    pub lease_owner: Option<String>,
-    pub lease_expires_at: Option<DateTime<Utc>>,
-    pub schedule_id: Option<Uuid>,
-    /// Set once a discovery's graph commit landed; the job finishes after its evaluation.
-    pub committed_status: Option<String>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// A job row as stored; parsed into `model::Job` at this boundary.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct JobRow {
+    tenant_id: String,
+    job_id: Uuid,
+    kind: String,
+    provider: Option<String>,
+    config: sqlx::types::Json<Value>,
+    status: String,
+    cancel_requested: bool,
+    progress: sqlx::types::Json<Value>,
+    scopes: sqlx::types::Json<Value>,
+    counts: sqlx::types::Json<Value>,
+    errors: sqlx::types::Json<Value>,
+    attempts: i32,
+    fencing_token: i64,
+    lease_owner: Option<String>,
+    lease_expires_at: Option<DateTime<Utc>>,
+    schedule_id: Option<Uuid>,
+    committed_status: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
 }
 
-impl Job {
-    pub fn is_terminal(&self) -> bool {
-        TERMINAL_STATUSES.contains(&self.status.as_str())
+impl TryFrom<JobRow> for Job {
+    type Error = Error;
+
+    /// A kind or status this build does not know (written by a newer version, or by hand) is a
+    /// corrupt row, not a panic.
+    fn try_from(row: JobRow) -> Result<Job, Error> {
+        let corrupt = |error: crate::model::UnknownName| {
+            Error::Corrupt(format!("job {}: {error}", row.job_id))
+        };
+        let committed_status = match &row.committed_status {
+            Some(status) => Some(JobStatus::parse(status).map_err(corrupt)?),
+            None => None,
+        };
+        Ok(Job {
+            kind: JobKind::parse(&row.kind).map_err(corrupt)?,
+            status: JobStatus::parse(&row.status).map_err(corrupt)?,
+            committed_status,
+            tenant_id: row.tenant_id,
+            job_id: row.job_id,
+            provider: row.provider,
+            config: row.config.0,
+            cancel_requested: row.cancel_requested,
+            progress: row.progress.0,
+            scopes: row.scopes.0,
+            counts: row.counts.0,
+            errors: row.errors.0,
+            attempts: row.attempts,
+            fencing_token: row.fencing_token,
+            lease_owner: row.lease_owner,
+            lease_expires_at: row.lease_expires_at,
+            schedule_id: row.schedule_id,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
+}
+
+fn parse_row(row: Option<JobRow>) -> Result<Option<Job>, Error> {
+    row.map(Job::try_from).transpose()
+}
+
+/// The names of `statuses`, as the `status` column holds them.
+fn status_names(statuses: &[JobStatus]) -> Vec<String> {
+    statuses
+        .iter()
+        .map(|status| status.as_str().to_string())
+        .collect()
 }
 
 const COLUMNS: &str = "tenant_id, job_id, kind, provider, config, status, cancel_requested, progress, scopes, counts, \
      errors, attempts, fencing_token, lease_owner, lease_expires_at, schedule_id, committed_status, started_at, finished_at, created_at, updated_at";
-
-/// Statuses that hold a place in a tenant's queue.
-pub const QUEUED_STATUSES: &[&str] = &["created", "pending", "running"];
 
 /// How many jobs a tenant on `plan` may have queued (created, pending or running) at once.
 pub fn queued_jobs_cap(plan: &str) -> i64 {
@@ -88,7 +120,7 @@ async fn ensure_queue_has_room(
          FROM tenants t WHERE t.tenant_id = $1",
     )
     .bind(tenant_id)
-    .bind(QUEUED_STATUSES)
+    .bind(status_names(JobStatus::QUEUED))
     .fetch_optional(&mut *connection)
     .await?;
     // No tenant row: the insert's foreign key reports it.
@@ -107,7 +139,7 @@ async fn ensure_queue_has_room(
 /// What a new job is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
-    pub kind: String,
+    pub kind: JobKind,
     pub provider: Option<String>,
     pub config: Value,
     /// Queue it now (`pending`) rather than wait for `start` (`created`).
@@ -130,20 +162,24 @@ pub async fn create_in(
     new_job: &NewJob,
 ) -> Result<Job, Error> {
     ensure_queue_has_room(connection, tenant_id).await?;
-    let status = if new_job.start { "pending" } else { "created" };
-    let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let status = if new_job.start {
+        JobStatus::Pending
+    } else {
+        JobStatus::Created
+    };
+    let row: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(Uuid::new_v4())
-    .bind(&new_job.kind)
+    .bind(new_job.kind.as_str())
     .bind(&new_job.provider)
     .bind(sqlx::types::Json(&new_job.config))
-    .bind(status)
+    .bind(status.as_str())
     .fetch_one(&mut *connection)
     .await?;
-    Ok(job)
+    Job::try_from(row)
 }
 
 /// Creates the job a schedule owes for `scheduled_for`, unless another process already did.
@@ -156,7 +192,7 @@ pub async fn create_scheduled(
     scheduled_for: DateTime<Utc>,
 ) -> Result<Option<Job>, Error> {
     ensure_queue_has_room(connection, tenant_id).await?;
-    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (tenant_id, job_id, kind, provider, config, status, schedule_id, scheduled_for)
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)
          ON CONFLICT (tenant_id, schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
@@ -164,19 +200,19 @@ pub async fn create_scheduled(
     )))
     .bind(tenant_id)
     .bind(Uuid::new_v4())
-    .bind(&new_job.kind)
+    .bind(new_job.kind.as_str())
     .bind(&new_job.provider)
     .bind(sqlx::types::Json(&new_job.config))
     .bind(schedule_id)
     .bind(scheduled_for)
     .fetch_optional(&mut *connection)
     .await?;
-    Ok(job)
+    parse_row(row)
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let job: Job = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND job_id = $2"
     )))
     .bind(tenant_id)
@@ -184,19 +220,16 @@ pub async fn get(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Er
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(job)
+    Job::try_from(row)
 }
-
-/// Job kinds, as the `kind` filter takes them.
-pub const KINDS: &[&str] = &["discovery", "evaluation", "report"];
 
 /// A page of the tenant's jobs with the given statuses and kinds (none: all), by creation time
 /// (`oldest_first` or newest first).
 pub async fn list(
     pool: &PgPool,
     tenant_id: &str,
-    statuses: &[String],
-    kinds: &[String],
+    statuses: &[JobStatus],
+    kinds: &[JobKind],
     oldest_first: bool,
     request: &PageRequest,
 ) -> Result<Page<Job>, Error> {
@@ -205,12 +238,17 @@ pub async fn list(
         builder.push_bind(tenant_id.to_string());
         if !statuses.is_empty() {
             builder.push(" AND status = ANY(");
-            builder.push_bind(statuses.to_vec());
+            builder.push_bind(status_names(statuses));
             builder.push(")");
         }
         if !kinds.is_empty() {
             builder.push(" AND kind = ANY(");
-            builder.push_bind(kinds.to_vec());
+            builder.push_bind(
+                kinds
+                    .iter()
+                    .map(|kind| kind.as_str().to_string())
+                    .collect::<Vec<_>>(),
+            );
             builder.push(")");
         }
     };
@@ -231,8 +269,12 @@ pub async fn list(
     select.push_bind(i64::from(request.per_page));
     select.push(" OFFSET ");
     select.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));
-    let jobs: Vec<Job> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    let rows: Vec<JobRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
+    let jobs = rows
+        .into_iter()
+        .map(Job::try_from)
+        .collect::<Result<Vec<Job>, Error>>()?;
     Ok(Page {
         items: jobs,
         total,
@@ -243,7 +285,7 @@ pub async fn list(
 /// `created` → `pending`. Any other state is a conflict.
 pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET status = 'pending', updated_at = now()
          WHERE tenant_id = $1 AND job_id = $2 AND status = 'created' RETURNING {COLUMNS}"
     )))
@@ -251,6 +293,7 @@ pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, 
     .bind(job_id)
     .fetch_optional(&mut *transaction)
     .await?;
+    let job = parse_row(row)?;
     transaction.commit().await?;
     match job {
         Some(job) => Ok(job),
@@ -265,11 +308,11 @@ pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, 
 }
 
 /// Cancels a job: one not yet running is cancelled at once; a running one is asked to stop (its
-/// worker sees the flag within a page of API calls). A finished job is a conflict. A report
-/// whose job is cancelled before it ran is failed with the reason in the same transaction.
+/// worker sees the flag within a page of API calls). A finished job is a conflict. What a job
+/// cancelled before it ran serves (`JobDependent`) ends with it in the same transaction.
 pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET
             cancel_requested = true,
             status = CASE WHEN status IN ('created', 'pending') THEN 'cancelled' ELSE status END,
@@ -282,11 +325,10 @@ pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Res
     .bind(job_id)
     .fetch_optional(&mut *transaction)
     .await?;
-    match job {
+    match parse_row(row)? {
         Some(job) => {
-            if job.kind == "report" && job.status == "cancelled" {
-                super::reports::fail_for_job(&mut transaction, tenant_id, job_id, "cancelled")
-                    .await?;
+            if job.status == JobStatus::Cancelled {
+                ended_without_worker(&mut transaction, tenant_id, job_id, "cancelled").await?;
             }
             transaction.commit().await?;
             Ok(job)
@@ -300,6 +342,30 @@ pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Res
             )))
         }
     }
+}
+
+/// A reaction of something a job serves (a report row) when the job ends without its worker:
+/// cancelled before it ran, or abandoned after its attempts. It runs in the transaction that ended
+/// the job, so the two never disagree. The queue does not know what the dependents are:
+/// `store::JOB_DEPENDENTS` lists them, each aggregate's own statement.
+pub type JobDependent = for<'c> fn(
+    &'c mut PgConnection,
+    &'c str,
+    Uuid,
+    &'c str,
+) -> futures::future::BoxFuture<'c, Result<(), Error>>;
+
+/// Lets every dependent of `job_id` end with it, giving `reason`.
+async fn ended_without_worker(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    reason: &str,
+) -> Result<(), Error> {
+    for dependent in super::JOB_DEPENDENTS {
+        dependent(&mut *connection, tenant_id, job_id, reason).await?;
+    }
+    Ok(())
 }
 
 /// How claims share the workers between tenants.
@@ -347,7 +413,7 @@ pub async fn claim_next_fairly(
         .execute(&mut *transaction)
         .await?;
     abandon_exhausted(&mut transaction, policy.max_attempts).await?;
-    let job: Option<Job> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET status = 'running', lease_owner = $1,
             lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,
             attempts = attempts + 1, started_at = coalesce(started_at, now()), claimed_at = now(),
@@ -372,7 +438,7 @@ pub async fn claim_next_fairly(
     .fetch_optional(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(job)
+    parse_row(row)
 }
 
 /// Ends as `failed` every expired job that already had `max_attempts` claims: its worker died
@@ -393,9 +459,7 @@ async fn abandon_exhausted(connection: &mut PgConnection, max_attempts: i32) -> 
     .await?;
     for (tenant_id, job_id, kind, provider, attempts) in abandoned {
         let message = format!("abandoned after {attempts} attempts");
-        if kind == "report" {
-            super::reports::fail_for_job(&mut *connection, &tenant_id, job_id, &message).await?;
-        }
+        ended_without_worker(&mut *connection, &tenant_id, job_id, &message).await?;
         let payload = serde_json::json!({"job_id": job_id, "kind": kind, "provider": provider,
             "status": "failed", "counts": {}, "errors": [message]});
         super::webhooks::enqueue(&mut *connection, &tenant_id, "job.failed", &payload).await?;
@@ -500,7 +564,7 @@ pub async fn lock_for_commit(
 /// The final state of a job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    pub status: String,
+    pub status: JobStatus,
     pub scopes: Value,
     pub counts: Value,
     pub errors: Value,
@@ -523,7 +587,7 @@ pub async fn record_graph_commit(
     )
     .bind(tenant_id)
     .bind(job_id)
-    .bind(&outcome.status)
+    .bind(outcome.status.as_str())
     .bind(sqlx::types::Json(&outcome.scopes))
     .bind(sqlx::types::Json(&outcome.counts))
     .bind(sqlx::types::Json(&outcome.errors))
@@ -547,7 +611,7 @@ pub async fn finish(
     )
     .bind(tenant_id)
     .bind(job_id)
-    .bind(&outcome.status)
+    .bind(outcome.status.as_str())
     .bind(sqlx::types::Json(&outcome.scopes))
     .bind(sqlx::types::Json(&outcome.counts))
     .bind(sqlx::types::Json(&outcome.errors))
@@ -577,4 +641,55 @@ pub async fn changes(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Vec
     .await?;
     transaction.commit().await?;
     Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, status: &str) -> JobRow {
+        let now = Utc::now();
+        JobRow {
+            tenant_id: "acme".to_string(),
+            job_id: Uuid::nil(),
+            kind: kind.to_string(),
+            provider: None,
+            config: sqlx::types::Json(Value::Null),
+            status: status.to_string(),
+            cancel_requested: false,
+            progress: sqlx::types::Json(Value::Null),
+            scopes: sqlx::types::Json(Value::Null),
+            counts: sqlx::types::Json(Value::Null),
+            errors: sqlx::types::Json(Value::Null),
+            attempts: 0,
+            fencing_token: 0,
+            lease_owner: None,
+            lease_expires_at: None,
+            schedule_id: None,
+            committed_status: None,
+            started_at: None,
+            finished_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_row_parses_into_the_domain_job() {
+        let job = Job::try_from(row("report", "partially_succeeded")).unwrap();
+        assert_eq!(job.kind, JobKind::Report);
+        assert_eq!(job.status, JobStatus::PartiallySucceeded);
+    }
+
+    #[test]
+    fn an_unknown_kind_or_status_in_a_row_is_a_corrupt_row() {
+        for (kind, status) in [("backup", "pending"), ("discovery", "paused")] {
+            match Job::try_from(row(kind, status)) {
+                Err(Error::Corrupt(message)) => {
+                    assert!(message.contains(&Uuid::nil().to_string()), "{message}")
+                }
+                other => panic!("{kind}/{status}: expected a corrupt row, got {other:?}"),
+            }
+        }
+    }
 }

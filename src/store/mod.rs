@@ -26,6 +26,19 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 pub use error::Error;
 
+/// What ends with a job that ends without its worker (`jobs::JobDependent`): a report whose job
+/// is cancelled before it ran, or abandoned, fails with the job's reason.
+pub(crate) const JOB_DEPENDENTS: &[jobs::JobDependent] = &[fail_report_of_job];
+
+fn fail_report_of_job<'c>(
+    connection: &'c mut PgConnection,
+    tenant_id: &'c str,
+    job_id: uuid::Uuid,
+    reason: &'c str,
+) -> futures::future::BoxFuture<'c, Result<(), Error>> {
+    Box::pin(reports::fail_for_job(connection, tenant_id, job_id, reason))
+}
+
 /// Migrations embedded in the binary, applied at start.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

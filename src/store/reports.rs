@@ -76,7 +76,7 @@ pub async fn create(
         &mut transaction,
         tenant_id,
         &NewJob {
-            kind: "report".to_string(),
+            kind: crate::model::JobKind::Report,
             provider: None,
             config: serde_json::json!({"report_id": report_id}),
             start: true,

@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 use super::Error;
 use super::jobs::{self, NewJob};
+use crate::model::JobKind;
+pub use crate::model::Schedule;
 
 /// Parses a 5-field (minute first) or 6/7-field (seconds first) cron expression.
 pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
@@ -100,18 +102,36 @@ pub fn next_run(expression: &str, after: DateTime<Utc>) -> Option<DateTime<Utc>>
     parse_cron(expression).ok()?.after(&after).next()
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Schedule {
-    pub tenant_id: String,
-    pub schedule_id: Uuid,
-    pub name: String,
-    pub cron: String,
-    pub job_template: sqlx::types::Json<Value>,
-    pub enabled: bool,
-    pub next_run_at: DateTime<Utc>,
-    pub last_run_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// A schedule row as stored; `model::Schedule` outside the store.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ScheduleRow {
+    tenant_id: String,
+    schedule_id: Uuid,
+    name: String,
+    cron: String,
+    job_template: sqlx::types::Json<Value>,
+    enabled: bool,
+    next_run_at: DateTime<Utc>,
+    last_run_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ScheduleRow> for Schedule {
+    fn from(row: ScheduleRow) -> Schedule {
+        Schedule {
+            tenant_id: row.tenant_id,
+            schedule_id: row.schedule_id,
+            name: row.name,
+            cron: row.cron,
+            job_template: row.job_template.0,
+            enabled: row.enabled,
+            next_run_at: row.next_run_at,
+            last_run_at: row.last_run_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
 }
 
 const COLUMNS: &str = "tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at, last_run_at, created_at, updated_at";
@@ -150,7 +170,7 @@ pub async fn create(
             "the tenant has {existing} schedules; the {plan} plan allows {cap}: delete one first"
         )));
     }
-    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let schedule: ScheduleRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO schedules (tenant_id, schedule_id, name, cron, job_template, enabled, next_run_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     )))
@@ -164,12 +184,12 @@ pub async fn create(
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(schedule)
+    Ok(schedule.into())
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<Schedule, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let schedule: ScheduleRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 AND schedule_id = $2"
     )))
     .bind(tenant_id)
@@ -177,19 +197,19 @@ pub async fn get(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<Sc
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(schedule)
+    Ok(schedule.into())
 }
 
 pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Schedule>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let schedules: Vec<Schedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let schedules: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schedules WHERE tenant_id = $1 ORDER BY created_at, schedule_id"
     )))
     .bind(tenant_id)
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(schedules)
+    Ok(schedules.into_iter().map(Schedule::from).collect())
 }
 
 /// Enables or disables; enabling sets the next due time given by the caller, and checks the
@@ -217,7 +237,7 @@ pub async fn set_enabled(
         };
         check_interval(&cron, &plan, Utc::now()).map_err(Error::Invalid)?;
     }
-    let schedule: Schedule = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let schedule: ScheduleRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE schedules SET enabled = $3, next_run_at = CASE WHEN $3 THEN $4 ELSE next_run_at END, updated_at = now()
          WHERE tenant_id = $1 AND schedule_id = $2 RETURNING {COLUMNS}"
     )))
@@ -228,7 +248,7 @@ pub async fn set_enabled(
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(schedule)
+    Ok(schedule.into())
 }
 
 pub async fn delete(pool: &PgPool, tenant_id: &str, schedule_id: Uuid) -> Result<(), Error> {
@@ -253,7 +273,7 @@ pub async fn fire_due(
     next_after: impl Fn(&Schedule, DateTime<Utc>) -> Option<DateTime<Utc>>,
 ) -> Result<Vec<jobs::Job>, Error> {
     let mut transaction = pool.begin().await?;
-    let due: Vec<Schedule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let due: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schedules WHERE enabled AND next_run_at <= $1
          ORDER BY next_run_at FOR UPDATE SKIP LOCKED LIMIT 100"
     )))
@@ -261,10 +281,10 @@ pub async fn fire_due(
     .fetch_all(&mut *transaction)
     .await?;
     let mut created = Vec::new();
-    for schedule in due {
-        let template = &schedule.job_template.0;
+    for schedule in due.into_iter().map(Schedule::from) {
+        let template = &schedule.job_template;
         let new_job = NewJob {
-            kind: "discovery".to_string(),
+            kind: JobKind::Discovery,
             provider: template
                 .get("provider")
                 .and_then(Value::as_str)

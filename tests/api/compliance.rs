@@ -28,7 +28,11 @@ async fn compliance_endpoints_score_the_sample_estate_with_formulas() {
         json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
     )
     .await;
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     assert_eq!(
         jobs::run_next(&runtime).await.unwrap().unwrap().status,
         "succeeded"

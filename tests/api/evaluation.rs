@@ -31,7 +31,11 @@ async fn the_sample_estate_yields_proven_and_unproven_network_findings() {
         json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
     )
     .await;
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     assert_eq!(
         jobs::run_next(&runtime).await.unwrap().unwrap().status,
         "succeeded"
@@ -168,7 +172,11 @@ async fn on_demand_evaluation_and_the_rules_api() {
         .post("/api/v1/tenants/acme/evaluations", &key, json!({}))
         .await;
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     let finished = jobs::run_next(&runtime).await.unwrap().unwrap();
     assert_eq!(finished.status, "succeeded");
     assert_eq!(

@@ -114,13 +114,19 @@ pub async fn spawn_app() -> TestApp {
 /// Like `spawn_app`, but webhooks may target loopback (as `INFRACAST_WEBHOOK_ALLOW_PRIVATE=1`).
 pub async fn spawn_app_allowing_internal_webhooks() -> TestApp {
     let pool = fresh_database().await;
-    let mut state = infracast::api::AppState::new(pool.clone());
+    let mut state = infracast::api::AppState::new(
+        pool.clone(),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     state.allow_internal_webhooks = true;
     spawn_app_with_state(pool, state).await
 }
 
 pub async fn spawn_app_on(pool: PgPool) -> TestApp {
-    let mut state = infracast::api::AppState::new(pool.clone());
+    let mut state = infracast::api::AppState::new(
+        pool.clone(),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     state.allow_internal_webhooks = false;
     spawn_app_with_state(pool, state).await
 }
@@ -129,7 +135,10 @@ pub async fn spawn_app_on(pool: PgPool) -> TestApp {
 /// AWS credentials, a fixture directory).
 pub async fn spawn_app_with_policy(policy: DiscoveryPolicy) -> TestApp {
     let pool = fresh_database().await;
-    let mut state = infracast::api::AppState::new(pool.clone());
+    let mut state = infracast::api::AppState::new(
+        pool.clone(),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     state.allow_internal_webhooks = false;
     state.discovery_policy = policy;
     spawn_app_with_state(pool, state).await
@@ -173,6 +182,7 @@ impl TestApp {
         let mut runtime = infracast::jobs::JobRuntime::new(
             self.pool.clone(),
             std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+            infracast::compliance::Catalog::builtin().unwrap(),
         );
         runtime.policy = self.discovery_policy.clone();
         runtime

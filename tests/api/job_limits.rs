@@ -105,7 +105,7 @@ async fn schedules_per_tenant_are_capped_by_plan() {
 
 fn sample_job(start: bool) -> NewJob {
     NewJob {
-        kind: "discovery".into(),
+        kind: infracast::model::JobKind::Discovery,
         provider: Some("fixture".into()),
         config: json!({"sample": true}),
         start,
@@ -316,7 +316,7 @@ async fn aws_job(app: &TestApp, tenant: &str, endpoint: &str) -> uuid::Uuid {
         &app.pool,
         tenant,
         &NewJob {
-            kind: "discovery".into(),
+            kind: infracast::model::JobKind::Discovery,
             provider: Some("aws".into()),
             config: json!({"regions": ["us-east-1"], "endpoint_url": endpoint, "account_id": "123456789012", "requested_by": "operator"}),
             start: true,
@@ -351,7 +351,11 @@ async fn a_cancel_stops_a_job_whose_endpoint_never_answers_within_seconds() {
     let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let (endpoint, _silent) = silent_endpoint().await;
     let job_id = aws_job(&app, "acme", &endpoint).await.to_string();
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     let worker = tokio::spawn(async move { jobs::run_next(&runtime).await });
     wait_for_status(&app, "acme", &key, &job_id, "running").await;
     let cancel_requested = Instant::now();
@@ -385,7 +389,11 @@ async fn a_cancel_stops_a_job_whose_endpoint_never_answers_within_seconds() {
 async fn a_discovery_past_its_deadline_fails_as_timed_out_and_keeps_the_previous_graph() {
     let app = spawn_app().await;
     let key = app.tenant_with_key("acme", "enterprise", "admin").await;
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     let sample = pending_job(&app, "acme", &key).await;
     let finished = jobs::run_next(&runtime).await.unwrap().unwrap();
     assert_eq!(

@@ -147,7 +147,11 @@ async fn every_paged_list_walks_to_exactly_its_rows_by_cursor_and_by_page() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     let finished = jobs::run_next(&runtime).await.unwrap().unwrap();
     assert_eq!(finished.status, "succeeded", "{:?}", finished.counts);
     for _ in 0..9 {

@@ -22,7 +22,11 @@ async fn sample_tenant(app: &TestApp) -> String {
         json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
     )
     .await;
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     assert_eq!(
         jobs::run_next(&runtime).await.unwrap().unwrap().status,
         "succeeded"

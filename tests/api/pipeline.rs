@@ -535,7 +535,7 @@ async fn a_discovery_whose_worker_died_after_the_graph_commit_resumes_with_its_e
         "acme",
         dead.job_id,
         &infracast::store::jobs::Outcome {
-            status: "succeeded".into(),
+            status: infracast::model::JobStatus::Succeeded,
             scopes: json!([]),
             counts: counts.clone(),
             errors: json!([]),

@@ -40,7 +40,7 @@ async fn reconcile(
         pool,
         "acme",
         &NewJob {
-            kind: "discovery".into(),
+            kind: infracast::model::JobKind::Discovery,
             provider: Some("fixture".into()),
             config: json!({}),
             start: true,
@@ -175,7 +175,7 @@ async fn a_taken_over_job_cannot_commit_with_its_old_fencing_token() {
         &pool,
         "acme",
         &NewJob {
-            kind: "discovery".into(),
+            kind: infracast::model::JobKind::Discovery,
             provider: Some("fixture".into()),
             config: json!({}),
             start: true,

@@ -34,7 +34,11 @@ fn cis_controls() -> Vec<(String, String)> {
 }
 
 fn runtime(app: &TestApp) -> JobRuntime {
-    JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()))
+    JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    )
 }
 
 /// Tenant `acme` with the sample estate discovered and evaluated; returns the admin key.

@@ -417,6 +417,7 @@ async fn job_commits_write_through_the_policies() {
     let runtime = infracast::jobs::JobRuntime::new(
         pool.clone(),
         std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
     );
     let run_sample = || async {
         let created = app

@@ -220,7 +220,7 @@ async fn no_job_configuration_reaches_an_address_the_operator_did_not_allow() {
             &app.pool,
             "acme",
             &infracast::store::jobs::NewJob {
-                kind: "discovery".into(),
+                kind: infracast::model::JobKind::Discovery,
                 provider: Some("aws".into()),
                 config: config.clone(),
                 start: true,

@@ -73,7 +73,11 @@ async fn run_sample_job(app: &TestApp, key: &str) {
         json!({"provider": "fixture", "config": {"sample": true}, "start": true}),
     )
     .await;
-    let runtime = JobRuntime::new(app.pool.clone(), Arc::new(GraphSnapshots::default()));
+    let runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
     assert_eq!(
         jobs::run_next(&runtime).await.unwrap().unwrap().status,
         "succeeded"

@@ -1,0 +1,297 @@
+//! Discovery jobs: run the provider the job names while the watcher renews the lease (raced
+//! against the cancel flag and the job's deadline, so neither waits for a page boundary), then,
+//! under the fencing token, reconcile completed scopes into the store in one transaction. The job
+//! is reported finished (status, `job.completed`, SSE `done`) only after the evaluation that
+//! follows has committed too; a worker that dies in between leaves the job for a re-claim that
+//! resumes with the evaluation. A failed, timed-out or cancelled job changes nothing.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::JobRuntime;
+use super::pipeline::{FinishedJob, timed_out_message};
+use super::providers::{self, Progress};
+use super::watcher::{AbortOnDrop, JobFlags};
+use crate::discovery::{DiscoveryOutcome, ProgressEvent, ScopeStatus};
+use crate::model::{Job, JobStatus, Scope};
+use crate::store::{self, jobs::Outcome};
+
+/// Runs a claimed discovery job to its end, or, when its graph already committed under an
+/// earlier claim whose worker died before the evaluation did, resumes with that evaluation (so
+/// the diff is neither lost nor recorded twice).
+pub(super) async fn run(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+    flags: &JobFlags,
+) -> anyhow::Result<FinishedJob> {
+    let Some(committed_status) = job.committed_status else {
+        return run_discovery(runtime, job, token, flags).await;
+    };
+    tracing::info!(job = %job.job_id, "resuming a committed discovery with its evaluation");
+    let outcome = Outcome {
+        status: committed_status,
+        scopes: job.scopes.clone(),
+        counts: job.counts.clone(),
+        errors: job.errors.clone(),
+        progress: job.progress.clone(),
+    };
+    finish_after_evaluation(runtime, job, token, outcome).await
+}
+
+/// How the provider's run ended.
+enum Raced {
+    Finished(Result<DiscoveryOutcome, String>),
+    /// Cancelled, or the lease was lost: the provider was dropped mid-call.
+    Stopped,
+    TimedOut,
+}
+
+async fn run_discovery(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+    flags: &JobFlags,
+) -> anyhow::Result<FinishedJob> {
+    let (events, receiver) = mpsc::unbounded_channel();
+    let mut recorder = AbortOnDrop(tokio::spawn(record_progress(
+        runtime.clone(),
+        job.clone(),
+        receiver,
+    )));
+    let limit = runtime.config.discovery_timeout;
+    // The provider is dropped the moment a cancel or the deadline wins: nothing waits for a page
+    // boundary or a remote endpoint that never answers.
+    let raced = tokio::select! {
+        result = providers::discover(runtime, job, flags, events) => Raced::Finished(result),
+        _ = flags.stopped() => Raced::Stopped,
+        _ = tokio::time::sleep(limit) => Raced::TimedOut,
+    };
+    // The senders went with the provider; a task it spawned may hold one a moment longer.
+    let progress = match tokio::time::timeout(Duration::from_secs(2), &mut recorder.0).await {
+        Ok(Ok(progress)) => progress,
+        _ => Progress::default(),
+    };
+    drop(recorder);
+
+    if flags.lease_lost.load(Ordering::SeqCst) {
+        return Ok(FinishedJob::abandoned(job));
+    }
+    let discovered = match raced {
+        Raced::Finished(result) => result,
+        Raced::Stopped => Err("cancelled while running".to_string()),
+        Raced::TimedOut => {
+            tracing::warn!(job = %job.job_id, limit_seconds = limit.as_secs(), "discovery timed out");
+            Err(timed_out_message(limit))
+        }
+    };
+    let cancelled = flags.cancelled.load(Ordering::SeqCst);
+    match commit(runtime, job, token, discovered, cancelled, progress).await? {
+        Committed::Finished(finished) => Ok(finished),
+        Committed::GraphOnly(outcome) => {
+            finish_after_evaluation(runtime, job, token, outcome).await
+        }
+    }
+}
+
+async fn record_progress(
+    runtime: JobRuntime,
+    job: Job,
+    mut receiver: mpsc::UnboundedReceiver<ProgressEvent>,
+) -> Progress {
+    let mut progress = Progress::default();
+    while let Some(event) = receiver.recv().await {
+        progress.apply(&event);
+        if let Some(callback) = &runtime.on_progress {
+            callback(&progress);
+        }
+        // Page events are frequent; scope boundaries are what readers wait for.
+        let worth_writing =
+            !matches!(event, ProgressEvent::PageFetched { .. }) || progress.pages_fetched % 10 == 0;
+        if worth_writing {
+            let value = serde_json::to_value(&progress).unwrap_or(Value::Null);
+            if let Err(error) = store::jobs::record_progress(
+                &runtime.pool,
+                &job.tenant_id,
+                job.job_id,
+                job.fencing_token,
+                &value,
+            )
+            .await
+            {
+                tracing::warn!(job = %job.job_id, %error, "recording progress failed");
+            }
+        }
+    }
+    progress
+}
+
+fn scope_results_json(outcome: &DiscoveryOutcome) -> Value {
+    Value::Array(
+        outcome
+            .scopes
+            .iter()
+            .map(|result| {
+                let error = match &result.status {
+                    ScopeStatus::Failed { error } => Value::String(error.clone()),
+                    _ => Value::Null,
+                };
+                json!({
+                    "provider": result.scope.provider,
+                    "account": result.scope.account,
+                    "region": result.scope.region,
+                    "status": providers::status_name(&result.status),
+                    "nodes": result.nodes,
+                    "edges": result.edges,
+                    "gaps": result.gaps,
+                    "error": error,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// What the discovery commit wrote.
+enum Committed {
+    /// Nothing to evaluate (failed, cancelled): the job's final state is written.
+    Finished(FinishedJob),
+    /// The reconciled graph and the status it earned are written; the job is still `running`
+    /// until its evaluation commits.
+    GraphOnly(Outcome),
+}
+
+/// Decides the status and, in one transaction guarded by the fencing token, writes either the
+/// final state (nothing completed) or the reconciled graph with the status it earned.
+async fn commit(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+    discovered: Result<DiscoveryOutcome, String>,
+    cancelled: bool,
+    progress: Progress,
+) -> anyhow::Result<Committed> {
+    let progress = serde_json::to_value(&progress).unwrap_or(Value::Null);
+    let mut transaction = runtime.pool.begin().await?;
+    // A cancel that arrived after the watcher's last look still wins: checked under the row lock.
+    let cancel_requested =
+        store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let cancelled = cancelled || cancel_requested;
+    let (status, outcome, errors) = match discovered {
+        Err(_) if cancelled => (JobStatus::Cancelled, None, Vec::new()),
+        Err(message) => (JobStatus::Failed, None, vec![message]),
+        Ok(outcome) => {
+            let completed = outcome
+                .scopes
+                .iter()
+                .filter(|result| result.status == ScopeStatus::Completed)
+                .count();
+            let errors: Vec<String> = outcome
+                .scopes
+                .iter()
+                .filter_map(|result| match &result.status {
+                    ScopeStatus::Failed { error } => {
+                        Some(format!("{}: {error}", result.scope.region))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let status = if cancelled {
+                JobStatus::Cancelled
+            } else if completed == 0 {
+                JobStatus::Failed
+            } else if completed < outcome.scopes.len() {
+                JobStatus::PartiallySucceeded
+            } else {
+                JobStatus::Succeeded
+            };
+            (status, Some(outcome), errors)
+        }
+    };
+
+    let mut counts = Value::Object(Default::default());
+    if let (Some(outcome), true) = (&outcome, status.is_success()) {
+        let completed: Vec<Scope> = outcome
+            .scopes
+            .iter()
+            .filter(|result| result.status == ScopeStatus::Completed)
+            .map(|result| result.scope.clone())
+            .collect();
+        let reconciled = store::reconcile::reconcile(
+            &mut transaction,
+            &job.tenant_id,
+            job.job_id,
+            &outcome.inventory,
+            &completed,
+        )
+        .await?;
+        counts = serde_json::to_value(reconciled)?;
+    }
+    let scopes = outcome
+        .as_ref()
+        .map(scope_results_json)
+        .unwrap_or(Value::Array(Vec::new()));
+    let recorded = Outcome {
+        status,
+        scopes,
+        counts,
+        errors: json!(errors),
+        progress,
+    };
+    if status.is_success() {
+        store::jobs::record_graph_commit(&mut transaction, &job.tenant_id, job.job_id, &recorded)
+            .await?;
+        transaction.commit().await?;
+        return Ok(Committed::GraphOnly(recorded));
+    }
+    let finished = finish_discovery(&mut transaction, job, &recorded).await?;
+    transaction.commit().await?;
+    Ok(Committed::Finished(finished))
+}
+
+/// Writes a discovery's final state and its `job.completed`/`job.failed` event; the caller has
+/// checked the fencing token in `transaction`.
+async fn finish_discovery(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    job: &Job,
+    outcome: &Outcome,
+) -> anyhow::Result<FinishedJob> {
+    store::jobs::finish(transaction, &job.tenant_id, job.job_id, outcome).await?;
+    let event = if outcome.status == JobStatus::Failed {
+        "job.failed"
+    } else {
+        "job.completed"
+    };
+    let payload = json!({"job_id": job.job_id, "kind": job.kind, "provider": job.provider, "status": outcome.status, "counts": outcome.counts, "errors": outcome.errors});
+    store::webhooks::enqueue(transaction, &job.tenant_id, event, &payload).await?;
+    Ok(FinishedJob {
+        tenant_id: job.tenant_id.clone(),
+        job_id: job.job_id,
+        status: outcome.status.to_string(),
+        counts: outcome.counts.clone(),
+    })
+}
+
+/// After a discovery's graph committed: evaluate the new graph, and only once its findings have
+/// committed write the job's final state and event. An evaluation error leaves the job `running`
+/// for a re-claim (bounded by the attempt cap). A cancel that arrives now changes nothing: the
+/// graph is already in.
+async fn finish_after_evaluation(
+    runtime: &JobRuntime,
+    job: &Job,
+    token: i64,
+    outcome: Outcome,
+) -> anyhow::Result<FinishedJob> {
+    let summary = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id))
+        .await
+        .context("evaluating rules after discovery")?;
+    tracing::info!(job = %job.job_id, failing = summary.failing, new = summary.new, resolved = summary.resolved, "evaluation finished");
+    let mut transaction = runtime.pool.begin().await?;
+    store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
+    let finished = finish_discovery(&mut transaction, job, &outcome).await?;
+    transaction.commit().await?;
+    Ok(finished)
+}
