@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::error::ApiError;
@@ -248,47 +248,110 @@ impl utoipa::PartialSchema for CreateJobBody {
 impl utoipa::ToSchema for CreateJobBody {}
 
 /// The changes a job made, by kind.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `diff` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct JobDiff {
     job_id: Uuid,
-    status: String,
+    status: JobStatus,
     counts: Value,
     diff: DiffGroups,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 struct DiffGroups {
     added: DiffIds,
     changed: DiffIds,
     removed: DiffIds,
 }
 
+impl DiffGroups {
+    /// Groups a job's recorded changes by what happened and to which entity.
+    fn from_changes(changes: Vec<store::jobs::Change>) -> DiffGroups {
+        let mut groups = DiffGroups::default();
+        for change in changes {
+            let ids = match change.change.as_str() {
+                "added" => &mut groups.added,
+                "changed" => &mut groups.changed,
+                "removed" => &mut groups.removed,
+                // The column's CHECK constraint allows nothing else.
+                _ => continue,
+            };
+            if change.entity == "node" {
+                ids.nodes.push(change.entity_id);
+            } else {
+                ids.edges.push(change.entity_id);
+            }
+        }
+        groups
+    }
+}
+
 /// Node and edge ids.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 struct DiffIds {
     nodes: Vec<String>,
     edges: Vec<String>,
 }
 
-/// One Server-Sent Event of `GET …/events`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `async_stream` writes the events.
+/// The `data` of each Server-Sent Event of `GET …/events`: the job's state when it was sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct JobStreamState {
+    id: Uuid,
+    status: JobStatus,
+    progress: Value,
+    scopes: Value,
+    counts: Value,
+    errors: Value,
+}
+
+impl From<&Job> for JobStreamState {
+    fn from(job: &Job) -> Self {
+        JobStreamState {
+            id: job.job_id,
+            status: job.status,
+            progress: job.progress.clone(),
+            scopes: job.scopes.clone(),
+            counts: job.counts.clone(),
+            errors: job.errors.clone(),
+        }
+    }
+}
+
+/// One Server-Sent Event of `GET …/events`, as the stream frames it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct JobStreamEvent {
-    #[schema(value_type = JobStreamEventName)]
-    event: String,
-    /// JSON: `{id, status, progress, scopes, counts, errors}` of the job.
+    event: JobStreamEventName,
+    /// JSON of `JobStreamState`: `{id, status, progress, scopes, counts, errors}` of the job.
     data: String,
 }
 
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // A schema only.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 enum JobStreamEventName {
     Progress,
     Done,
+}
+
+impl JobStreamEvent {
+    /// The event for the job's current state: `done` once it is terminal.
+    fn of(job: &Job) -> JobStreamEvent {
+        let event = if job.is_terminal() {
+            JobStreamEventName::Done
+        } else {
+            JobStreamEventName::Progress
+        };
+        JobStreamEvent {
+            event,
+            data: serde_json::to_string(&JobStreamState::from(job)).unwrap_or_default(),
+        }
+    }
+
+    fn into_sse(self) -> Event {
+        let name = match self.event {
+            JobStreamEventName::Progress => "progress",
+            JobStreamEventName::Done => "done",
+        };
+        Event::default().event(name).data(self.data)
+    }
 }
 
 envelope_schema!(JobEnvelope, JobDto);
@@ -540,24 +603,12 @@ async fn diff(
         .await
         .map_err(not_found_as_job)?;
     let changes = store::jobs::changes(&state.pool, context.tenant_id(), job_id).await?;
-    let mut grouped = json!({
-        "added": {"nodes": [], "edges": []},
-        "changed": {"nodes": [], "edges": []},
-        "removed": {"nodes": [], "edges": []},
-    });
-    for change in changes {
-        let entity = if change.entity == "node" {
-            "nodes"
-        } else {
-            "edges"
-        };
-        if let Some(list) = grouped[&change.change][entity].as_array_mut() {
-            list.push(Value::String(change.entity_id));
-        }
-    }
-    Ok(envelope::data(
-        json!({"job_id": job_id, "status": job.status, "counts": job.counts, "diff": grouped}),
-    ))
+    Ok(envelope::data(JobDiff {
+        job_id,
+        status: job.status,
+        counts: job.counts,
+        diff: DiffGroups::from_changes(changes),
+    }))
 }
 
 /// Streams `progress` events while the job changes and one `done` event with its final state.
@@ -589,10 +640,6 @@ async fn events(
     let pool = state.pool.clone();
     let stream = async_stream(pool, tenant_id, first, token.0);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-fn job_event(job: &Job) -> Value {
-    json!({"id": job.job_id, "status": job.status, "progress": job.progress, "scopes": job.scopes, "counts": job.counts, "errors": job.errors})
 }
 
 /// How often a stream re-checks the credential it was opened with: a revoked key (or an expired
@@ -638,15 +685,7 @@ fn async_stream(
                     }
                 }
             }
-            let name = if job.is_terminal() {
-                "done"
-            } else {
-                "progress"
-            };
-            let event = Event::default()
-                .event(name)
-                .json_data(job_event(&job))
-                .unwrap_or_default();
+            let event = JobStreamEvent::of(&job).into_sse();
             let next = if job.is_terminal() {
                 None
             } else {
