@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{self, Database};
 use crate::auth::{self, KeyScope, Role};
 use crate::config::Config;
-use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER};
+use crate::model::provider_config::{AwsConfig, DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::store;
 
 #[derive(Debug, Parser)]
@@ -601,17 +601,19 @@ fn job_config(arguments: &DiscoverArgs) -> anyhow::Result<serde_json::Value> {
             if arguments.regions.is_empty() {
                 bail!("--regions is required for --provider aws");
             }
-            let mut config =
-                serde_json::json!({"regions": arguments.regions, OPERATOR_MARKER: "operator"});
-            for (key, value) in [
-                ("endpoint_url", &arguments.endpoint_url),
-                ("role_arn", &arguments.role_arn),
-                ("account_id", &arguments.account_id),
-            ] {
-                if let Some(value) = value {
-                    config[key] = serde_json::json!(value);
-                }
-            }
+            // The same type the API and the worker parse, checked the same way.
+            let aws = AwsConfig {
+                regions: arguments.regions.clone(),
+                endpoint_url: arguments.endpoint_url.clone(),
+                role_arn: arguments.role_arn.clone(),
+                account_id: arguments.account_id.clone(),
+                ..AwsConfig::default()
+            };
+            ProviderConfig::Aws(aws.clone())
+                .check(&DiscoveryPolicy::operator())
+                .map_err(|message| anyhow::anyhow!(message))?;
+            let mut config = serde_json::to_value(&aws)?;
+            config[OPERATOR_MARKER] = serde_json::json!("operator");
             Ok(config)
         }
         "fixture" => match arguments.file.as_deref() {

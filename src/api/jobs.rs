@@ -19,7 +19,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
-use crate::model::provider_config::{DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
+use crate::model::provider_config::{AwsConfig, DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::model::{Job, JobKind, JobStatus};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::NewJob};
@@ -101,15 +101,6 @@ struct CreateJob {
     start: bool,
 }
 
-/// A region name as `is_region_name` accepts it.
-const REGION_PATTERN: &str = "^[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*-[0-9]+$";
-
-fn string_schema(pattern: &str) -> utoipa::openapi::ObjectBuilder {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .pattern(Some(pattern))
-}
-
 fn constant_schema(
     schema_type: utoipa::openapi::Type,
     value: serde_json::Value,
@@ -117,50 +108,6 @@ fn constant_schema(
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(schema_type)
         .enum_values(Some([value]))
-}
-
-/// The `aws` provider's config, as `validate_job_request` accepts it.
-fn aws_config_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::SchemaType;
-    use utoipa::openapi::{ObjectBuilder, Type};
-    // Every field but `regions` is an `Option`: absent or null.
-    let nullable = |schema_type: Type| SchemaType::from_iter([schema_type, Type::Null]);
-    let endpoint = || string_schema("^https?://[^\\x00]*$");
-    let text = || ObjectBuilder::new().schema_type(nullable(Type::String));
-    ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .property(
-            "regions",
-            utoipa::openapi::ArrayBuilder::new()
-                .items(string_schema(REGION_PATTERN))
-                .min_items(Some(1)),
-        )
-        .required("regions")
-        .property(
-            "endpoint_url",
-            endpoint().schema_type(nullable(Type::String)),
-        )
-        .property("role_arn", text())
-        .property("account_id", text())
-        .property(
-            "max_concurrent_regions",
-            ObjectBuilder::new()
-                .schema_type(nullable(Type::Integer))
-                .minimum(Some(1))
-                .maximum(Some(usize::MAX)),
-        )
-        .property("profile", text())
-        .property(
-            "region_endpoints",
-            ObjectBuilder::new()
-                .schema_type(nullable(Type::Object))
-                .property_names(Some(string_schema(openapi::NO_NUL_PATTERN)))
-                .additional_properties(Some(endpoint())),
-        )
-        .additional_properties(Some(
-            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
-        ))
-        .into()
 }
 
 /// The `fixture` provider's config: the shipped sample, an inventory sent inline, or a file named
@@ -208,27 +155,32 @@ fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
 pub fn job_request_schema(
     extra: &[(&str, utoipa::openapi::schema::Schema)],
 ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    let variant = |provider: &str, config: utoipa::openapi::schema::Schema| {
-        let mut object = utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::Object)
-            .property(
-                "provider",
-                constant_schema(utoipa::openapi::Type::String, provider.into()),
-            )
-            .required("provider")
-            .property("config", config)
-            .required("config")
-            .additional_properties(Some(
-                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
-            ));
-        for (name, schema) in extra {
-            object = object.property(*name, schema.clone());
-        }
-        object
-    };
+    let variant =
+        |provider: &str, config: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            let mut object = utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::Object)
+                .property(
+                    "provider",
+                    constant_schema(utoipa::openapi::Type::String, provider.into()),
+                )
+                .required("provider")
+                .property("config", config)
+                .required("config")
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ));
+            for (name, schema) in extra {
+                object = object.property(*name, schema.clone());
+            }
+            object
+        };
     utoipa::openapi::schema::OneOfBuilder::new()
-        .item(variant("aws", aws_config_schema()))
-        .item(variant("fixture", fixture_config_schema()))
+        // The `aws` config's schema is derived from the type the API and the worker parse.
+        .item(variant(
+            "aws",
+            <AwsConfig as utoipa::PartialSchema>::schema(),
+        ))
+        .item(variant("fixture", fixture_config_schema().into()))
         .into()
 }
 

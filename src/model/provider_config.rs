@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Inventory;
@@ -19,24 +19,70 @@ use super::Inventory;
 /// The config key that marks a job as created by the operator (the CLI); the API refuses it.
 pub const OPERATOR_MARKER: &str = "requested_by";
 
+/// A region name as `is_region_name` accepts it (the schema's `regions` items).
+pub const REGION_PATTERN: &str = "^[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*-[0-9]+$";
+
+/// An endpoint as the schema describes it: an http(s) URL without NUL (`check` normalises it
+/// and looks it up in the operator's allow-list).
+const ENDPOINT_PATTERN: &str = "^https?://[^\\x00]*$";
+
 /// Settings of an `aws` discovery job.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+// The API's schema for them is derived from this type (`utoipa::ToSchema`: an annotation).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
+    #[schema(schema_with = region_list_schema)]
     pub regions: Vec<String>,
     /// One endpoint for every region; must be on the operator's allow-list.
+    #[schema(pattern = "^https?://[^\\x00]*$")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
     /// Per-region endpoints, taking precedence over `endpoint_url`; each on the allow-list.
+    #[schema(schema_with = region_endpoints_schema)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_endpoints: Option<BTreeMap<String, String>>,
     /// The tenant's role, assumed with the tenant's external id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     /// The account id; asked from STS when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Regions collected at once (default 4).
+    #[schema(minimum = 1, maximum = 18446744073709551615u64)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrent_regions: Option<usize>,
     /// A named profile of the server's shared config files: the operator's credentials, so only
     /// where ambient credentials are allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+}
+
+/// At least one region, each shaped like `us-east-1`.
+fn region_list_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .pattern(Some(REGION_PATTERN)),
+        )
+        .min_items(Some(1))
+        .into()
+}
+
+/// Absent, null, or a map from a region name (no NUL) to an endpoint.
+fn region_endpoints_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let string = |pattern: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+    };
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .property_names(Some(string("^[^\\x00]*$")))
+        .additional_properties(Some(string(ENDPOINT_PATTERN)))
+        .into()
 }
 
 impl AwsConfig {
