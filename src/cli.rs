@@ -921,6 +921,40 @@ fn describe_trace(result: &crate::pathtrace::TraceResult) -> String {
 mod tests {
     use super::*;
 
+    fn discover_arguments(regions: &[&str]) -> DiscoverArgs {
+        DiscoverArgs {
+            tenant: "acme".to_string(),
+            provider: "aws".to_string(),
+            regions: regions.iter().map(|region| region.to_string()).collect(),
+            endpoint_url: Some("http://127.0.0.1:5000".to_string()),
+            role_arn: None,
+            account_id: Some("123456789012".to_string()),
+            file: None,
+        }
+    }
+
+    #[test]
+    fn an_aws_discovery_config_is_the_providers_own_type_marked_as_the_operators() {
+        let config = job_config(&discover_arguments(&["us-east-1", "eu-west-1"])).unwrap();
+        assert_eq!(config[OPERATOR_MARKER], "operator");
+        let expected = AwsConfig {
+            regions: vec!["us-east-1".to_string(), "eu-west-1".to_string()],
+            endpoint_url: Some("http://127.0.0.1:5000".to_string()),
+            account_id: Some("123456789012".to_string()),
+            ..AwsConfig::default()
+        };
+        assert_eq!(
+            ProviderConfig::parse("aws", &config),
+            Ok(ProviderConfig::Aws(expected))
+        );
+    }
+
+    #[test]
+    fn a_bad_region_fails_the_command_before_any_job_exists() {
+        let error = job_config(&discover_arguments(&["not a region"])).unwrap_err();
+        assert!(error.to_string().contains("not a region"), "{error}");
+    }
+
     #[test]
     fn log_lines_clear_a_terminal_line_once_before_they_print() {
         use std::io::Write;

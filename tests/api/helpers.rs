@@ -23,6 +23,8 @@ pub struct TestApp {
     /// What the app lets tenants' discovery jobs use; workers a test runs should use it too
     /// (`TestApp::runtime`).
     pub discovery_policy: DiscoveryPolicy,
+    /// The app's graph-snapshot cache: workers a test runs share it, as they do in `serve`.
+    pub snapshots: std::sync::Arc<infracast::snapshots::GraphSnapshots>,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -146,6 +148,7 @@ pub async fn spawn_app_with_policy(policy: DiscoveryPolicy) -> TestApp {
 
 async fn spawn_app_with_state(pool: PgPool, state: infracast::api::AppState) -> TestApp {
     let discovery_policy = state.discovery_policy.clone();
+    let snapshots = state.snapshots.clone();
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -172,16 +175,18 @@ async fn spawn_app_with_state(pool: PgPool, state: infracast::api::AppState) -> 
         client: reqwest::Client::new(),
         platform_key,
         discovery_policy,
+        snapshots,
         _shutdown: shutdown,
     }
 }
 
 impl TestApp {
-    /// A job runtime (one worker) on the app's database, under the app's discovery policy.
+    /// A job runtime (one worker) on the app's database, under the app's discovery policy and
+    /// sharing the app's snapshot cache.
     pub fn runtime(&self) -> infracast::jobs::JobRuntime {
         let mut runtime = infracast::jobs::JobRuntime::new(
             self.pool.clone(),
-            std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+            self.snapshots.clone(),
             infracast::compliance::Catalog::builtin().unwrap(),
         );
         runtime.policy = self.discovery_policy.clone();
