@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{ReportFinding, ReportInput};
 use crate::compliance::{ControlScore, ControlStatus};
+use crate::model::PathProof;
 
 /// Failing resources shown per control; the rest are counted and left to the CSV export, so a
 /// large tenant's report stays readable.
@@ -192,43 +192,27 @@ fn severity_color(severity: &str) -> &'static str {
 }
 
 /// Port ranges and hop sentences out of a finding's stored path proof.
-fn path_proof_lines(proof: Option<&Value>) -> (Vec<String>, Vec<String>) {
+fn path_proof_lines(proof: Option<&PathProof>) -> (Vec<String>, Vec<String>) {
     let Some(proof) = proof else {
         return (Vec::new(), Vec::new());
     };
-    let open = proof["open"]
-        .as_array()
-        .map(|ranges| {
-            ranges
-                .iter()
-                .map(|range| {
-                    let protocol = range["protocol"].as_str().unwrap_or("all");
-                    let ports = match (range["from_port"].as_u64(), range["to_port"].as_u64()) {
-                        (Some(from), Some(to)) if from == to => format!(" {from}"),
-                        (Some(from), Some(to)) => format!(" {from}-{to}"),
-                        _ => " (all ports)".to_string(),
-                    };
-                    let family = range["address_family"].as_str().unwrap_or("");
-                    format!("{protocol}{ports} ({family})")
-                })
-                .collect()
+    let open = proof
+        .open
+        .iter()
+        .map(|range| {
+            let ports = match (range.from_port, range.to_port) {
+                (Some(from), Some(to)) if from == to => format!(" {from}"),
+                (Some(from), Some(to)) => format!(" {from}-{to}"),
+                _ => " (all ports)".to_string(),
+            };
+            format!("{}{ports} ({})", range.protocol, range.address_family)
         })
-        .unwrap_or_default();
-    let hops = proof["hops"]
-        .as_array()
-        .map(|hops| {
-            hops.iter()
-                .map(|hop| {
-                    format!(
-                        "{}. {} [{}]",
-                        hop["seq"].as_u64().unwrap_or(0),
-                        hop["text"].as_str().unwrap_or(""),
-                        hop["reason_code"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .collect();
+    let hops = proof
+        .hops
+        .iter()
+        .map(|hop| format!("{}. {} [{}]", hop.seq, hop.text, hop.reason_code))
+        .collect();
     (open, hops)
 }
 

@@ -1,5 +1,6 @@
 //! The finding lifecycle over successive evaluations, and triage through the API.
 
+use infracast::model::{EvidenceResource, FindingEvidence, Severity};
 use infracast::store::findings::{self, Observation};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -16,10 +17,21 @@ fn observation(rule_id: &str, node: &str, severity: &str) -> Observation {
         node_id: format!("aws:us-east-1:{node}"),
         node_type: node.split(':').next().unwrap().into(),
         region: "us-east-1".into(),
-        severity: severity.into(),
+        severity: Severity::parse(severity).unwrap(),
         categories: vec!["internet-exposed".into()],
         reason: format!("{node} violates {rule_id}"),
-        evidence: json!({"matched": "0.0.0.0/0"}),
+        evidence: FindingEvidence {
+            rule_version: 1,
+            condition: "ingress.exists(rule, rule.cidr == \"0.0.0.0/0\")".into(),
+            resource: EvidenceResource {
+                id: format!("aws:us-east-1:{node}"),
+                name: node.into(),
+            },
+            path_proof: None,
+            members: None,
+            exposed_members: None,
+            exposure: None,
+        },
     }
 }
 
