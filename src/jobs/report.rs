@@ -110,7 +110,7 @@ async fn gather(
                 let (path_proof, proof_subject) =
                     path_proof_of(&finding.evidence, snapshot.exposure())?;
                 let acceptance = finding.current_acceptance().map(|acceptance| Acceptance {
-                    kind: acceptance.kind.as_str().to_string(),
+                    kind: acceptance.kind,
                     reason: acceptance.reason.clone().unwrap_or_default(),
                     accepted_by: acceptance.accepted_by.clone().unwrap_or_default(),
                     accepted_at: acceptance.accepted_at,
@@ -131,8 +131,8 @@ async fn gather(
                     node_type: finding.node_type,
                     account,
                     region: finding.region,
-                    severity: finding.severity.as_str().to_string(),
-                    status: finding.status.as_str().to_string(),
+                    severity: finding.severity,
+                    status: finding.status,
                     reason: finding.reason,
                     first_seen: finding.first_seen,
                     last_seen: finding.last_seen,
@@ -156,7 +156,7 @@ async fn gather(
                 id: rule.id.clone(),
                 version: rule.version,
                 title: rule.title.clone(),
-                severity: rule.severity.as_str().to_string(),
+                severity: rule.severity,
             })
             .collect();
         anyhow::Ok((framework_score, findings, rules))

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::compliance::FrameworkScore;
-use crate::model::PathProof;
+use crate::model::{AcceptanceKind, FindingStatus, PathProof, Severity};
 
 pub use crate::model::ReportFormat;
 pub use view::{ReportView, build_view};
@@ -24,8 +24,7 @@ pub use view::{ReportView, build_view};
 /// An accepted finding's exception: who accepted it, why, and until when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Acceptance {
-    /// `risk_accepted` or `false_positive`.
-    pub kind: String,
+    pub kind: AcceptanceKind,
     pub reason: String,
     pub accepted_by: String,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -43,10 +42,9 @@ pub struct ReportFinding {
     pub node_type: String,
     pub account: String,
     pub region: String,
-    /// `critical`, `high`, `medium`, `low` or `info`.
-    pub severity: String,
-    /// `open` or `accepted`.
-    pub status: String,
+    pub severity: Severity,
+    /// `open` or `accepted` (reports show current findings only).
+    pub status: FindingStatus,
     pub reason: String,
     pub remediation: String,
     pub first_seen: DateTime<Utc>,
@@ -67,7 +65,7 @@ pub struct RuleVersion {
     pub id: String,
     pub version: i64,
     pub title: String,
-    pub severity: String,
+    pub severity: Severity,
 }
 
 /// When a scope was last discovered completely.
@@ -131,8 +129,8 @@ fn render_json(input: &ReportInput) -> Result<Vec<u8>, RenderError> {
         "framework": input.framework,
         "findings": {
             "total": input.findings.len(),
-            "open": input.findings.iter().filter(|finding| finding.status == "open").count(),
-            "accepted": input.findings.iter().filter(|finding| finding.status == "accepted").count(),
+            "open": input.findings.iter().filter(|finding| finding.status == FindingStatus::Open).count(),
+            "accepted": input.findings.iter().filter(|finding| finding.status == FindingStatus::Accepted).count(),
         },
         "exceptions": input.findings.iter().filter(|finding| finding.acceptance.is_some()).map(|finding| serde_json::json!({
             "finding_id": finding.id, "rule_id": finding.rule_id, "node_id": finding.node_id, "acceptance": finding.acceptance,
