@@ -60,16 +60,13 @@ pub async fn evaluate_tenant(
                 continue;
             };
             let mut evidence = FindingEvidence {
-                rule_version: rule.version,
-                condition: rule.condition.clone(),
-                resource: EvidenceResource {
+                rule_version: Some(rule.version),
+                condition: Some(rule.condition.clone()),
+                resource: Some(EvidenceResource {
                     id: node.id.to_string(),
                     name: node.name.clone(),
-                },
-                path_proof: None,
-                members: None,
-                exposed_members: None,
-                exposure: None,
+                }),
+                ..FindingEvidence::default()
             };
             if let Some(entry) = exposure
                 .entries()

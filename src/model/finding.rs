@@ -2,8 +2,9 @@
 //! (status, acceptance kind), the finding itself, and the evidence it carries.
 //!
 //! The evidence is written by the evaluation job and read back by reports and the API; it is
-//! stored as JSON, so its shape is a contract with every row already stored: fields are only ever
-//! added, as optional. Plain data: no IO, nothing from the rest of the crate.
+//! stored as JSON, so its shape is a contract with every row already stored: every field is
+//! optional (the column's default is `{}`) and fields are only ever added. Plain data: no IO,
+//! nothing from the rest of the crate.
 
 use std::fmt;
 
@@ -146,12 +147,18 @@ impl Finding {
 
 /// What a finding's rule saw: the rule version and condition, the resource, and for network
 /// findings the path proof; for a security group, which of its members are really exposed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+///
+/// The evaluation job always writes the first three; they are optional only because a row may
+/// hold the column's default `{}` (written by hand or by a test), which must read back as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FindingEvidence {
-    pub rule_version: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_version: Option<i64>,
     /// The rule's CEL condition (true = violation).
-    pub condition: String,
-    pub resource: EvidenceResource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<EvidenceResource>,
     /// The resource is reachable from the internet: on which ports, and the path that proves it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_proof: Option<PathProof>,
@@ -256,8 +263,8 @@ mod tests {
     fn stored_evidence_reads_back_typed_and_writes_the_same_json() {
         let stored = stored_security_group_evidence();
         let evidence: FindingEvidence = serde_json::from_value(stored.clone()).unwrap();
-        assert_eq!(evidence.rule_version, 2);
-        assert_eq!(evidence.resource.name, "web");
+        assert_eq!(evidence.rule_version, Some(2));
+        assert_eq!(evidence.resource.as_ref().unwrap().name, "web");
         assert_eq!(evidence.members, Some(2));
         assert_eq!(
             evidence.exposure.as_deref(),
@@ -284,11 +291,24 @@ mod tests {
     }
 
     #[test]
-    fn evidence_missing_its_resource_is_refused() {
-        let error =
-            serde_json::from_value::<FindingEvidence>(json!({"rule_version": 1, "condition": "x"}))
-                .unwrap_err();
-        assert!(error.to_string().contains("resource"), "{error}");
+    fn the_column_default_reads_as_empty_evidence_and_writes_back_unchanged() {
+        let evidence: FindingEvidence = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(evidence, FindingEvidence::default());
+        assert_eq!(serde_json::to_value(&evidence).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn evidence_of_the_wrong_shape_is_refused() {
+        for stored in [
+            json!("not an object"),
+            json!({"exposed_members": 3}),
+            json!({"path_proof": {"open": []}}),
+        ] {
+            assert!(
+                serde_json::from_value::<FindingEvidence>(stored.clone()).is_err(),
+                "{stored}"
+            );
+        }
     }
 
     #[test]
