@@ -118,7 +118,7 @@ struct AcceptRequest {
     /// Why the finding is accepted (not blank).
     #[schema(schema_with = reason_schema)]
     reason: String,
-    /// Unknown kinds are refused with 400 (see `accept`).
+    // Read as text and parsed in `accept`, so an unknown kind gets a message naming both kinds.
     #[serde(default = "risk_accepted")]
     #[schema(value_type = AcceptanceKind, default = "risk_accepted")]
     kind: String,
