@@ -7,16 +7,17 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
+use super::envelope::{self, Data, List};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
-use super::{AppState, TenantContext, envelope};
-use crate::model::{NodeType, Severity};
+use super::openapi::{self, TenantPath, path_params, query_params};
+use super::{AppState, TenantContext};
+use crate::model::{AcceptanceKind, Finding, FindingEvidence, FindingStatus, NodeType, Severity};
 use crate::store::paging::IdType;
-use crate::store::{self, findings::Finding, findings::FindingFilter};
+use crate::store::{self, findings::FindingFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,50 +33,43 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// A finding as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FindingDto {
+pub struct FindingResponse {
     id: Uuid,
     rule_id: String,
     node_id: String,
     node_type: String,
     region: String,
-    /// `info`, `low`, `medium`, `high` or `critical`.
-    severity: String,
+    severity: Severity,
     categories: Vec<String>,
-    /// `open`, `accepted` or `resolved`.
-    status: String,
+    status: FindingStatus,
     /// Who accepted it, why and until when (accepted findings only).
-    #[schema(value_type = Option<Acceptance>)]
-    acceptance: Option<Value>,
+    acceptance: Option<AcceptanceResponse>,
     resolution_reason: Option<String>,
     rule_version: i32,
     /// A sentence naming the resource and the offending rule or route.
     reason: String,
     /// The rule's evidence (and a path proof for network findings).
-    #[schema(value_type = Object)]
-    evidence: Value,
+    evidence: FindingEvidence,
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     reopen_count: i32,
 }
 
-impl From<Finding> for FindingDto {
+impl From<Finding> for FindingResponse {
     fn from(finding: Finding) -> Self {
         let acceptance = finding
-            .acceptance_kind
-            .as_ref()
-            .filter(|_| finding.status == "accepted")
-            .map(|kind| {
-                json!({
-                    "kind": kind,
-                    "reason": finding.acceptance_reason,
-                    "by": finding.accepted_by,
-                    "at": finding.accepted_at,
-                    "expires_at": finding.expires_at,
-                })
+            .current_acceptance()
+            .map(|acceptance| AcceptanceResponse {
+                kind: acceptance.kind,
+                reason: acceptance.reason.clone(),
+                by: acceptance.accepted_by.clone(),
+                at: acceptance.accepted_at,
+                expires_at: acceptance.expires_at,
             });
-        FindingDto {
+        FindingResponse {
             id: finding.id,
             rule_id: finding.rule_id,
             node_id: finding.node_id,
@@ -88,7 +82,7 @@ impl From<Finding> for FindingDto {
             resolution_reason: finding.resolution_reason,
             rule_version: finding.rule_version,
             reason: finding.reason,
-            evidence: finding.evidence.0,
+            evidence: finding.evidence,
             first_seen: finding.first_seen,
             last_seen: finding.last_seen,
             resolved_at: finding.resolved_at,
@@ -98,11 +92,10 @@ impl From<Finding> for FindingDto {
 }
 
 /// The acceptance of a finding.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `FindingDto::from` writes it.
-struct Acceptance {
-    /// `risk_accepted` or `false_positive`.
-    kind: String,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Acceptance)]
+pub struct AcceptanceResponse {
+    kind: AcceptanceKind,
     reason: Option<String>,
     by: Option<String>,
     at: Option<DateTime<Utc>>,
@@ -110,11 +103,10 @@ struct Acceptance {
 }
 
 /// A finding with its rule (title, description, remediation…).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `read` writes it.
-struct FindingWithRule {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FindingWithRule {
     #[serde(flatten)]
-    finding: FindingDto,
+    finding: FindingResponse,
     /// The rule that produced it (null when the rule is no longer loaded).
     #[schema(value_type = Option<Object>)]
     rule: Option<Value>,
@@ -126,6 +118,7 @@ struct AcceptRequest {
     /// Why the finding is accepted (not blank).
     #[schema(schema_with = reason_schema)]
     reason: String,
+    // Read as text and parsed in `accept`, so an unknown kind gets a message naming both kinds.
     #[serde(default = "risk_accepted")]
     #[schema(value_type = AcceptanceKind, default = "risk_accepted")]
     kind: String,
@@ -133,17 +126,8 @@ struct AcceptRequest {
     expires_at: Option<DateTime<Utc>>,
 }
 
-/// How a finding is accepted.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // A schema only: `accept` validates.
-enum AcceptanceKind {
-    RiskAccepted,
-    FalsePositive,
-}
-
 fn risk_accepted() -> String {
-    "risk_accepted".to_string()
+    AcceptanceKind::RiskAccepted.as_str().to_string()
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -157,10 +141,6 @@ struct ResolveRequest {
 fn reason_schema() -> utoipa::openapi::schema::Schema {
     openapi::text_schema(None, false)
 }
-
-envelope_schema!(FindingEnvelope, FindingDto);
-envelope_schema!(FindingWithRuleEnvelope, FindingWithRule);
-envelope_schema!(FindingListEnvelope, list FindingDto);
 
 path_params!(FindingPath {
     "tenant" => "Tenant id (slug)",
@@ -177,7 +157,7 @@ query_params!(FindingListQuery => {
         .map(|severity| severity.as_str())
         .chain(upper.iter().map(String::as_str))
         .collect();
-    let statuses = openapi::both_cases(store::findings::STATUSES);
+    let statuses = openapi::both_cases(&FindingStatus::ALL.map(FindingStatus::as_str));
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     let mut parameters = vec![
         openapi::comma_list_parameter("severity", "Severities, comma-separated, any case", &severities),
@@ -212,16 +192,20 @@ fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
     let severities = query
         .comma_list("severity")
         .iter()
-        .map(|value| Severity::parse(value).map(|severity| severity.as_str().to_string()))
+        .map(|value| Severity::parse(value))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| ApiError::Validation(error.to_string()))?;
+    let unknown_status = |bad: &str| {
+        ApiError::Validation(format!(
+            "unknown finding status `{bad}`; expected open, accepted or resolved (lower or upper case)"
+        ))
+    };
     let statuses = query
-        .comma_names("status", store::findings::STATUSES)
-        .map_err(|bad| {
-            ApiError::Validation(format!(
-                "unknown finding status `{bad}`; expected open, accepted or resolved (lower or upper case)"
-            ))
-        })?;
+        .comma_names("status", &FindingStatus::ALL.map(FindingStatus::as_str))
+        .map_err(|bad| unknown_status(&bad))?
+        .iter()
+        .map(|name| FindingStatus::parse(name).map_err(|_| unknown_status(name)))
+        .collect::<Result<Vec<_>, _>>()?;
     let node_types = query
         .comma_list("type")
         .iter()
@@ -246,13 +230,13 @@ fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
     tag = "findings",
     params(TenantPath, FindingListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = FindingListEnvelope))
+    responses((status = 200, body = List<FindingResponse>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<FindingResponse>>, ApiError> {
     let mut allowed = vec![
         "severity", "status", "rule_id", "node_id", "type", "category", "region",
     ];
@@ -272,7 +256,7 @@ async fn list(
     }
     let page =
         store::findings::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::list(page, &request, FindingDto::from))
+    Ok(envelope::typed_list(page, &request, FindingResponse::from))
 }
 
 /// Gets a finding with its rule.
@@ -282,13 +266,13 @@ async fn list(
     tag = "findings",
     params(FindingPath),
     security(("bearer" = [])),
-    responses((status = 200, body = FindingWithRuleEnvelope))
+    responses((status = 200, body = Data<FindingWithRule>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<FindingWithRule>>, ApiError> {
     let finding = store::findings::get(
         &state.pool,
         context.tenant_id(),
@@ -296,14 +280,11 @@ async fn read(
     )
     .await
     .map_err(not_found_as_finding)?;
-    let rule = state
-        .rule_catalog
-        .get(&finding.rule_id)
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut body = serde_json::to_value(FindingDto::from(finding)).unwrap_or(Value::Null);
-    body["rule"] = rule;
-    Ok(envelope::data(body))
+    let rule = state.rule_catalog.get(&finding.rule_id).cloned();
+    Ok(envelope::typed(FindingWithRule {
+        finding: FindingResponse::from(finding),
+        rule,
+    }))
 }
 
 /// Accepts the risk of a finding, or marks it a false positive (analysts, admins).
@@ -315,7 +296,7 @@ async fn read(
     request_body = AcceptRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = FindingEnvelope),
+        (status = 200, body = Data<FindingResponse>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -325,19 +306,19 @@ async fn accept(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AcceptRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<FindingResponse>>, ApiError> {
     context.require_triage()?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::Validation(
             "`reason` must say why the finding is accepted".to_string(),
         ));
     }
-    if !["risk_accepted", "false_positive"].contains(&body.kind.as_str()) {
-        return Err(ApiError::Validation(format!(
+    let kind = AcceptanceKind::parse(&body.kind).map_err(|_| {
+        ApiError::Validation(format!(
             "unknown acceptance kind `{}`; expected risk_accepted or false_positive",
             body.kind
-        )));
-    }
+        ))
+    })?;
     if let Some(expires_at) = body.expires_at
         && expires_at <= Utc::now()
     {
@@ -350,14 +331,14 @@ async fn accept(
         &state.pool,
         context.tenant_id(),
         parse_finding_id(&finding_id)?,
-        &body.kind,
+        kind,
         body.reason.trim(),
         &accepted_by,
         body.expires_at,
     )
     .await
     .map_err(not_found_as_finding)?;
-    Ok(envelope::data(FindingDto::from(finding)))
+    Ok(envelope::typed(FindingResponse::from(finding)))
 }
 
 /// Marks a finding resolved (analysts, admins).
@@ -369,7 +350,7 @@ async fn accept(
     request_body = ResolveRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = FindingEnvelope),
+        (status = 200, body = Data<FindingResponse>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -379,7 +360,7 @@ async fn resolve(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ResolveRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<FindingResponse>>, ApiError> {
     context.require_triage()?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::Validation(
@@ -394,5 +375,5 @@ async fn resolve(
     )
     .await
     .map_err(not_found_as_finding)?;
-    Ok(envelope::data(FindingDto::from(finding)))
+    Ok(envelope::typed(FindingResponse::from(finding)))
 }

@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::envelope::{self, Data, List};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
-use super::{AppState, TenantContext, envelope};
-use crate::reports::ReportFormat;
+use super::openapi::{self, TenantPath, path_params, query_params};
+use super::{AppState, TenantContext};
+use crate::model::{Report, ReportFormat, ReportStatus};
 use crate::store::paging::IdType;
-use crate::store::{self, reports::NewReport, reports::Report, reports::ReportFilter};
+use crate::store::{self, reports::NewReport, reports::ReportFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,16 +35,15 @@ pub fn router() -> Router<AppState> {
 
 const MAX_TITLE_CHARS: usize = 200;
 
+/// A report's metadata and status as the API shows them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ReportDto {
+pub struct ReportResponse {
     id: Uuid,
     job_id: Uuid,
     framework: Option<String>,
-    format: String,
+    format: ReportFormat,
     title: String,
-    /// PENDING, GENERATING, READY or FAILED.
-    #[schema(schema_with = status_schema)]
-    status: String,
+    status: ReportStatus,
     error: Option<String>,
     requested_by: String,
     content_type: Option<String>,
@@ -55,15 +55,15 @@ pub struct ReportDto {
     updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<Report> for ReportDto {
+impl From<Report> for ReportResponse {
     fn from(report: Report) -> Self {
-        ReportDto {
+        ReportResponse {
             id: report.id,
             job_id: report.job_id,
             framework: report.framework,
             format: report.format,
             title: report.title,
-            status: report.status.to_uppercase(),
+            status: report.status,
             error: report.error,
             requested_by: report.requested_by,
             content_type: report.content_type,
@@ -83,16 +83,6 @@ struct GenerateReport {
     framework: Option<String>,
     format: String,
     title: Option<String>,
-}
-
-/// Report statuses as the API shows them.
-const API_STATUSES: [&str; 4] = ["PENDING", "GENERATING", "READY", "FAILED"];
-
-fn status_schema() -> utoipa::openapi::schema::Schema {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(API_STATUSES))
-        .into()
 }
 
 /// Formats that show a framework's controls (and so need one) and those that may export every
@@ -172,23 +162,20 @@ impl utoipa::PartialSchema for GenerateReportBody {
 
 impl utoipa::ToSchema for GenerateReportBody {}
 
-envelope_schema!(ReportEnvelope, ReportDto);
-envelope_schema!(ReportListEnvelope, list ReportDto);
-
 path_params!(ReportPath {
     "tenant" => "Tenant id (slug)",
     "report_id" => "Report id (UUID)",
 });
 
 query_params!(ReportListQuery => {
-    let statuses: Vec<String> = API_STATUSES
+    let statuses: Vec<String> = ReportStatus::ALL
         .iter()
-        .flat_map(|status| [status.to_string(), status.to_lowercase()])
+        .flat_map(|status| [status.api_name().to_string(), status.as_str().to_string()])
         .collect();
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     let mut parameters = vec![
         openapi::comma_list_parameter("status", "Statuses, comma-separated (upper or lower case)", &statuses),
-        openapi::comma_list_parameter("format", "Formats, comma-separated", store::reports::FORMATS),
+        openapi::comma_list_parameter("format", "Formats, comma-separated", &ReportFormat::ALL.map(ReportFormat::as_str)),
         openapi::text_parameter("framework", "Framework id"),
     ];
     parameters.extend(openapi::list_parameters(store::reports::SORT_COLUMNS, "-created_at"));
@@ -212,13 +199,8 @@ fn validate(
     state: &AppState,
     body: GenerateReport,
 ) -> Result<(ReportFormat, Option<String>, String), ApiError> {
-    let format = ReportFormat::parse(&body.format).ok_or_else(|| {
-        ApiError::Validation(format!(
-            "unknown format `{}`; expected one of: {}",
-            body.format,
-            store::reports::FORMATS.join(", ")
-        ))
-    })?;
+    let format = ReportFormat::parse(&body.format)
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
     let framework = match body.framework.as_deref() {
         None => None,
         Some(wanted) => {
@@ -282,7 +264,7 @@ fn validate(
     request_body = GenerateReportBody,
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued: status PENDING; poll the report or its job", body = ReportEnvelope),
+        (status = 202, description = "Queued: status PENDING; poll the report or its job", body = Data<ReportResponse>),
         (status = 403, response = openapi::Forbidden),
     )
 )]
@@ -290,7 +272,7 @@ async fn generate(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<GenerateReport>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Data<ReportResponse>>), ApiError> {
     context.require_triage()?;
     let (format, framework, title) = validate(&state, body)?;
     let report = store::reports::create(
@@ -298,7 +280,7 @@ async fn generate(
         context.tenant_id(),
         &NewReport {
             framework,
-            format: format.as_str().to_string(),
+            format,
             title,
             requested_by: format!("key:{}", context.principal.key_id),
         },
@@ -306,7 +288,7 @@ async fn generate(
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        envelope::data(ReportDto::from(report)),
+        envelope::typed(ReportResponse::from(report)),
     ))
 }
 
@@ -317,38 +299,33 @@ async fn generate(
     tag = "reports",
     params(TenantPath, ReportListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = ReportListEnvelope))
+    responses((status = 200, body = List<ReportResponse>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<ReportResponse>>, ApiError> {
     let mut allowed = vec!["status", "format", "framework"];
     allowed.extend_from_slice(PAGING_KEYS);
     query.only(&allowed)?;
-    let mut statuses = Vec::new();
-    for raw in query.comma_list("status") {
-        let lower = raw.to_lowercase();
-        if !store::reports::STATUSES.contains(&lower.as_str())
-            || (raw != lower && raw != raw.to_uppercase())
-        {
-            return Err(ApiError::Validation(format!(
-                "unknown report status `{raw}`; expected PENDING, GENERATING, READY or FAILED"
-            )));
-        }
-        statuses.push(lower);
-    }
-    let formats = query.comma_list("format");
-    if let Some(bad) = formats
+    let statuses = query
+        .comma_list("status")
         .iter()
-        .find(|format| ReportFormat::parse(format).is_none())
-    {
-        return Err(ApiError::Validation(format!(
-            "unknown format `{bad}`; expected one of: {}",
-            store::reports::FORMATS.join(", ")
-        )));
-    }
+        .map(|raw| {
+            ReportStatus::parse(raw).map_err(|_| {
+                ApiError::Validation(format!(
+                    "unknown report status `{raw}`; expected PENDING, GENERATING, READY or FAILED"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let formats = query
+        .comma_list("format")
+        .iter()
+        .map(|raw| ReportFormat::parse(raw))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
     let filter = ReportFilter {
         statuses,
         formats,
@@ -358,7 +335,7 @@ async fn list(
     let request = query.page_request_with_id_type(&sort, IdType::Uuid)?;
     let page =
         store::reports::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::list(page, &request, ReportDto::from))
+    Ok(envelope::typed_list(page, &request, ReportResponse::from))
 }
 
 /// Gets a report's metadata and status.
@@ -368,13 +345,13 @@ async fn list(
     tag = "reports",
     params(ReportPath),
     security(("bearer" = [])),
-    responses((status = 200, body = ReportEnvelope))
+    responses((status = 200, body = Data<ReportResponse>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, report_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Data<ReportResponse>>, ApiError> {
     let report = store::reports::get(
         &state.pool,
         context.tenant_id(),
@@ -382,7 +359,7 @@ async fn read(
     )
     .await
     .map_err(not_found_as_report)?;
-    Ok(envelope::data(ReportDto::from(report)))
+    Ok(envelope::typed(ReportResponse::from(report)))
 }
 
 /// Downloads a READY report as a file (`Content-Disposition: attachment`).
@@ -422,7 +399,7 @@ async fn download(
             Some(error) => format!("report is FAILED ({error}); generate it again"),
             None => format!(
                 "report is {}; download it once it is READY",
-                report.status.to_uppercase()
+                report.status.api_name()
             ),
         };
         return Err(ApiError::Conflict(why));

@@ -2,16 +2,29 @@
 //! exposure analysis behind `exposed_to_internet`) and move the tenant's findings. Network
 //! findings carry their path proof; security-group findings say which members are really exposed.
 //! An evaluation job (`run`) does this on demand; a discovery does it after its graph commit.
+//! The evidence is `model::FindingEvidence`, the one type reports and the API read back.
 
 use anyhow::Context;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::JobRuntime;
 use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
-use crate::model::{EdgeKind, Job, JobStatus};
+use crate::model::{EdgeKind, EvidenceResource, FindingEvidence, Job, JobStatus, NodeType, PathProof};
+use crate::pathtrace::ExposureEntry;
 use crate::rules::RuleStatus;
 use crate::store::{self, findings::Observation};
+
+/// The path proof of an exposed resource, as the finding records it. The record is the tracer's
+/// own JSON answer (the one `…/exposure` shows), read back into the stored type, so the two never
+/// differ whatever types the tracer uses inside.
+pub fn path_proof(entry: &ExposureEntry) -> anyhow::Result<PathProof> {
+    let open = serde_json::to_value(&entry.open)?;
+    let hops = serde_json::to_value(&entry.path)?;
+    Ok(PathProof {
+        open: serde_json::from_value(open).context("recording the open ports")?,
+        hops: serde_json::from_value(hops).context("recording the hops")?,
+    })
+}
 
 /// What an evaluation changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,41 +77,86 @@ pub async fn evaluate_tenant(
     let (observations, errored, results) = tokio::task::spawn_blocking(move || {
         let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
-        let observations: Vec<Observation> = evaluation
-            .results
-            .iter()
-            .filter(|result| result.status == RuleStatus::Fail)
-            .filter_map(|result| {
-                let rule = rule_set.get(&result.rule_id)?;
-                let node = snapshot.graph.node(&result.node_id)?;
-                let mut evidence = json!({"rule_version": rule.version, "condition": rule.condition, "resource": {"id": node.id.as_str(), "name": node.name}});
-                if let Some(entry) = exposure.entries().iter().find(|entry| entry.node_id == node.id.as_str()) {
-                    evidence["path_proof"] = json!({"open": entry.open, "hops": entry.path});
-                }
-                if node.node_type == crate::model::NodeType::SecurityGroup && rule.categories.iter().any(|category| category == "internet-exposed") {
-                    let members: Vec<String> = snapshot.graph.incoming(&node.id, Some(EdgeKind::MemberOf)).iter().map(|member| member.node.id.to_string()).collect();
-                    let exposed: Vec<&String> = members.iter().filter(|member| exposure.entries().iter().any(|entry| &entry.node_id == *member)).collect();
-                    evidence["members"] = json!(members.len());
-                    evidence["exposed_members"] = json!(exposed);
-                    evidence["exposure"] = json!(if exposed.is_empty() { "misconfigured, but no member is reachable from the internet" } else { "members are reachable from the internet (path proven)" });
-                }
-                Some(Observation {
-                    rule_id: rule.id.clone(),
-                    rule_version: rule.version as i32,
-                    node_id: node.id.to_string(),
-                    node_type: node.node_type.as_str().to_string(),
-                    region: node.region.clone(),
-                    severity: rule.severity.as_str().to_string(),
-                    categories: rule.categories.clone(),
-                    reason: result.reason.clone(),
-                    evidence,
-                })
-            })
-            .collect();
-        (observations, evaluation.errored_rules(), evaluation.results.len())
+        let mut observations: Vec<Observation> = Vec::new();
+        for result in &evaluation.results {
+            if result.status != RuleStatus::Fail {
+                continue;
+            }
+            let (Some(rule), Some(node)) = (
+                rule_set.get(&result.rule_id),
+                snapshot.graph.node(&result.node_id),
+            ) else {
+                continue;
+            };
+            let mut evidence = FindingEvidence {
+                rule_version: Some(rule.version),
+                condition: Some(rule.condition.clone()),
+                resource: Some(EvidenceResource {
+                    id: node.id.to_string(),
+                    name: node.name.clone(),
+                }),
+                ..FindingEvidence::default()
+            };
+            if let Some(entry) = exposure
+                .entries()
+                .iter()
+                .find(|entry| entry.node_id == node.id.as_str())
+            {
+                evidence.path_proof = Some(path_proof(entry)?);
+            }
+            if node.node_type == NodeType::SecurityGroup
+                && rule
+                    .categories
+                    .iter()
+                    .any(|category| category == "internet-exposed")
+            {
+                let members: Vec<String> = snapshot
+                    .graph
+                    .incoming(&node.id, Some(EdgeKind::MemberOf))
+                    .iter()
+                    .map(|member| member.node.id.to_string())
+                    .collect();
+                let exposed: Vec<String> = members
+                    .iter()
+                    .filter(|member| {
+                        exposure
+                            .entries()
+                            .iter()
+                            .any(|entry| &entry.node_id == *member)
+                    })
+                    .cloned()
+                    .collect();
+                evidence.members = Some(members.len());
+                evidence.exposure = Some(
+                    if exposed.is_empty() {
+                        FindingEvidence::NOT_REACHABLE
+                    } else {
+                        FindingEvidence::REACHABLE
+                    }
+                    .to_string(),
+                );
+                evidence.exposed_members = Some(exposed);
+            }
+            observations.push(Observation {
+                rule_id: rule.id.clone(),
+                rule_version: rule.version as i32,
+                node_id: node.id.to_string(),
+                node_type: node.node_type.as_str().to_string(),
+                region: node.region.clone(),
+                severity: rule.severity,
+                categories: rule.categories.clone(),
+                reason: result.reason.clone(),
+                evidence,
+            });
+        }
+        anyhow::Ok((
+            observations,
+            evaluation.errored_rules(),
+            evaluation.results.len(),
+        ))
     })
     .await
-    .context("evaluation task failed")?;
+    .context("evaluation task failed")??;
     let generation = store::tenants::graph_generation(&runtime.pool, tenant_id).await?;
     let delta = store::findings::apply_evaluation(
         &runtime.pool,

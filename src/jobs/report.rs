@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::JobRuntime;
 use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
-use crate::model::{JobStatus, NodeId};
+use crate::model::{FindingEvidence, JobStatus, NodeId, PathProof, Report};
 use crate::pathtrace::ExposureReport;
-use crate::reports::{self, Acceptance, ReportFinding, ReportFormat, ReportInput, RuleVersion};
+use crate::reports::{self, Acceptance, ReportFinding, ReportInput, RuleVersion};
 use crate::store::{self, jobs::Job, reports::RenderedReport};
 
 fn report_id(job: &Job) -> anyhow::Result<Uuid> {
@@ -24,28 +24,31 @@ fn report_id(job: &Job) -> anyhow::Result<Uuid> {
 }
 
 /// The finding's own path proof, or for a security group whose members are reachable, the
-/// proof of its first exposed member (and that member's id).
-fn path_proof_of(evidence: &Value, exposure: &ExposureReport) -> (Option<Value>, Option<String>) {
-    if let Some(proof) = evidence.get("path_proof") {
-        return (Some(proof.clone()), None);
+/// proof of its first exposed member (and that member's id) on the current snapshot.
+fn path_proof_of(
+    evidence: &FindingEvidence,
+    exposure: &ExposureReport,
+) -> anyhow::Result<(Option<PathProof>, Option<String>)> {
+    if let Some(proof) = &evidence.path_proof {
+        return Ok((Some(proof.clone()), None));
     }
-    let member = evidence["exposed_members"]
-        .as_array()
-        .and_then(|members| members.first())
-        .and_then(Value::as_str);
+    let member = evidence
+        .exposed_members
+        .as_ref()
+        .and_then(|members| members.first());
     let Some(member) = member else {
-        return (None, None);
+        return Ok((None, None));
     };
     let entry = exposure
         .entries()
         .iter()
-        .find(|entry| entry.node_id == member);
+        .find(|entry| &entry.node_id == member);
     match entry {
-        Some(entry) => (
-            Some(json!({"open": entry.open, "hops": entry.path})),
-            Some(member.to_string()),
-        ),
-        None => (None, None),
+        Some(entry) => Ok((
+            Some(super::evaluation::path_proof(entry)?),
+            Some(member.clone()),
+        )),
+        None => Ok((None, None)),
     }
 }
 
@@ -53,7 +56,7 @@ fn path_proof_of(evidence: &Value, exposure: &ExposureReport) -> (Option<Value>,
 async fn gather(
     runtime: &JobRuntime,
     tenant_id: &str,
-    report: &store::reports::Report,
+    report: &Report,
 ) -> anyhow::Result<ReportInput> {
     let tenant = store::tenants::get(&runtime.pool, tenant_id).await?;
     let snapshot = runtime
@@ -95,7 +98,7 @@ async fn gather(
         let framework_score = framework.as_ref().map(|framework| {
             crate::compliance::score(framework, snapshot.evaluation(&rule_set), &accepted)
         });
-        let findings: Vec<ReportFinding> = stored_findings
+        let findings = stored_findings
             .into_iter()
             .map(|finding| {
                 let rule = rule_set.get(&finding.rule_id);
@@ -104,15 +107,15 @@ async fn gather(
                     .and_then(|id| snapshot.graph.node(&id).map(|node| node.account.clone()))
                     .unwrap_or_default();
                 let (path_proof, proof_subject) =
-                    path_proof_of(&finding.evidence.0, snapshot.exposure());
-                let acceptance = (finding.status == "accepted").then(|| Acceptance {
-                    kind: finding.acceptance_kind.clone().unwrap_or_default(),
-                    reason: finding.acceptance_reason.clone().unwrap_or_default(),
-                    accepted_by: finding.accepted_by.clone().unwrap_or_default(),
-                    accepted_at: finding.accepted_at,
-                    expires_at: finding.expires_at,
+                    path_proof_of(&finding.evidence, snapshot.exposure())?;
+                let acceptance = finding.current_acceptance().map(|acceptance| Acceptance {
+                    kind: acceptance.kind,
+                    reason: acceptance.reason.clone().unwrap_or_default(),
+                    accepted_by: acceptance.accepted_by.clone().unwrap_or_default(),
+                    accepted_at: acceptance.accepted_at,
+                    expires_at: acceptance.expires_at,
                 });
-                ReportFinding {
+                anyhow::Ok(ReportFinding {
                     id: finding.id.to_string(),
                     rule_title: rule.map(|rule| rule.title.clone()).unwrap_or_default(),
                     remediation: rule
@@ -121,7 +124,7 @@ async fn gather(
                     rule_version: i64::from(finding.rule_version),
                     path_proof,
                     proof_subject,
-                    exposure_note: finding.evidence.0["exposure"].as_str().map(str::to_string),
+                    exposure_note: finding.evidence.exposure,
                     rule_id: finding.rule_id,
                     node_id: finding.node_id,
                     node_type: finding.node_type,
@@ -133,9 +136,9 @@ async fn gather(
                     first_seen: finding.first_seen,
                     last_seen: finding.last_seen,
                     acceptance,
-                }
+                })
             })
-            .collect();
+            .collect::<anyhow::Result<Vec<ReportFinding>>>()?;
         let mut rule_ids: Vec<String> = match &rule_ids {
             Some(ids) => ids.clone(),
             None => findings
@@ -152,13 +155,13 @@ async fn gather(
                 id: rule.id.clone(),
                 version: rule.version,
                 title: rule.title.clone(),
-                severity: rule.severity.as_str().to_string(),
+                severity: rule.severity,
             })
             .collect();
-        (framework_score, findings, rules)
+        anyhow::Ok((framework_score, findings, rules))
     })
     .await
-    .context("gathering the report's results")?;
+    .context("gathering the report's results")??;
     let (framework, findings, rules) = input;
     Ok(ReportInput {
         report_id: report.id.to_string(),
@@ -186,10 +189,9 @@ async fn gather(
 async fn generate(
     runtime: &JobRuntime,
     tenant_id: &str,
-    report: &store::reports::Report,
+    report: &Report,
 ) -> anyhow::Result<RenderedReport> {
-    let format = ReportFormat::parse(&report.format)
-        .with_context(|| format!("unknown report format `{}`", report.format))?;
+    let format = report.format;
     let input = gather(runtime, tenant_id, report).await?;
     let (content, filename) = tokio::task::spawn_blocking(move || {
         reports::render(format, &input).map(|bytes| (bytes, reports::filename(&input, format)))

@@ -5,17 +5,24 @@
 //! data with validation at construction (`NodeId::parse`, `NodeType::parse`, …).
 
 mod edge;
+mod finding;
 mod inventory;
 mod job;
 mod node;
 pub mod properties;
 pub mod provider_config;
+mod report;
 mod severity;
 
 pub use edge::{Edge, EdgeKind, edge_id};
+pub use finding::{
+    Acceptance, AcceptanceKind, EvidenceResource, Finding, FindingEvidence, FindingStatus,
+    PathProof, ProofHop, ProofPorts,
+};
 pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
 pub use job::{Job, JobKind, JobStatus, Schedule};
 pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
+pub use report::{Report, ReportFormat, ReportStatus};
 pub use severity::Severity;
 
 /// Error for a string that is not one of a closed set of names (node types, edge kinds, …).

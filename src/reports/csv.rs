@@ -48,8 +48,8 @@ pub fn render(findings: &[ReportFinding]) -> Vec<u8> {
             finding.rule_id.clone(),
             finding.rule_version.to_string(),
             finding.rule_title.clone(),
-            finding.severity.clone(),
-            finding.status.clone(),
+            finding.severity.to_string(),
+            finding.status.to_string(),
             finding.node_id.clone(),
             finding.node_type.clone(),
             finding.account.clone(),
@@ -59,7 +59,7 @@ pub fn render(findings: &[ReportFinding]) -> Vec<u8> {
             finding.first_seen.to_rfc3339(),
             finding.last_seen.to_rfc3339(),
             acceptance
-                .map(|acceptance| acceptance.kind.clone())
+                .map(|acceptance| acceptance.kind.to_string())
                 .unwrap_or_default(),
             acceptance
                 .map(|acceptance| acceptance.reason.clone())

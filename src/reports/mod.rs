@@ -14,80 +14,17 @@ mod view;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::compliance::FrameworkScore;
+use crate::model::{AcceptanceKind, FindingStatus, PathProof, Severity};
 
+pub use crate::model::ReportFormat;
 pub use view::{ReportView, build_view};
-
-/// The file formats a report can be rendered to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    Html,
-    Pdf,
-    Csv,
-    Json,
-    Ocsf,
-}
-
-impl ReportFormat {
-    pub const ALL: [ReportFormat; 5] = [
-        ReportFormat::Html,
-        ReportFormat::Pdf,
-        ReportFormat::Csv,
-        ReportFormat::Json,
-        ReportFormat::Ocsf,
-    ];
-
-    pub fn parse(raw: &str) -> Option<ReportFormat> {
-        ReportFormat::ALL
-            .into_iter()
-            .find(|format| format.as_str() == raw)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFormat::Html => "html",
-            ReportFormat::Pdf => "pdf",
-            ReportFormat::Csv => "csv",
-            ReportFormat::Json => "json",
-            ReportFormat::Ocsf => "ocsf",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ReportFormat::Html => "text/html; charset=utf-8",
-            ReportFormat::Pdf => "application/pdf",
-            ReportFormat::Csv => "text/csv; charset=utf-8",
-            ReportFormat::Json | ReportFormat::Ocsf => "application/json",
-        }
-    }
-
-    pub fn file_extension(self) -> &'static str {
-        match self {
-            ReportFormat::Html => "html",
-            ReportFormat::Pdf => "pdf",
-            ReportFormat::Csv => "csv",
-            ReportFormat::Json => "json",
-            ReportFormat::Ocsf => "ocsf.json",
-        }
-    }
-
-    /// Whether the format shows a framework's controls (and so needs one).
-    pub fn needs_framework(self) -> bool {
-        matches!(
-            self,
-            ReportFormat::Html | ReportFormat::Pdf | ReportFormat::Json
-        )
-    }
-}
 
 /// An accepted finding's exception: who accepted it, why, and until when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Acceptance {
-    /// `risk_accepted` or `false_positive`.
-    pub kind: String,
+    pub kind: AcceptanceKind,
     pub reason: String,
     pub accepted_by: String,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -105,10 +42,9 @@ pub struct ReportFinding {
     pub node_type: String,
     pub account: String,
     pub region: String,
-    /// `critical`, `high`, `medium`, `low` or `info`.
-    pub severity: String,
-    /// `open` or `accepted`.
-    pub status: String,
+    pub severity: Severity,
+    /// `open` or `accepted` (reports show current findings only).
+    pub status: FindingStatus,
     pub reason: String,
     pub remediation: String,
     pub first_seen: DateTime<Utc>,
@@ -116,7 +52,7 @@ pub struct ReportFinding {
     pub acceptance: Option<Acceptance>,
     /// `{"open": [...], "hops": [...]}` for resources proven reachable from the internet; for a
     /// security group, the proof of its first exposed member (named in `proof_subject`).
-    pub path_proof: Option<Value>,
+    pub path_proof: Option<PathProof>,
     /// The node the path proof is about, when it is not the finding's own resource.
     pub proof_subject: Option<String>,
     /// For network findings: whether the misconfiguration is really reachable (a sentence).
@@ -129,7 +65,7 @@ pub struct RuleVersion {
     pub id: String,
     pub version: i64,
     pub title: String,
-    pub severity: String,
+    pub severity: Severity,
 }
 
 /// When a scope was last discovered completely.
@@ -193,8 +129,8 @@ fn render_json(input: &ReportInput) -> Result<Vec<u8>, RenderError> {
         "framework": input.framework,
         "findings": {
             "total": input.findings.len(),
-            "open": input.findings.iter().filter(|finding| finding.status == "open").count(),
-            "accepted": input.findings.iter().filter(|finding| finding.status == "accepted").count(),
+            "open": input.findings.iter().filter(|finding| finding.status == FindingStatus::Open).count(),
+            "accepted": input.findings.iter().filter(|finding| finding.status == FindingStatus::Accepted).count(),
         },
         "exceptions": input.findings.iter().filter(|finding| finding.acceptance.is_some()).map(|finding| serde_json::json!({
             "finding_id": finding.id, "rule_id": finding.rule_id, "node_id": finding.node_id, "acceptance": finding.acceptance,

@@ -7,33 +7,34 @@
 use serde_json::{Value, json};
 
 use super::{RenderError, ReportFinding, ReportInput};
+use crate::model::{FindingStatus, Severity};
 
 pub const OCSF_VERSION: &str = "1.3.0";
 const CLASS_UID: u32 = 2004;
 const ACTIVITY_CREATE: u32 = 1;
 
 /// OCSF `severity_id`: 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical.
-fn severity_id(severity: &str) -> (u32, &'static str) {
+fn severity_id(severity: Severity) -> (u32, &'static str) {
     match severity {
-        "critical" => (5, "Critical"),
-        "high" => (4, "High"),
-        "medium" => (3, "Medium"),
-        "low" => (2, "Low"),
-        _ => (1, "Informational"),
+        Severity::Critical => (5, "Critical"),
+        Severity::High => (4, "High"),
+        Severity::Medium => (3, "Medium"),
+        Severity::Low => (2, "Low"),
+        Severity::Info => (1, "Informational"),
     }
 }
 
 /// OCSF finding `status_id`: 1 New for open findings, 3 Suppressed for accepted ones.
-fn status_id(status: &str) -> (u32, &'static str) {
+fn status_id(status: FindingStatus) -> (u32, &'static str) {
     match status {
-        "accepted" => (3, "Suppressed"),
-        _ => (1, "New"),
+        FindingStatus::Accepted => (3, "Suppressed"),
+        FindingStatus::Open | FindingStatus::Resolved => (1, "New"),
     }
 }
 
 fn detection_finding(finding: &ReportFinding, input: &ReportInput) -> Value {
-    let (severity_id, severity) = severity_id(&finding.severity);
-    let (status_id, status) = status_id(&finding.status);
+    let (severity_id, severity) = severity_id(finding.severity);
+    let (status_id, status) = status_id(finding.status);
     let provider = finding.node_id.split(':').next().unwrap_or("aws");
     json!({
         "activity_id": ACTIVITY_CREATE,

@@ -6,16 +6,22 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{ReportFinding, ReportInput};
 use crate::compliance::{ControlScore, ControlStatus};
+use crate::model::{FindingStatus, PathProof, Severity};
 
 /// Failing resources shown per control; the rest are counted and left to the CSV export, so a
 /// large tenant's report stays readable.
 pub const EVIDENCE_PER_CONTROL: usize = 25;
 
-const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
+const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Info,
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
@@ -181,54 +187,38 @@ fn status_color(status: &str) -> &'static str {
     }
 }
 
-fn severity_color(severity: &str) -> &'static str {
+fn severity_color(severity: Severity) -> &'static str {
     match severity {
-        "critical" => "#7b1fa2",
-        "high" => "#c62828",
-        "medium" => "#ef6c00",
-        "low" => "#f9a825",
-        _ => "#546e7a",
+        Severity::Critical => "#7b1fa2",
+        Severity::High => "#c62828",
+        Severity::Medium => "#ef6c00",
+        Severity::Low => "#f9a825",
+        Severity::Info => "#546e7a",
     }
 }
 
 /// Port ranges and hop sentences out of a finding's stored path proof.
-fn path_proof_lines(proof: Option<&Value>) -> (Vec<String>, Vec<String>) {
+fn path_proof_lines(proof: Option<&PathProof>) -> (Vec<String>, Vec<String>) {
     let Some(proof) = proof else {
         return (Vec::new(), Vec::new());
     };
-    let open = proof["open"]
-        .as_array()
-        .map(|ranges| {
-            ranges
-                .iter()
-                .map(|range| {
-                    let protocol = range["protocol"].as_str().unwrap_or("all");
-                    let ports = match (range["from_port"].as_u64(), range["to_port"].as_u64()) {
-                        (Some(from), Some(to)) if from == to => format!(" {from}"),
-                        (Some(from), Some(to)) => format!(" {from}-{to}"),
-                        _ => " (all ports)".to_string(),
-                    };
-                    let family = range["address_family"].as_str().unwrap_or("");
-                    format!("{protocol}{ports} ({family})")
-                })
-                .collect()
+    let open = proof
+        .open
+        .iter()
+        .map(|range| {
+            let ports = match (range.from_port, range.to_port) {
+                (Some(from), Some(to)) if from == to => format!(" {from}"),
+                (Some(from), Some(to)) => format!(" {from}-{to}"),
+                _ => " (all ports)".to_string(),
+            };
+            format!("{}{ports} ({})", range.protocol, range.address_family)
         })
-        .unwrap_or_default();
-    let hops = proof["hops"]
-        .as_array()
-        .map(|hops| {
-            hops.iter()
-                .map(|hop| {
-                    format!(
-                        "{}. {} [{}]",
-                        hop["seq"].as_u64().unwrap_or(0),
-                        hop["text"].as_str().unwrap_or(""),
-                        hop["reason_code"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .collect();
+    let hops = proof
+        .hops
+        .iter()
+        .map(|hop| format!("{}. {} [{}]", hop.seq, hop.text, hop.reason_code))
+        .collect();
     (open, hops)
 }
 
@@ -249,7 +239,7 @@ fn control_view(
                 node_id: failing.node_id.clone(),
                 rule_id: failing.rule_id.clone(),
                 severity: finding
-                    .map(|finding| finding.severity.clone())
+                    .map(|finding| finding.severity.to_string())
                     .unwrap_or_default(),
                 reason: failing.reason.clone(),
                 remediation: finding
@@ -347,7 +337,7 @@ pub fn build_view(input: &ReportInput) -> ReportView {
         x += width;
     }
 
-    let count_by = |severity: &str, status: &str| {
+    let count_by = |severity: Severity, status: FindingStatus| {
         input
             .findings
             .iter()
@@ -356,17 +346,22 @@ pub fn build_view(input: &ReportInput) -> ReportView {
     };
     let largest = SEVERITIES
         .iter()
-        .map(|severity| count_by(severity, "open") + count_by(severity, "accepted"))
+        .map(|&severity| {
+            count_by(severity, FindingStatus::Open) + count_by(severity, FindingStatus::Accepted)
+        })
         .max()
         .unwrap_or(0)
         .max(1);
     let severity_bars = SEVERITIES
         .iter()
         .enumerate()
-        .map(|(index, severity)| {
-            let (open, accepted) = (count_by(severity, "open"), count_by(severity, "accepted"));
+        .map(|(index, &severity)| {
+            let (open, accepted) = (
+                count_by(severity, FindingStatus::Open),
+                count_by(severity, FindingStatus::Accepted),
+            );
             SeverityBar {
-                severity,
+                severity: severity.as_str(),
                 open,
                 accepted,
                 color: severity_color(severity),
@@ -392,15 +387,15 @@ pub fn build_view(input: &ReportInput) -> ReportView {
     let open = input
         .findings
         .iter()
-        .filter(|finding| finding.status == "open")
+        .filter(|finding| finding.status == FindingStatus::Open)
         .count();
     let accepted = input.findings.len() - open;
     let critical_or_high = input
         .findings
         .iter()
         .filter(|finding| {
-            finding.status == "open"
-                && (finding.severity == "critical" || finding.severity == "high")
+            finding.status == FindingStatus::Open
+                && matches!(finding.severity, Severity::Critical | Severity::High)
         })
         .count();
     let mut summary = Vec::new();
@@ -450,7 +445,7 @@ pub fn build_view(input: &ReportInput) -> ReportView {
             Some(ExceptionView {
                 rule_id: finding.rule_id.clone(),
                 node_id: finding.node_id.clone(),
-                kind: acceptance.kind.replace('_', " "),
+                kind: acceptance.kind.as_str().replace('_', " "),
                 reason: acceptance.reason.clone(),
                 accepted_by: acceptance.accepted_by.clone(),
                 accepted_at: acceptance
@@ -504,7 +499,7 @@ pub fn build_view(input: &ReportInput) -> ReportView {
                 id: rule.id.clone(),
                 version: rule.version,
                 title: rule.title.clone(),
-                severity: rule.severity.clone(),
+                severity: rule.severity.to_string(),
             })
             .collect(),
         freshness: input

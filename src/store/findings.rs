@@ -4,18 +4,22 @@
 //! of a complete evaluation: new ones open; resolved ones detected again reopen; open or accepted
 //! ones no longer detected resolve; acceptances past their expiry reopen. Rules that errored in
 //! the evaluation resolve nothing (no evidence is not a pass).
+//!
+//! Rows stay private to this module: callers get `model::Finding`, parsed here, and a stored
+//! status, kind or evidence this build cannot read is `Error::Corrupt`, never a guess.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::Error;
 use super::paging::{self, Page, PageRequest, Sort, SortColumn};
-use crate::model::NodeId;
+use crate::model::{
+    Acceptance, AcceptanceKind, Finding, FindingEvidence, FindingStatus, NodeId, Severity,
+};
 
 pub const SORT_COLUMNS: &[SortColumn] = &[
     SortColumn {
@@ -45,8 +49,6 @@ pub const SORT_COLUMNS: &[SortColumn] = &[
     },
 ];
 
-pub const STATUSES: &[&str] = &["open", "accepted", "resolved"];
-
 /// A failing result of one rule on one node, as an evaluation reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
@@ -55,37 +57,91 @@ pub struct Observation {
     pub node_id: String,
     pub node_type: String,
     pub region: String,
-    pub severity: String,
+    pub severity: Severity,
     pub categories: Vec<String>,
     pub reason: String,
-    pub evidence: Value,
+    pub evidence: FindingEvidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct Finding {
-    pub id: Uuid,
-    pub rule_id: String,
-    pub node_id: String,
-    pub node_type: String,
-    pub region: String,
-    pub severity: String,
-    pub categories: Vec<String>,
-    pub status: String,
-    pub acceptance_kind: Option<String>,
-    pub acceptance_reason: Option<String>,
-    pub accepted_by: Option<String>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub resolution_reason: Option<String>,
-    pub rule_version: i32,
-    pub reason: String,
-    pub evidence: sqlx::types::Json<Value>,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub reopen_count: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// A `findings` row as stored; `TryFrom` parses it into a `model::Finding`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct FindingRow {
+    id: Uuid,
+    rule_id: String,
+    node_id: String,
+    node_type: String,
+    region: String,
+    severity: String,
+    categories: Vec<String>,
+    status: String,
+    acceptance_kind: Option<String>,
+    acceptance_reason: Option<String>,
+    accepted_by: Option<String>,
+    accepted_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    resolution_reason: Option<String>,
+    rule_version: i32,
+    reason: String,
+    evidence: sqlx::types::Json<Value>,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    reopen_count: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<FindingRow> for Finding {
+    type Error = Error;
+
+    fn try_from(row: FindingRow) -> Result<Finding, Error> {
+        let corrupt = |what: &str, error: &dyn std::fmt::Display| {
+            Error::Corrupt(format!("finding {}: {what}: {error}", row.id))
+        };
+        let severity =
+            Severity::parse(&row.severity).map_err(|error| corrupt("severity", &error))?;
+        let status =
+            FindingStatus::parse(&row.status).map_err(|error| corrupt("status", &error))?;
+        let acceptance = match &row.acceptance_kind {
+            None => None,
+            Some(kind) => Some(Acceptance {
+                kind: AcceptanceKind::parse(kind)
+                    .map_err(|error| corrupt("acceptance kind", &error))?,
+                reason: row.acceptance_reason.clone(),
+                accepted_by: row.accepted_by.clone(),
+                accepted_at: row.accepted_at,
+                expires_at: row.expires_at,
+            }),
+        };
+        let evidence: FindingEvidence = serde_json::from_value(row.evidence.0.clone())
+            .map_err(|error| corrupt("evidence", &error))?;
+        Ok(Finding {
+            id: row.id,
+            rule_id: row.rule_id,
+            node_id: row.node_id,
+            node_type: row.node_type,
+            region: row.region,
+            severity,
+            categories: row.categories,
+            status,
+            acceptance,
+            resolution_reason: row.resolution_reason,
+            rule_version: row.rule_version,
+            reason: row.reason,
+            evidence,
+            first_seen: row.first_seen,
+            last_seen: row.last_seen,
+            resolved_at: row.resolved_at,
+            reopen_count: row.reopen_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Parses every row, or fails on the first that cannot be read.
+fn parse_rows(rows: Vec<FindingRow>) -> Result<Vec<Finding>, Error> {
+    rows.into_iter().map(Finding::try_from).collect()
 }
 
 const COLUMNS: &str = "id, rule_id, node_id, node_type, region, severity, categories, status, acceptance_kind, \
@@ -133,10 +189,11 @@ pub async fn apply_evaluation(
                 serde_json::to_string(&observation.categories).unwrap_or_else(|_| "[]".into())
             })
             .collect();
-        let evidence: Vec<String> = chunk
+        let evidence = chunk
             .iter()
-            .map(|observation| observation.evidence.to_string())
-            .collect();
+            .map(|observation| serde_json::to_string(&observation.evidence))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|error| Error::Invalid(format!("evidence does not serialise: {error}")))?;
         let versions: Vec<i32> = chunk
             .iter()
             .map(|observation| observation.rule_version)
@@ -154,7 +211,7 @@ pub async fn apply_evaluation(
         .bind(column(|observation| observation.node_id.clone()))
         .bind(column(|observation| observation.node_type.clone()))
         .bind(column(|observation| observation.region.clone()))
-        .bind(column(|observation| observation.severity.clone()))
+        .bind(column(|observation| observation.severity.as_str().to_string()))
         .bind(categories)
         .bind(column(|observation| observation.reason.clone()))
         .bind(evidence)
@@ -162,7 +219,7 @@ pub async fn apply_evaluation(
         .await?;
     }
 
-    let expired: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let expired: Vec<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings SET status = 'open', reopen_count = reopen_count + 1, updated_at = now()
          WHERE tenant_id = $1 AND status = 'accepted' AND expires_at IS NOT NULL AND expires_at <= now()
          RETURNING {COLUMNS}"
@@ -170,7 +227,7 @@ pub async fn apply_evaluation(
     .bind(tenant_id)
     .fetch_all(&mut *transaction)
     .await?;
-    let new: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let new: Vec<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO findings (tenant_id, id, rule_id, node_id, node_type, region, severity, categories, status,
                                rule_version, reason, evidence)
          SELECT $1, gen_random_uuid(), s.rule_id, s.node_id, s.node_type, s.region, s.severity, s.categories, 'open',
@@ -183,7 +240,7 @@ pub async fn apply_evaluation(
     .bind(tenant_id)
     .fetch_all(&mut *transaction)
     .await?;
-    let mut reopened: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let reopened: Vec<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings f SET status = 'open', reopen_count = f.reopen_count + 1, resolved_at = NULL,
             resolution_reason = NULL, last_seen = now(), severity = s.severity, rule_version = s.rule_version,
             reason = s.reason, evidence = s.evidence, categories = s.categories, updated_at = now()
@@ -205,7 +262,7 @@ pub async fn apply_evaluation(
     .bind(tenant_id)
     .execute(&mut *transaction)
     .await?;
-    let resolved: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let resolved: Vec<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings f SET status = 'resolved', resolved_at = now(), updated_at = now()
          WHERE f.tenant_id = $1 AND f.status IN ('open', 'accepted') AND NOT (f.rule_id = ANY($2))
            AND NOT EXISTS (SELECT 1 FROM staged_observations s WHERE s.rule_id = f.rule_id AND s.node_id = f.node_id)
@@ -215,6 +272,12 @@ pub async fn apply_evaluation(
     .bind(errored_rules)
     .fetch_all(&mut *transaction)
     .await?;
+    let (expired, new, mut reopened, resolved) = (
+        parse_rows(expired)?,
+        parse_rows(new)?,
+        parse_rows(reopened)?,
+        parse_rows(resolved)?,
+    );
     // An expired acceptance that is also no longer detected ends resolved, not reopened.
     reopened.extend(
         expired
@@ -291,8 +354,8 @@ pub async fn latest_evaluation(
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindingFilter {
-    pub severities: Vec<String>,
-    pub statuses: Vec<String>,
+    pub severities: Vec<Severity>,
+    pub statuses: Vec<FindingStatus>,
     pub rule_ids: Vec<String>,
     pub node_id: Option<String>,
     pub node_types: Vec<String>,
@@ -303,9 +366,19 @@ pub struct FindingFilter {
 fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &FindingFilter) {
     builder.push(" WHERE tenant_id = ");
     builder.push_bind(tenant_id.to_string());
+    let severities: Vec<String> = filter
+        .severities
+        .iter()
+        .map(|severity| severity.as_str().to_string())
+        .collect();
+    let statuses: Vec<String> = filter
+        .statuses
+        .iter()
+        .map(|status| status.as_str().to_string())
+        .collect();
     for (column, values) in [
-        ("severity", &filter.severities),
-        ("status", &filter.statuses),
+        ("severity", &severities),
+        ("status", &statuses),
         ("rule_id", &filter.rule_ids),
         ("node_type", &filter.node_types),
     ] {
@@ -350,33 +423,40 @@ pub async fn list(
         paging::push_keyset_with_id_type(&mut select, sort, cursor, paging::IdType::Uuid);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<Finding> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    let rows: Vec<FindingRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
-    Ok(paging::finish_page(rows, total, sort, request, |finding| {
-        let value = match sort.column.field {
-            "severity" => severity_rank(&finding.severity).to_string(),
-            "first_seen" => paging::timestamp_cursor_value(&finding.first_seen),
-            "last_seen" => paging::timestamp_cursor_value(&finding.last_seen),
-            "rule_id" => finding.rule_id.clone(),
-            _ => paging::timestamp_cursor_value(&finding.created_at),
-        };
-        (value, finding.id.to_string())
-    }))
+    Ok(paging::finish_page(
+        parse_rows(rows)?,
+        total,
+        sort,
+        request,
+        |finding| {
+            let value = match sort.column.field {
+                "severity" => severity_rank(finding.severity).to_string(),
+                "first_seen" => paging::timestamp_cursor_value(&finding.first_seen),
+                "last_seen" => paging::timestamp_cursor_value(&finding.last_seen),
+                "rule_id" => finding.rule_id.clone(),
+                _ => paging::timestamp_cursor_value(&finding.created_at),
+            };
+            (value, finding.id.to_string())
+        },
+    ))
 }
 
-fn severity_rank(severity: &str) -> i16 {
+/// The stored `severity_rank` column of a severity (info 0 … critical 4).
+fn severity_rank(severity: Severity) -> i16 {
     match severity {
-        "critical" => 4,
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
-        _ => 0,
+        Severity::Critical => 4,
+        Severity::High => 3,
+        Severity::Medium => 2,
+        Severity::Low => 1,
+        Severity::Info => 0,
     }
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Finding, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let finding: Finding = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: FindingRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM findings WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
@@ -384,7 +464,7 @@ pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Finding, Er
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(finding)
+    Finding::try_from(row)
 }
 
 /// Accepts an open finding (risk accepted or false positive). Resolved findings cannot be accepted.
@@ -392,28 +472,28 @@ pub async fn accept(
     pool: &PgPool,
     tenant_id: &str,
     id: Uuid,
-    kind: &str,
+    kind: AcceptanceKind,
     reason: &str,
     accepted_by: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<Finding, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let finding: Option<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings SET status = 'accepted', acceptance_kind = $3, acceptance_reason = $4, accepted_by = $5,
             accepted_at = now(), expires_at = $6, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND status IN ('open', 'accepted') RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(id)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(reason)
     .bind(accepted_by)
     .bind(expires_at)
     .fetch_optional(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    match finding {
-        Some(finding) => Ok(finding),
+    match row {
+        Some(row) => Finding::try_from(row),
         None => {
             let current = get(pool, tenant_id, id).await?;
             Err(Error::Conflict(format!(
@@ -432,7 +512,7 @@ pub async fn resolve(
     reason: &str,
 ) -> Result<Finding, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let finding: Option<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE findings SET status = 'resolved', resolution_reason = $3, resolved_at = now(), updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND status <> 'resolved' RETURNING {COLUMNS}"
     )))
@@ -442,8 +522,8 @@ pub async fn resolve(
     .fetch_optional(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    match finding {
-        Some(finding) => Ok(finding),
+    match row {
+        Some(row) => Finding::try_from(row),
         None => {
             get(pool, tenant_id, id).await?;
             Err(Error::Conflict("finding is already resolved".to_string()))
@@ -479,7 +559,7 @@ pub async fn current_for_report(
     rule_ids: Option<&[String]>,
 ) -> Result<Vec<Finding>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let findings: Vec<Finding> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<FindingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM findings
          WHERE tenant_id = $1 AND status IN ('open', 'accepted') AND ($2::text[] IS NULL OR rule_id = ANY($2))
          ORDER BY severity_rank DESC, rule_id, node_id"
@@ -489,5 +569,5 @@ pub async fn current_for_report(
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(findings)
+    parse_rows(rows)
 }

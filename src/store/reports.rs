@@ -3,6 +3,9 @@
 //!
 //! Status: `pending` (queued) → `generating` (a worker has it) → `ready` | `failed`. Metadata reads
 //! never load the content; only `content` does.
+//!
+//! Rows stay private to this module: callers get `model::Report`, parsed here; a stored format or
+//! status this build does not know is `Error::Corrupt`.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -11,9 +14,7 @@ use uuid::Uuid;
 use super::Error;
 use super::jobs::NewJob;
 use super::paging::{self, Page, PageRequest, Sort, SortColumn};
-
-pub const FORMATS: &[&str] = &["html", "pdf", "csv", "json", "ocsf"];
-pub const STATUSES: &[&str] = &["pending", "generating", "ready", "failed"];
+use crate::model::{Report, ReportFormat, ReportStatus};
 
 /// Sortable columns of `GET /reports`.
 pub const SORT_COLUMNS: &[SortColumn] = &[SortColumn {
@@ -22,24 +23,60 @@ pub const SORT_COLUMNS: &[SortColumn] = &[SortColumn {
     sql_type: "timestamptz",
 }];
 
-/// A report's metadata (everything but the bytes).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Report {
-    pub id: Uuid,
-    pub job_id: Uuid,
-    pub framework: Option<String>,
-    pub format: String,
-    pub title: String,
-    pub status: String,
-    pub error: Option<String>,
-    pub requested_by: String,
-    pub content_type: Option<String>,
-    pub filename: Option<String>,
-    pub size_bytes: Option<i64>,
-    pub sha256: Option<String>,
-    pub generated_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// A `reports` row as stored (without the content); `TryFrom` parses it into a `model::Report`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ReportRow {
+    id: Uuid,
+    job_id: Uuid,
+    framework: Option<String>,
+    format: String,
+    title: String,
+    status: String,
+    error: Option<String>,
+    requested_by: String,
+    content_type: Option<String>,
+    filename: Option<String>,
+    size_bytes: Option<i64>,
+    sha256: Option<String>,
+    generated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ReportRow> for Report {
+    type Error = Error;
+
+    fn try_from(row: ReportRow) -> Result<Report, Error> {
+        let format = ReportFormat::parse(&row.format)
+            .map_err(|error| Error::Corrupt(format!("report {}: {error}", row.id)))?;
+        // Only the stored (lower-case) name: an upper-case one was never written by us.
+        let status = ReportStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == row.status)
+            .ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "report {}: unknown report status `{}`",
+                    row.id, row.status
+                ))
+            })?;
+        Ok(Report {
+            id: row.id,
+            job_id: row.job_id,
+            framework: row.framework,
+            format,
+            title: row.title,
+            status,
+            error: row.error,
+            requested_by: row.requested_by,
+            content_type: row.content_type,
+            filename: row.filename,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            generated_at: row.generated_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
 }
 
 const COLUMNS: &str = "id, job_id, framework, format, title, status, error, requested_by, content_type, filename, \
@@ -49,7 +86,7 @@ const COLUMNS: &str = "id, job_id, framework, format, title, status, error, requ
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReport {
     pub framework: Option<String>,
-    pub format: String,
+    pub format: ReportFormat,
     pub title: String,
     pub requested_by: String,
 }
@@ -83,7 +120,7 @@ pub async fn create(
         },
     )
     .await?;
-    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO reports (tenant_id, id, job_id, framework, format, title, status, requested_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING {COLUMNS}"
     )))
@@ -91,18 +128,18 @@ pub async fn create(
     .bind(report_id)
     .bind(job.job_id)
     .bind(&new_report.framework)
-    .bind(&new_report.format)
+    .bind(new_report.format.as_str())
     .bind(&new_report.title)
     .bind(&new_report.requested_by)
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(report)
+    Report::try_from(row)
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM reports WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
@@ -110,7 +147,7 @@ pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Err
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(report)
+    Report::try_from(row)
 }
 
 /// The rendered bytes of a ready report (`None` while it is not ready).
@@ -135,15 +172,25 @@ pub async fn content(
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportFilter {
-    pub statuses: Vec<String>,
-    pub formats: Vec<String>,
+    pub statuses: Vec<ReportStatus>,
+    pub formats: Vec<ReportFormat>,
     pub framework: Option<String>,
 }
 
 fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &ReportFilter) {
     builder.push(" WHERE tenant_id = ");
     builder.push_bind(tenant_id.to_string());
-    for (column, values) in [("status", &filter.statuses), ("format", &filter.formats)] {
+    let statuses: Vec<String> = filter
+        .statuses
+        .iter()
+        .map(|status| status.as_str().to_string())
+        .collect();
+    let formats: Vec<String> = filter
+        .formats
+        .iter()
+        .map(|format| format.as_str().to_string())
+        .collect();
+    for (column, values) in [("status", &statuses), ("format", &formats)] {
         if !values.is_empty() {
             builder.push(format!(" AND {column} = ANY("));
             builder.push_bind(values.clone());
@@ -176,20 +223,30 @@ pub async fn list(
         paging::push_keyset_with_id_type(&mut select, sort, cursor, paging::IdType::Uuid);
     }
     paging::push_order_and_limit(&mut select, sort, request);
-    let rows: Vec<Report> = select.build_query_as().fetch_all(&mut *transaction).await?;
+    let rows: Vec<ReportRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
-    Ok(paging::finish_page(rows, total, sort, request, |report| {
-        (
-            paging::timestamp_cursor_value(&report.created_at),
-            report.id.to_string(),
-        )
-    }))
+    let reports = rows
+        .into_iter()
+        .map(Report::try_from)
+        .collect::<Result<Vec<Report>, Error>>()?;
+    Ok(paging::finish_page(
+        reports,
+        total,
+        sort,
+        request,
+        |report| {
+            (
+                paging::timestamp_cursor_value(&report.created_at),
+                report.id.to_string(),
+            )
+        },
+    ))
 }
 
 /// `pending` → `generating` when a worker starts (or restarts, after a takeover) the job.
 pub async fn mark_generating(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Report, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let report: Report = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE reports SET status = 'generating', updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
     )))
@@ -198,7 +255,7 @@ pub async fn mark_generating(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(report)
+    Report::try_from(row)
 }
 
 /// Stores the rendered file; part of the job's commit transaction.
@@ -264,7 +321,7 @@ pub async fn fail_for_job(
 }
 
 /// When each scope (provider × account × region) was last discovered completely, and by which job.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScopeFreshness {
     pub provider: String,
     pub account: String,
@@ -275,7 +332,7 @@ pub struct ScopeFreshness {
 
 pub async fn scope_freshness(pool: &PgPool, tenant_id: &str) -> Result<Vec<ScopeFreshness>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let rows: Vec<ScopeFreshness> = sqlx::query_as(
+    let rows: Vec<(String, String, String, Uuid, DateTime<Utc>)> = sqlx::query_as(
         "SELECT DISTINCT ON (scope->>'provider', scope->>'account', scope->>'region')
                 scope->>'provider' AS provider, scope->>'account' AS account, scope->>'region' AS region,
                 job_id, finished_at AS discovered_at
@@ -288,5 +345,16 @@ pub async fn scope_freshness(pool: &PgPool, tenant_id: &str) -> Result<Vec<Scope
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(
+            |(provider, account, region, job_id, discovered_at)| ScopeFreshness {
+                provider,
+                account,
+                region,
+                job_id,
+                discovered_at,
+            },
+        )
+        .collect())
 }

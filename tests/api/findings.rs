@@ -1,5 +1,6 @@
 //! The finding lifecycle over successive evaluations, and triage through the API.
 
+use infracast::model::{EvidenceResource, FindingEvidence, Severity};
 use infracast::store::findings::{self, Observation};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -16,10 +17,18 @@ fn observation(rule_id: &str, node: &str, severity: &str) -> Observation {
         node_id: format!("aws:us-east-1:{node}"),
         node_type: node.split(':').next().unwrap().into(),
         region: "us-east-1".into(),
-        severity: severity.into(),
+        severity: Severity::parse(severity).unwrap(),
         categories: vec!["internet-exposed".into()],
         reason: format!("{node} violates {rule_id}"),
-        evidence: json!({"matched": "0.0.0.0/0"}),
+        evidence: FindingEvidence {
+            rule_version: Some(1),
+            condition: Some("ingress.exists(rule, rule.cidr == \"0.0.0.0/0\")".into()),
+            resource: Some(EvidenceResource {
+                id: format!("aws:us-east-1:{node}"),
+                name: node.into(),
+            }),
+            ..FindingEvidence::default()
+        },
     }
 }
 
@@ -285,4 +294,59 @@ async fn findings_list_filters_and_sorts() {
     )
     .await
     .assert_error(404, "NOT_FOUND");
+}
+
+/// The store parses its rows at the boundary: a finding whose stored evidence is not the
+/// evidence shape is a corrupt row (an error naming it), never a finding with guessed evidence;
+/// the column's default `{}` reads as empty evidence.
+#[tokio::test]
+async fn a_stored_finding_is_parsed_at_the_store_boundary() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "analyst").await;
+    let delta = evaluate(
+        &app,
+        &[observation(SSH_RULE, "aws.ec2.security_group:sg-1", "high")],
+    )
+    .await;
+    let id = delta.new[0].id;
+    let stored = findings::get(&app.pool, "acme", id).await.unwrap();
+    assert_eq!(
+        stored.evidence.resource.unwrap().id,
+        "aws:us-east-1:aws.ec2.security_group:sg-1"
+    );
+
+    let set_evidence = |evidence: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let mut transaction = pool.begin().await.unwrap();
+            sqlx::query("SELECT set_config('app.tenant_id', 'acme', true)")
+                .execute(&mut *transaction)
+                .await
+                .unwrap();
+            sqlx::query(
+                "UPDATE findings SET evidence = $2::jsonb WHERE tenant_id = 'acme' AND id = $1",
+            )
+            .bind(id)
+            .bind(evidence)
+            .execute(&mut *transaction)
+            .await
+            .unwrap();
+            transaction.commit().await.unwrap();
+        }
+    };
+
+    set_evidence(r#"{"exposed_members": 3}"#).await;
+    let error = findings::get(&app.pool, "acme", id).await.unwrap_err();
+    assert!(
+        matches!(&error, infracast::store::Error::Corrupt(message) if message.contains("evidence") && message.contains(&id.to_string())),
+        "{error}"
+    );
+
+    set_evidence("{}").await;
+    let answer = app
+        .get(&format!("/api/v1/tenants/acme/findings/{id}"), &key)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["data"]["evidence"], json!({}));
+    assert_eq!(answer.body["data"]["severity"], "high");
 }

@@ -453,7 +453,7 @@ async fn a_report_that_cannot_be_generated_is_failed_with_its_reason() {
         "acme",
         &infracast::store::reports::NewReport {
             framework: Some("retired-framework".to_string()),
-            format: "html".to_string(),
+            format: infracast::model::ReportFormat::Html,
             title: "old".to_string(),
             requested_by: "test".to_string(),
         },
