@@ -13,7 +13,8 @@ mod severity;
 
 pub use edge::{Edge, EdgeKind, edge_id};
 pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
-pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
+pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, PropertiesError, Provider};
+pub use properties::{NodeProperties, NodeType};
 pub use severity::Severity;
 
 /// Error for a string that is not one of a closed set of names (node types, edge kinds, …).

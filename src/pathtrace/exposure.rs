@@ -255,7 +255,8 @@ pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
     let loose_interfaces: Vec<_> = graph
         .nodes_of_type(NodeType::NetworkInterface)
         .filter(|node| {
-            node.typed_properties::<NetworkInterfaceProperties>()
+            node.properties_as::<NetworkInterfaceProperties>()
+                .ok()
                 .is_some_and(|interface| interface.attached_instance_id.is_none())
         })
         .collect();
