@@ -39,6 +39,10 @@ impl InternetExposure for SnapshotExposure {
         let Ok(protocol) = Protocol::parse(protocol) else {
             return ExposureAnswer::Unknown;
         };
+        // A resource whose properties could not be read was not analysed: unknown, not safe.
+        if self.0.exposure().unreadable(node_id).is_some() {
+            return ExposureAnswer::Unknown;
+        }
         match self.0.exposure().exposed_on(node_id, Some(port), protocol) {
             Some(entry) => ExposureAnswer::Exposed {
                 proof: serde_json::to_value(&entry.path).unwrap_or_default(),
@@ -159,5 +163,60 @@ impl GraphSnapshots {
         };
         map.insert(tenant_id.to_string(), keep.clone());
         Ok(keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Node, NodeType};
+    use crate::rules::RuleStatus;
+
+    fn snapshot_of(nodes: Vec<Node>) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            graph: TenantGraph::build(nodes, Vec::new()),
+            generation: 1,
+            built_at: Utc::now(),
+            build_millis: 0,
+            exposure: OnceLock::new(),
+            evaluation: OnceLock::new(),
+            path_index: OnceLock::new(),
+        })
+    }
+
+    #[test]
+    fn an_instance_with_unreadable_properties_is_of_unknown_exposure_not_safe() {
+        let instance = Node {
+            id: NodeId::aws("us-east-1", NodeType::Instance, "i-1"),
+            node_type: NodeType::Instance,
+            provider: "aws".into(),
+            region: "us-east-1".into(),
+            account: "1".into(),
+            name: "i-1".into(),
+            tags: BTreeMap::new(),
+            // A string where a list belongs; the state the SSH rule looks at reads fine.
+            properties: serde_json::json!({"state": "running", "security_group_ids": "sg-1"}),
+        };
+        let id = instance.id.clone();
+        let snapshot = snapshot_of(vec![instance]);
+        let why = snapshot.exposure().unreadable(&id).unwrap();
+        assert!(why.contains("malformed"), "{why}");
+        assert!(matches!(
+            SnapshotExposure(snapshot.clone()).is_exposed(&id, 22, "tcp"),
+            ExposureAnswer::Unknown
+        ));
+        let rule_set = RuleSet::builtin().unwrap();
+        let ssh = snapshot
+            .evaluation(&rule_set)
+            .results
+            .iter()
+            .find(|result| {
+                result.rule_id == "aws.ec2.instance_ssh_exposed_to_internet" && result.node_id == id
+            })
+            .unwrap();
+        assert_eq!(ssh.status, RuleStatus::Error, "{}", ssh.reason);
+        assert!(ssh.reason.contains("exposed_to_internet"), "{}", ssh.reason);
     }
 }

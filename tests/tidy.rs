@@ -27,23 +27,42 @@ fn source_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// Lines of `path` that mention one of `forbidden` as a path root (`use x::`, `x::y(`).
+/// Lines of `path` that mention one of `forbidden` as a path root (`use x::`, `x::y(`). A name
+/// ending in `*` is a prefix: `aws_*` is every AWS SDK crate, present and future.
 fn offending_lines(path: &Path, forbidden: &[&str]) -> Vec<String> {
     let text = fs::read_to_string(path).unwrap();
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim_start().starts_with("//"))
         .filter(|(_, line)| {
-            forbidden.iter().any(|name| {
-                line.contains(&format!("use {name}::"))
-                    || line.contains(&format!("use {name};"))
-                    || line.contains(&format!(" {name}::"))
-                    || line.contains(&format!("({name}::"))
-                    || line.contains(&format!("<{name}::"))
+            forbidden.iter().any(|name| match name.strip_suffix('*') {
+                Some(prefix) => names_a_crate_starting_with(line, prefix),
+                None => {
+                    line.contains(&format!("use {name}::"))
+                        || line.contains(&format!("use {name};"))
+                        || line.contains(&format!(" {name}::"))
+                        || line.contains(&format!("({name}::"))
+                        || line.contains(&format!("<{name}::"))
+                }
             })
         })
         .map(|(number, line)| format!("{}:{}: {}", path.display(), number + 1, line.trim()))
         .collect()
+}
+
+/// True when `line` names a path root starting with `prefix` (`aws_sdk_rds::Client`, `use
+/// aws_config;`), the same positions `offending_lines` checks for whole names.
+fn names_a_crate_starting_with(line: &str, prefix: &str) -> bool {
+    line.match_indices(prefix).any(|(offset, _)| {
+        let before = &line[..offset];
+        let at_path_root = before.is_empty()
+            || before.ends_with(' ')
+            || before.ends_with('(')
+            || before.ends_with('<');
+        let rest = line[offset + prefix.len()..]
+            .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        at_path_root && (rest.starts_with("::") || rest.starts_with(';'))
+    })
 }
 
 const ENGINES: &[&str] = &["graph", "pathtrace", "rules", "compliance"];
@@ -51,10 +70,7 @@ const IO_CRATES: &[&str] = &[
     "tokio",
     "sqlx",
     "axum",
-    "aws_config",
-    "aws_sdk_ec2",
-    "aws_sdk_sts",
-    "aws_smithy_types",
+    "aws_*",
     "reqwest",
     "tera",
     "hyper",
@@ -168,11 +184,11 @@ fn the_checker_itself_catches_an_offending_line() {
     let file = directory.path().join("bad.rs");
     fs::write(
         &file,
-        "//! bad\nuse sqlx::PgPool;\nfn f() { tokio::spawn(async {}); }\n// use axum::Router;\n",
+        "//! bad\nuse sqlx::PgPool;\nfn f() { tokio::spawn(async {}); }\n// use axum::Router;\nuse aws_sdk_rds::Client;\nfn g() -> aws_config::SdkConfig {}\nlet aws_region = 1;\n",
     )
     .unwrap();
     let found = offending_lines(&file, IO_CRATES);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
 }
 
 /// ARCHITECTURE.md's "Who may import whom", row by row: each module may name only these crate
@@ -273,34 +289,85 @@ fn every_module_imports_only_what_the_architecture_table_allows() {
     );
 }
 
+/// Every `.toml` below `directory` (relative to the crate root), as crate-relative paths.
+fn toml_files_below(directory: &str) -> Vec<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut pending = vec![manifest.join(directory)];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "toml")
+            {
+                let relative = path.strip_prefix(manifest).unwrap();
+                files.push(relative.to_str().unwrap().replace('\\', "/"));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 #[test]
 fn every_rule_and_framework_file_ships_in_the_binary() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (directory, loader) in [
-        ("rules/aws", "src/rules/load.rs"),
-        ("frameworks", "src/compliance/mod.rs"),
+    for (directory, embedded) in [
+        ("rules", infracast::rules::RuleSet::builtin_sources()),
+        ("frameworks", infracast::compliance::builtin_sources()),
     ] {
-        let embedded = fs::read_to_string(manifest.join(loader)).unwrap();
-        let mut files: Vec<PathBuf> = fs::read_dir(manifest.join(directory))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| {
-                path.extension()
-                    .is_some_and(|extension| extension == "toml")
-            })
-            .collect();
-        files.sort();
-        assert!(!files.is_empty(), "no files in {directory}");
-        for file in files {
-            let name = format!(
-                "{directory}/{}",
-                file.file_name().unwrap().to_str().unwrap()
-            );
-            assert!(
-                embedded.contains(&format!("include_str!(\"../../{name}\")")),
-                "{name} is not embedded in {loader}: it would not ship"
+        let on_disk = toml_files_below(directory);
+        assert!(!on_disk.is_empty(), "no files in {directory}");
+        let embedded_paths: Vec<String> =
+            embedded.iter().map(|(path, _)| path.to_string()).collect();
+        assert_eq!(
+            embedded_paths, on_disk,
+            "the files embedded from {directory}/ (build.rs) differ from those on disk: a file would not ship"
+        );
+        for (path, text) in embedded {
+            assert_eq!(
+                *text,
+                fs::read_to_string(manifest.join(path)).unwrap(),
+                "{path}: the embedded text is not the file's"
             );
         }
+    }
+}
+
+#[test]
+fn every_node_type_registers_defaults_and_an_example() {
+    use infracast::model::NodeType;
+    // Registration itself is checked by the compiler (`node_types!` names a struct that must
+    // implement `NodeProperties`); this checks that what was registered is usable.
+    for node_type in NodeType::ALL.iter().copied() {
+        for (what, properties) in [
+            ("defaults", node_type.default_properties()),
+            ("example", node_type.example_properties()),
+        ] {
+            let object = properties
+                .as_object()
+                .unwrap_or_else(|| panic!("{node_type} {what} are not an object: {properties}"));
+            assert!(!object.is_empty(), "{node_type} {what} are empty");
+        }
+        // An example says something: at least one field is set to more than a default.
+        let example = node_type.example_properties();
+        let informative = example
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|value| match value {
+                serde_json::Value::Null | serde_json::Value::Bool(false) => false,
+                serde_json::Value::String(text) => !text.is_empty(),
+                serde_json::Value::Array(items) => !items.is_empty(),
+                _ => true,
+            });
+        assert!(
+            informative,
+            "{node_type}: the example sets nothing: {example}"
+        );
     }
 }
 

@@ -391,18 +391,15 @@ mod tests {
             .iter()
             .filter(|node| node.node_type == NodeType::Volume)
             .filter(|node| {
-                node.typed_properties::<VolumeProperties>()
-                    .is_some_and(|volume| !volume.encrypted)
+                node.properties_as::<VolumeProperties>()
+                    .is_ok_and(|volume| !volume.encrypted)
             })
             .count();
         assert_eq!(unencrypted, 10);
         let public_snapshots = estate
             .nodes
             .iter()
-            .filter_map(|node| {
-                node.typed_properties::<SnapshotProperties>()
-                    .filter(|_| node.node_type == NodeType::Snapshot)
-            })
+            .filter_map(|node| node.properties_as::<SnapshotProperties>().ok())
             .filter(|snapshot| snapshot.public)
             .count();
         assert_eq!(public_snapshots, 1);
@@ -411,7 +408,7 @@ mod tests {
             .iter()
             .find(|node| node.id.resource_id() == "acl-vpc-0prod-default")
             .unwrap();
-        let acl: NetworkAclProperties = prod_acl.typed_properties().unwrap();
+        let acl: NetworkAclProperties = prod_acl.properties_as().unwrap();
         assert_eq!(acl.entries[0].rule_number, 90);
         assert_eq!(acl.entries[0].port_from, Some(22));
     }

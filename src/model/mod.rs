@@ -21,7 +21,8 @@ pub use finding::{
 };
 pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
 pub use job::{Job, JobKind, JobStatus, Schedule};
-pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, NodeType, Provider};
+pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, PropertiesError, Provider};
+pub use properties::{NodeProperties, NodeType};
 pub use report::{Report, ReportFormat, ReportStatus};
 pub use severity::Severity;
 

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::UnknownName;
+use super::properties::{InternetProperties, NodeProperties, NodeType};
 
 /// The id of the internet pseudo-node that stands for 0.0.0.0/0 and ::/0.
 pub const INTERNET_NODE_ID: &str = "global:global:internet:internet";
@@ -39,8 +40,12 @@ impl Provider {
     }
 }
 
+/// Declares the closed set of node types, each with its dotted name and the struct of its
+/// properties. Invoked once, in `model::properties`, beside the structs it names: a node type and
+/// its shape are one declaration, and a struct that does not implement `NodeProperties` (defaults
+/// and an example) does not compile.
 macro_rules! node_types {
-    ($($variant:ident => $name:literal,)*) => {
+    ($($variant:ident => $name:literal, $properties:ident,)*) => {
         /// The closed set of node types Infracast understands.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum NodeType {
@@ -58,43 +63,61 @@ macro_rules! node_types {
                 }
             }
 
-            pub fn parse(value: &str) -> Result<Self, UnknownName> {
+            pub fn parse(value: &str) -> Result<Self, $crate::model::UnknownName> {
                 match value {
                     $($name => Ok(NodeType::$variant),)*
-                    other => Err(UnknownName {
+                    other => Err($crate::model::UnknownName {
                         what: "node type",
                         value: other.to_string(),
                         expected: [$($name,)*].join(", "),
                     }),
                 }
             }
+
+            /// The name of the struct that holds this type's properties (`InstanceProperties`).
+            pub fn properties_shape(self) -> &'static str {
+                match self {
+                    $(NodeType::$variant => stringify!($properties),)*
+                }
+            }
+
+            /// True when `T` is the struct registered for this type (`Node::properties_as`).
+            pub fn holds_properties_of<T: 'static>(self) -> bool {
+                let registered = match self {
+                    $(NodeType::$variant => std::any::TypeId::of::<$properties>(),)*
+                };
+                registered == std::any::TypeId::of::<T>()
+            }
+
+            /// The registered defaults (`NodeProperties::defaults`) as JSON.
+            pub fn default_properties(self) -> serde_json::Value {
+                match self {
+                    $(NodeType::$variant => $crate::model::properties::to_json(
+                        &<$properties as $crate::model::properties::NodeProperties>::defaults(),
+                    ),)*
+                }
+            }
+
+            /// The registered example (`NodeProperties::example`) as JSON.
+            pub fn example_properties(self) -> serde_json::Value {
+                match self {
+                    $(NodeType::$variant => $crate::model::properties::to_json(
+                        &<$properties as $crate::model::properties::NodeProperties>::example(),
+                    ),)*
+                }
+            }
+
+            /// The defaults of one item of the list field `field` (`NodeProperties::list_item_defaults`).
+            pub fn list_item_defaults(self, field: &str) -> Option<serde_json::Value> {
+                match self {
+                    $(NodeType::$variant =>
+                        <$properties as $crate::model::properties::NodeProperties>::list_item_defaults(field),)*
+                }
+            }
         }
     };
 }
-
-node_types! {
-    Instance => "aws.ec2.instance",
-    NetworkInterface => "aws.ec2.network_interface",
-    SecurityGroup => "aws.ec2.security_group",
-    NetworkAcl => "aws.ec2.network_acl",
-    Subnet => "aws.ec2.subnet",
-    Vpc => "aws.ec2.vpc",
-    RouteTable => "aws.ec2.route_table",
-    InternetGateway => "aws.ec2.internet_gateway",
-    EgressOnlyInternetGateway => "aws.ec2.egress_only_internet_gateway",
-    NatGateway => "aws.ec2.nat_gateway",
-    VpcPeeringConnection => "aws.ec2.vpc_peering_connection",
-    Volume => "aws.ec2.volume",
-    Snapshot => "aws.ec2.snapshot",
-    ElasticIp => "aws.ec2.elastic_ip",
-    TransitGateway => "aws.ec2.transit_gateway",
-    TransitGatewayAttachment => "aws.ec2.transit_gateway_attachment",
-    VpcEndpoint => "aws.ec2.vpc_endpoint",
-    ManagedPrefixList => "aws.ec2.managed_prefix_list",
-    FlowLog => "aws.ec2.flow_log",
-    RegionSettings => "aws.ec2.region_settings",
-    Internet => "internet",
-}
+pub(super) use node_types;
 
 impl fmt::Display for NodeType {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,6 +140,29 @@ pub enum NodeIdError {
         "node id `{prefix}…` is {bytes} bytes long; at most {MAX_NODE_ID_BYTES} bytes are allowed"
     )]
     TooLong { prefix: String, bytes: usize },
+}
+
+/// Why a node's properties could not be read as the requested struct.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PropertiesError {
+    #[error("node `{node_id}` is a {node_type}, whose properties are not {requested}")]
+    WrongNodeType {
+        node_id: NodeId,
+        node_type: NodeType,
+        requested: &'static str,
+    },
+    #[error("node `{node_id}` ({node_type}) has malformed properties: {message}")]
+    Malformed {
+        node_id: NodeId,
+        node_type: NodeType,
+        message: String,
+    },
+}
+
+/// `InstanceProperties` for `infracast::model::properties::InstanceProperties`.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
 }
 
 /// Longest node id (bytes of UTF-8). Ids, names and accounts are indexed: PostgreSQL's btree
@@ -279,11 +325,24 @@ impl Node {
         Ok(())
     }
 
-    /// Reads the node's properties as the typed shape `T`; `None` when they do not fit.
-    pub fn typed_properties<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+    /// Reads the node's properties as `T`, the struct registered for its type. Asking for another
+    /// type's struct is `WrongNodeType`; properties that do not fit `T` (a string where a list
+    /// belongs) are `Malformed`, never silently replaced by defaults.
+    pub fn properties_as<T: NodeProperties>(&self) -> Result<T, PropertiesError> {
+        if !self.node_type.holds_properties_of::<T>() {
+            return Err(PropertiesError::WrongNodeType {
+                node_id: self.id.clone(),
+                node_type: self.node_type,
+                requested: short_type_name::<T>(),
+            });
+        }
         // Deserialize from the borrowed value: cloning the JSON first doubled the cost of every
         // lookup in the tracer.
-        T::deserialize(&self.properties).ok()
+        T::deserialize(&self.properties).map_err(|error| PropertiesError::Malformed {
+            node_id: self.id.clone(),
+            node_type: self.node_type,
+            message: error.to_string(),
+        })
     }
 
     /// The internet pseudo-node.
@@ -296,7 +355,7 @@ impl Node {
             account: String::new(),
             name: "internet".to_string(),
             tags: BTreeMap::new(),
-            properties: serde_json::json!({"cidrs": ["0.0.0.0/0", "::/0"]}),
+            properties: super::properties::to_json(&InternetProperties::defaults()),
         }
     }
 }
@@ -371,6 +430,90 @@ mod tests {
             NodeId::parse("aws:us-east-1:aws.ec2.instance:"),
             Err(NodeIdError::ResourceId { .. })
         ));
+    }
+
+    fn node_of(node_type: NodeType, properties: serde_json::Value) -> Node {
+        Node {
+            id: NodeId::aws("us-east-1", node_type, "r-1"),
+            node_type,
+            provider: "aws".to_string(),
+            region: "us-east-1".to_string(),
+            account: String::new(),
+            name: String::new(),
+            tags: BTreeMap::new(),
+            properties,
+        }
+    }
+
+    #[test]
+    fn properties_read_as_another_types_struct_are_an_error() {
+        use crate::model::properties::{InstanceProperties, VolumeProperties};
+        let instance = node_of(
+            NodeType::Instance,
+            serde_json::json!({"instance_id": "i-1", "state": "running"}),
+        );
+        assert_eq!(
+            instance
+                .properties_as::<InstanceProperties>()
+                .unwrap()
+                .state,
+            "running"
+        );
+        // Every field of VolumeProperties has a default, so deserialising would "succeed": only
+        // the registry can tell that an instance has no volume properties.
+        let error = instance.properties_as::<VolumeProperties>().unwrap_err();
+        assert_eq!(
+            error,
+            PropertiesError::WrongNodeType {
+                node_id: instance.id.clone(),
+                node_type: NodeType::Instance,
+                requested: "VolumeProperties",
+            }
+        );
+        assert!(error.to_string().contains("aws.ec2.instance"), "{error}");
+    }
+
+    #[test]
+    fn malformed_properties_are_an_error_not_defaults() {
+        use crate::model::properties::VolumeProperties;
+        let volume = node_of(
+            NodeType::Volume,
+            serde_json::json!({"volume_id": "vol-1", "encrypted": "yes"}),
+        );
+        let error = volume.properties_as::<VolumeProperties>().unwrap_err();
+        assert!(
+            matches!(&error, PropertiesError::Malformed { node_type: NodeType::Volume, message, .. } if message.contains("invalid type")),
+            "{error}"
+        );
+        // Missing fields are not malformed: hand-made nodes list only what they know.
+        let sparse = node_of(NodeType::Volume, serde_json::json!({"volume_id": "vol-1"}));
+        assert!(
+            !sparse
+                .properties_as::<VolumeProperties>()
+                .unwrap()
+                .encrypted
+        );
+    }
+
+    #[test]
+    fn types_that_share_a_struct_both_read_it() {
+        use crate::model::properties::InternetGatewayProperties;
+        let attachments =
+            serde_json::json!({"attachments": [{"vpc_id": "vpc-1", "state": "attached"}]});
+        for node_type in [
+            NodeType::InternetGateway,
+            NodeType::EgressOnlyInternetGateway,
+        ] {
+            let gateway = node_of(node_type, attachments.clone())
+                .properties_as::<InternetGatewayProperties>()
+                .unwrap();
+            assert_eq!(gateway.attachments[0].vpc_id, "vpc-1");
+        }
+        assert!(
+            node_of(NodeType::NatGateway, attachments)
+                .properties_as::<InternetGatewayProperties>()
+                .is_err()
+        );
     }
 
     #[test]

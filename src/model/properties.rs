@@ -1,5 +1,9 @@
-//! Typed property shapes per node type: the contract between discovery (which writes them into
-//! `Node::properties`) and the engines (which read them). Field names are snake_case JSON.
+//! The node-type registry and the typed property shape of each type: the contract between
+//! discovery (which writes them into `Node::properties`) and the engines (which read them with
+//! `Node::properties_as`). Field names are snake_case JSON. Plain data: no IO.
+//!
+//! One `node_types!` line per type names its dotted name and its struct; the struct, right below,
+//! implements `NodeProperties` (its defaults and an example), so adding a type is one edit here.
 //!
 //! Conventions, so every producer agrees:
 //! - Ids inside properties are the provider's raw ids (`sg-…`, `subnet-…`), not node ids; build a
@@ -10,9 +14,79 @@
 //!   `to_port` the code (`-1` = any), as AWS reports them.
 //!
 //! Every struct tolerates missing fields (`#[serde(default)]`) so hand-made nodes still load; an
-//! engine that needs a missing field must say so (INSUFFICIENT_INFO), never guess.
+//! engine that needs a missing field must say so (INSUFFICIENT_INFO), never guess. A field of the
+//! wrong JSON type is an error (`PropertiesError::Malformed`), not a default.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use super::EdgeKind;
+use super::node::node_types;
+
+node_types! {
+    Instance => "aws.ec2.instance", InstanceProperties,
+    NetworkInterface => "aws.ec2.network_interface", NetworkInterfaceProperties,
+    SecurityGroup => "aws.ec2.security_group", SecurityGroupProperties,
+    NetworkAcl => "aws.ec2.network_acl", NetworkAclProperties,
+    Subnet => "aws.ec2.subnet", SubnetProperties,
+    Vpc => "aws.ec2.vpc", VpcProperties,
+    RouteTable => "aws.ec2.route_table", RouteTableProperties,
+    InternetGateway => "aws.ec2.internet_gateway", InternetGatewayProperties,
+    EgressOnlyInternetGateway => "aws.ec2.egress_only_internet_gateway", InternetGatewayProperties,
+    NatGateway => "aws.ec2.nat_gateway", NatGatewayProperties,
+    VpcPeeringConnection => "aws.ec2.vpc_peering_connection", VpcPeeringConnectionProperties,
+    Volume => "aws.ec2.volume", VolumeProperties,
+    Snapshot => "aws.ec2.snapshot", SnapshotProperties,
+    ElasticIp => "aws.ec2.elastic_ip", ElasticIpProperties,
+    TransitGateway => "aws.ec2.transit_gateway", TransitGatewayProperties,
+    TransitGatewayAttachment => "aws.ec2.transit_gateway_attachment", TransitGatewayAttachmentProperties,
+    VpcEndpoint => "aws.ec2.vpc_endpoint", VpcEndpointProperties,
+    ManagedPrefixList => "aws.ec2.managed_prefix_list", ManagedPrefixListProperties,
+    FlowLog => "aws.ec2.flow_log", FlowLogProperties,
+    RegionSettings => "aws.ec2.region_settings", RegionSettingsProperties,
+    Internet => "internet", InternetProperties,
+}
+
+/// The property shape of one or more node types (registered in `node_types!` above).
+///
+/// `defaults` and `example` have no default implementation on purpose: a new type states both, so
+/// rule examples and tests never fall back to an empty object for it.
+pub trait NodeProperties: Serialize + DeserializeOwned + 'static {
+    /// What discovery writes for an unremarkable resource of this type: the base that a rule
+    /// example's `properties` are laid over (`rules/**/*.toml`).
+    fn defaults() -> Self;
+
+    /// A realistic, filled-in value (documentation and tests).
+    fn example() -> Self;
+
+    /// The defaults of one item of the list field `field` (`ingress` → a `SecurityGroupRule`), so
+    /// a rule example lists only what matters in each item too. `None` for fields without items
+    /// of their own shape.
+    fn list_item_defaults(_field: &str) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+/// A property struct as JSON. The structs are plain data with string keys, so serialising cannot
+/// fail; the `expect` documents that rather than hiding a case.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("property structs serialise to JSON")
+}
+
+/// The node type a rule example's neighbour has when the example names none (`related = {
+/// in_subnet = [{ properties = … }] }`). Exhaustive, so a new edge kind must choose one.
+pub fn example_neighbour_type(kind: EdgeKind) -> NodeType {
+    match kind {
+        EdgeKind::InSubnet => NodeType::Subnet,
+        EdgeKind::MemberOf | EdgeKind::References => NodeType::SecurityGroup,
+        EdgeKind::AttachedTo => NodeType::Volume,
+        EdgeKind::Contains
+        | EdgeKind::AssociatedWith
+        | EdgeKind::RoutesTo
+        | EdgeKind::PeersWith
+        | EdgeKind::SnapshotOf => NodeType::Vpc,
+    }
+}
 
 /// `aws.ec2.instance`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,6 +109,38 @@ pub struct InstanceProperties {
     pub key_name: Option<String>,
     pub monitoring_enabled: bool,
     pub launch_time: Option<String>,
+}
+
+impl NodeProperties for InstanceProperties {
+    fn defaults() -> Self {
+        InstanceProperties {
+            state: "running".into(),
+            ..Default::default()
+        }
+    }
+
+    fn example() -> Self {
+        InstanceProperties {
+            instance_id: "i-0abc1234def567890".into(),
+            state: "running".into(),
+            instance_type: Some("t3.micro".into()),
+            image_id: Some("ami-0123456789abcdef0".into()),
+            private_ip: Some("10.0.1.10".into()),
+            public_ip: Some("203.0.113.10".into()),
+            subnet_id: Some("subnet-0a1".into()),
+            vpc_id: Some("vpc-0a1".into()),
+            security_group_ids: vec!["sg-0a1".into()],
+            network_interface_ids: vec!["eni-0a1".into()],
+            imds: Some(ImdsOptions {
+                http_tokens: "required".into(),
+                http_endpoint: "enabled".into(),
+                http_put_response_hop_limit: Some(1),
+            }),
+            key_name: Some("deploy".into()),
+            launch_time: Some("2026-01-05T09:30:00Z".into()),
+            ..Self::defaults()
+        }
+    }
 }
 
 /// Instance metadata service options.
@@ -66,6 +172,29 @@ pub struct NetworkInterfaceProperties {
     pub source_dest_check: bool,
 }
 
+impl NodeProperties for NetworkInterfaceProperties {
+    fn defaults() -> Self {
+        NetworkInterfaceProperties::default()
+    }
+
+    fn example() -> Self {
+        NetworkInterfaceProperties {
+            network_interface_id: "eni-0a1".into(),
+            interface_type: Some("interface".into()),
+            status: Some("in-use".into()),
+            private_ip: Some("10.0.1.10".into()),
+            private_ips: vec!["10.0.1.10".into()],
+            public_ip: Some("203.0.113.10".into()),
+            subnet_id: Some("subnet-0a1".into()),
+            vpc_id: Some("vpc-0a1".into()),
+            security_group_ids: vec!["sg-0a1".into()],
+            attached_instance_id: Some("i-0abc1234def567890".into()),
+            source_dest_check: true,
+            ..Self::defaults()
+        }
+    }
+}
+
 /// One permission of a security group, in AWS's shape (several sources per permission).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -92,6 +221,38 @@ pub struct SecurityGroupProperties {
     pub is_default: bool,
     pub ingress: Vec<SecurityGroupRule>,
     pub egress: Vec<SecurityGroupRule>,
+}
+
+impl NodeProperties for SecurityGroupProperties {
+    fn defaults() -> Self {
+        SecurityGroupProperties::default()
+    }
+
+    fn example() -> Self {
+        SecurityGroupProperties {
+            group_id: "sg-0a1".into(),
+            group_name: "web".into(),
+            vpc_id: Some("vpc-0a1".into()),
+            description: Some("web servers".into()),
+            ingress: vec![SecurityGroupRule {
+                protocol: "tcp".into(),
+                from_port: Some(443),
+                to_port: Some(443),
+                ipv4_ranges: vec!["0.0.0.0/0".into()],
+                ..Default::default()
+            }],
+            egress: vec![SecurityGroupRule {
+                protocol: "-1".into(),
+                ipv4_ranges: vec!["0.0.0.0/0".into()],
+                ..Default::default()
+            }],
+            ..Self::defaults()
+        }
+    }
+
+    fn list_item_defaults(field: &str) -> Option<serde_json::Value> {
+        matches!(field, "ingress" | "egress").then(|| to_json(&SecurityGroupRule::default()))
+    }
 }
 
 /// One entry of a network ACL.
@@ -123,6 +284,32 @@ pub struct NetworkAclProperties {
     pub subnet_ids: Vec<String>,
 }
 
+impl NodeProperties for NetworkAclProperties {
+    fn defaults() -> Self {
+        NetworkAclProperties::default()
+    }
+
+    fn example() -> Self {
+        NetworkAclProperties {
+            network_acl_id: "acl-0a1".into(),
+            vpc_id: Some("vpc-0a1".into()),
+            is_default: true,
+            entries: vec![NetworkAclEntry {
+                rule_number: 100,
+                action: "allow".into(),
+                protocol: "-1".into(),
+                cidr_block: Some("0.0.0.0/0".into()),
+                ..Default::default()
+            }],
+            subnet_ids: vec!["subnet-0a1".into()],
+        }
+    }
+
+    fn list_item_defaults(field: &str) -> Option<serde_json::Value> {
+        (field == "entries").then(|| to_json(&NetworkAclEntry::default()))
+    }
+}
+
 /// `aws.ec2.subnet`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -140,6 +327,25 @@ pub struct SubnetProperties {
     pub network_acl_id: Option<String>,
 }
 
+impl NodeProperties for SubnetProperties {
+    fn defaults() -> Self {
+        SubnetProperties::default()
+    }
+
+    fn example() -> Self {
+        SubnetProperties {
+            subnet_id: "subnet-0a1".into(),
+            vpc_id: Some("vpc-0a1".into()),
+            cidr_block: Some("10.0.1.0/24".into()),
+            availability_zone: Some("us-east-1a".into()),
+            map_public_ip_on_launch: true,
+            route_table_id: Some("rtb-0a1".into()),
+            network_acl_id: Some("acl-0a1".into()),
+            ..Self::defaults()
+        }
+    }
+}
+
 /// `aws.ec2.vpc`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -154,6 +360,26 @@ pub struct VpcProperties {
     pub default_network_acl_id: Option<String>,
     pub flow_logs_enabled: bool,
     pub flow_log_ids: Vec<String>,
+}
+
+impl NodeProperties for VpcProperties {
+    fn defaults() -> Self {
+        VpcProperties::default()
+    }
+
+    fn example() -> Self {
+        VpcProperties {
+            vpc_id: "vpc-0a1".into(),
+            cidr_block: Some("10.0.0.0/16".into()),
+            cidr_blocks: vec!["10.0.0.0/16".into()],
+            state: Some("available".into()),
+            main_route_table_id: Some("rtb-0a1".into()),
+            default_network_acl_id: Some("acl-0a1".into()),
+            flow_logs_enabled: true,
+            flow_log_ids: vec!["fl-0a1".into()],
+            ..Self::defaults()
+        }
+    }
 }
 
 /// One route of a route table.
@@ -184,6 +410,41 @@ pub struct RouteTableProperties {
     pub routes: Vec<Route>,
 }
 
+impl NodeProperties for RouteTableProperties {
+    fn defaults() -> Self {
+        RouteTableProperties::default()
+    }
+
+    fn example() -> Self {
+        RouteTableProperties {
+            route_table_id: "rtb-0a1".into(),
+            vpc_id: Some("vpc-0a1".into()),
+            is_main: true,
+            subnet_ids: vec!["subnet-0a1".into()],
+            routes: vec![
+                Route {
+                    destination_cidr: Some("10.0.0.0/16".into()),
+                    target_type: "local".into(),
+                    target_id: "local".into(),
+                    state: "active".into(),
+                    ..Default::default()
+                },
+                Route {
+                    destination_cidr: Some("0.0.0.0/0".into()),
+                    target_type: "internet_gateway".into(),
+                    target_id: "igw-0a1".into(),
+                    state: "active".into(),
+                    ..Default::default()
+                },
+            ],
+        }
+    }
+
+    fn list_item_defaults(field: &str) -> Option<serde_json::Value> {
+        (field == "routes").then(|| to_json(&Route::default()))
+    }
+}
+
 /// The attachment of a gateway to a VPC.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -201,6 +462,26 @@ pub struct InternetGatewayProperties {
     pub attachments: Vec<GatewayAttachment>,
 }
 
+impl NodeProperties for InternetGatewayProperties {
+    fn defaults() -> Self {
+        InternetGatewayProperties::default()
+    }
+
+    fn example() -> Self {
+        InternetGatewayProperties {
+            internet_gateway_id: "igw-0a1".into(),
+            attachments: vec![GatewayAttachment {
+                vpc_id: "vpc-0a1".into(),
+                state: "available".into(),
+            }],
+        }
+    }
+
+    fn list_item_defaults(field: &str) -> Option<serde_json::Value> {
+        (field == "attachments").then(|| to_json(&GatewayAttachment::default()))
+    }
+}
+
 /// `aws.ec2.nat_gateway`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -214,6 +495,24 @@ pub struct NatGatewayProperties {
     pub connectivity_type: String,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
+}
+
+impl NodeProperties for NatGatewayProperties {
+    fn defaults() -> Self {
+        NatGatewayProperties::default()
+    }
+
+    fn example() -> Self {
+        NatGatewayProperties {
+            nat_gateway_id: "nat-0a1".into(),
+            subnet_id: Some("subnet-0a1".into()),
+            vpc_id: Some("vpc-0a1".into()),
+            state: "available".into(),
+            connectivity_type: "public".into(),
+            public_ip: Some("203.0.113.20".into()),
+            private_ip: Some("10.0.1.20".into()),
+        }
+    }
 }
 
 /// `aws.ec2.vpc_peering_connection`
@@ -233,6 +532,27 @@ pub struct VpcPeeringConnectionProperties {
     pub accepter_region: Option<String>,
 }
 
+impl NodeProperties for VpcPeeringConnectionProperties {
+    fn defaults() -> Self {
+        VpcPeeringConnectionProperties::default()
+    }
+
+    fn example() -> Self {
+        VpcPeeringConnectionProperties {
+            peering_connection_id: "pcx-0a1".into(),
+            status: "active".into(),
+            requester_vpc_id: Some("vpc-0a1".into()),
+            requester_cidr_blocks: vec!["10.0.0.0/16".into()],
+            requester_account: Some("111111111111".into()),
+            requester_region: Some("us-east-1".into()),
+            accepter_vpc_id: Some("vpc-0b2".into()),
+            accepter_cidr_blocks: vec!["10.1.0.0/16".into()],
+            accepter_account: Some("111111111111".into()),
+            accepter_region: Some("us-east-1".into()),
+        }
+    }
+}
+
 /// `aws.ec2.volume`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -246,6 +566,25 @@ pub struct VolumeProperties {
     pub state: String,
     pub availability_zone: Option<String>,
     pub attached_instance_ids: Vec<String>,
+}
+
+impl NodeProperties for VolumeProperties {
+    fn defaults() -> Self {
+        VolumeProperties::default()
+    }
+
+    fn example() -> Self {
+        VolumeProperties {
+            volume_id: "vol-0a1".into(),
+            encrypted: true,
+            kms_key_id: Some("alias/aws/ebs".into()),
+            size_gib: Some(8),
+            volume_type: Some("gp3".into()),
+            state: "in-use".into(),
+            availability_zone: Some("us-east-1a".into()),
+            attached_instance_ids: vec!["i-0abc1234def567890".into()],
+        }
+    }
 }
 
 /// `aws.ec2.snapshot`
@@ -263,6 +602,25 @@ pub struct SnapshotProperties {
     pub volume_size_gib: Option<i64>,
 }
 
+impl NodeProperties for SnapshotProperties {
+    fn defaults() -> Self {
+        SnapshotProperties::default()
+    }
+
+    fn example() -> Self {
+        SnapshotProperties {
+            snapshot_id: "snap-0a1".into(),
+            volume_id: Some("vol-0a1".into()),
+            encrypted: true,
+            owner_id: Some("111111111111".into()),
+            state: Some("completed".into()),
+            start_time: Some("2026-01-05T10:00:00Z".into()),
+            volume_size_gib: Some(8),
+            ..Self::defaults()
+        }
+    }
+}
+
 /// `aws.ec2.elastic_ip`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -276,6 +634,24 @@ pub struct ElasticIpProperties {
     pub domain: Option<String>,
 }
 
+impl NodeProperties for ElasticIpProperties {
+    fn defaults() -> Self {
+        ElasticIpProperties::default()
+    }
+
+    fn example() -> Self {
+        ElasticIpProperties {
+            allocation_id: "eipalloc-0a1".into(),
+            public_ip: Some("203.0.113.30".into()),
+            association_id: Some("eipassoc-0a1".into()),
+            instance_id: Some("i-0abc1234def567890".into()),
+            network_interface_id: Some("eni-0a1".into()),
+            private_ip: Some("10.0.1.10".into()),
+            domain: Some("vpc".into()),
+        }
+    }
+}
+
 /// `aws.ec2.transit_gateway`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -283,6 +659,20 @@ pub struct TransitGatewayProperties {
     pub transit_gateway_id: String,
     pub state: String,
     pub owner_id: Option<String>,
+}
+
+impl NodeProperties for TransitGatewayProperties {
+    fn defaults() -> Self {
+        TransitGatewayProperties::default()
+    }
+
+    fn example() -> Self {
+        TransitGatewayProperties {
+            transit_gateway_id: "tgw-0a1".into(),
+            state: "available".into(),
+            owner_id: Some("111111111111".into()),
+        }
+    }
 }
 
 /// `aws.ec2.transit_gateway_attachment`
@@ -300,6 +690,24 @@ pub struct TransitGatewayAttachmentProperties {
     pub cidr_blocks: Vec<String>,
 }
 
+impl NodeProperties for TransitGatewayAttachmentProperties {
+    fn defaults() -> Self {
+        TransitGatewayAttachmentProperties::default()
+    }
+
+    fn example() -> Self {
+        TransitGatewayAttachmentProperties {
+            attachment_id: "tgw-attach-0a1".into(),
+            transit_gateway_id: "tgw-0a1".into(),
+            resource_type: "vpc".into(),
+            resource_id: Some("vpc-0a1".into()),
+            state: "available".into(),
+            subnet_ids: vec!["subnet-0a1".into()],
+            cidr_blocks: vec!["10.0.0.0/16".into()],
+        }
+    }
+}
+
 /// `aws.ec2.vpc_endpoint`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -315,6 +723,24 @@ pub struct VpcEndpointProperties {
     pub policy_document: Option<String>,
 }
 
+impl NodeProperties for VpcEndpointProperties {
+    fn defaults() -> Self {
+        VpcEndpointProperties::default()
+    }
+
+    fn example() -> Self {
+        VpcEndpointProperties {
+            vpc_endpoint_id: "vpce-0a1".into(),
+            vpc_id: Some("vpc-0a1".into()),
+            service_name: "com.amazonaws.us-east-1.s3".into(),
+            endpoint_type: "Gateway".into(),
+            state: "available".into(),
+            route_table_ids: vec!["rtb-0a1".into()],
+            ..Self::defaults()
+        }
+    }
+}
+
 /// `aws.ec2.managed_prefix_list`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -323,6 +749,21 @@ pub struct ManagedPrefixListProperties {
     pub prefix_list_name: Option<String>,
     pub address_family: Option<String>,
     pub cidrs: Vec<String>,
+}
+
+impl NodeProperties for ManagedPrefixListProperties {
+    fn defaults() -> Self {
+        ManagedPrefixListProperties::default()
+    }
+
+    fn example() -> Self {
+        ManagedPrefixListProperties {
+            prefix_list_id: "pl-0a1".into(),
+            prefix_list_name: Some("office".into()),
+            address_family: Some("IPv4".into()),
+            cidrs: vec!["198.51.100.0/24".into()],
+        }
+    }
 }
 
 /// `aws.ec2.flow_log`
@@ -336,6 +777,22 @@ pub struct FlowLogProperties {
     pub destination_type: Option<String>,
 }
 
+impl NodeProperties for FlowLogProperties {
+    fn defaults() -> Self {
+        FlowLogProperties::default()
+    }
+
+    fn example() -> Self {
+        FlowLogProperties {
+            flow_log_id: "fl-0a1".into(),
+            resource_id: Some("vpc-0a1".into()),
+            traffic_type: Some("ALL".into()),
+            status: Some("ACTIVE".into()),
+            destination_type: Some("cloud-watch-logs".into()),
+        }
+    }
+}
+
 /// `aws.ec2.region_settings`: one per account and region (EBS defaults and the like).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -344,4 +801,37 @@ pub struct RegionSettingsProperties {
     pub snapshot_block_public_access: Option<String>,
     /// Calls the endpoint did not support (recorded gaps, not failures).
     pub unsupported_calls: Vec<String>,
+}
+
+impl NodeProperties for RegionSettingsProperties {
+    fn defaults() -> Self {
+        RegionSettingsProperties::default()
+    }
+
+    fn example() -> Self {
+        RegionSettingsProperties {
+            ebs_encryption_by_default: Some(true),
+            snapshot_block_public_access: Some("block-all-sharing".into()),
+            unsupported_calls: vec!["GetInstanceMetadataDefaults".into()],
+        }
+    }
+}
+
+/// `internet`: the pseudo-node that stands for every address outside the estate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InternetProperties {
+    pub cidrs: Vec<String>,
+}
+
+impl NodeProperties for InternetProperties {
+    fn defaults() -> Self {
+        InternetProperties {
+            cidrs: vec!["0.0.0.0/0".into(), "::/0".into()],
+        }
+    }
+
+    fn example() -> Self {
+        Self::defaults()
+    }
 }

@@ -15,7 +15,7 @@ use super::matching::{self, PortSet};
 use super::network::{Endpoint, NetworkView, Peer};
 use super::result::{Hop, Verdict};
 use crate::graph::TenantGraph;
-use crate::model::properties::NetworkInterfaceProperties;
+use crate::model::properties::{InstanceProperties, NetworkInterfaceProperties};
 use crate::model::{NodeId, NodeType};
 
 /// An open port range on one protocol.
@@ -42,11 +42,20 @@ pub struct ExposureReport {
     entries: Vec<ExposureEntry>,
     #[serde(skip)]
     index: BTreeMap<String, usize>,
+    /// Resources whose own properties could not be read (node id → why): their exposure is
+    /// unknown, which is not the same as "not exposed".
+    #[serde(skip)]
+    unreadable: BTreeMap<String, String>,
 }
 
 impl ExposureReport {
     pub fn entries(&self) -> &[ExposureEntry] {
         &self.entries
+    }
+
+    /// Why the exposure of `node_id` is unknown, when its properties could not be read.
+    pub fn unreadable(&self, node_id: &NodeId) -> Option<&str> {
+        self.unreadable.get(node_id.as_str()).map(String::as_str)
     }
 
     /// The entry of `node_id` when `port`/`protocol` is open to the internet.
@@ -251,14 +260,28 @@ fn analyse_endpoint(
 pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
     let index = super::network::PathIndex::build(graph);
     let view = NetworkView::new(graph, Some(&index));
-    let instances: Vec<_> = graph.nodes_of_type(NodeType::Instance).collect();
-    let loose_interfaces: Vec<_> = graph
-        .nodes_of_type(NodeType::NetworkInterface)
-        .filter(|node| {
-            node.typed_properties::<NetworkInterfaceProperties>()
-                .is_some_and(|interface| interface.attached_instance_id.is_none())
-        })
-        .collect();
+    let mut unreadable = BTreeMap::new();
+    let mut instances = Vec::new();
+    for node in graph.nodes_of_type(NodeType::Instance) {
+        match node.properties_as::<InstanceProperties>() {
+            Ok(_) => instances.push(node),
+            Err(error) => {
+                unreadable.insert(node.id.to_string(), error.to_string());
+            }
+        }
+    }
+    let mut loose_interfaces = Vec::new();
+    for node in graph.nodes_of_type(NodeType::NetworkInterface) {
+        match node.properties_as::<NetworkInterfaceProperties>() {
+            Ok(interface) if interface.attached_instance_id.is_none() => {
+                loose_interfaces.push(node)
+            }
+            Ok(_) => {}
+            Err(error) => {
+                unreadable.insert(node.id.to_string(), error.to_string());
+            }
+        }
+    }
     let mut entries: Vec<ExposureEntry> = instances
         .par_iter()
         .chain(loose_interfaces.par_iter())
@@ -273,5 +296,9 @@ pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
         .enumerate()
         .map(|(position, entry)| (entry.node_id.clone(), position))
         .collect();
-    ExposureReport { entries, index }
+    ExposureReport {
+        entries,
+        index,
+        unreadable,
+    }
 }

@@ -612,7 +612,7 @@ fn via_nat(
     let Some(nat) = flow
         .view
         .node(&region, NodeType::NatGateway, nat_id)
-        .and_then(|node| node.typed_properties::<NatGatewayProperties>())
+        .and_then(|node| node.properties_as::<NatGatewayProperties>().ok())
     else {
         flow.recorder
             .assume(format!("NAT gateway {nat_id} is not in the graph"));
@@ -661,7 +661,7 @@ fn via_nat(
     let Some(subnet) = flow
         .view
         .node(&region, NodeType::Subnet, &subnet_id)
-        .and_then(|node| node.typed_properties::<SubnetProperties>())
+        .and_then(|node| node.properties_as::<SubnetProperties>().ok())
     else {
         flow.recorder.assume(format!(
             "subnet {subnet_id} of NAT gateway {nat_id} is not in the graph"
@@ -751,7 +751,7 @@ fn via_peering(
     let Some(peering) = flow
         .view
         .node(&region, NodeType::VpcPeeringConnection, peering_id)
-        .and_then(|node| node.typed_properties::<VpcPeeringConnectionProperties>())
+        .and_then(|node| node.properties_as::<VpcPeeringConnectionProperties>().ok())
     else {
         flow.recorder.assume(format!(
             "peering connection {peering_id} is not in the graph"
@@ -794,7 +794,7 @@ fn via_peering(
     let Some(peer_vpc) = peer_vpc_id
         .as_deref()
         .and_then(|vpc_id| flow.view.node(&peer_region, NodeType::Vpc, vpc_id))
-        .and_then(|node| node.typed_properties::<VpcProperties>())
+        .and_then(|node| node.properties_as::<VpcProperties>().ok())
     else {
         flow.recorder
             .assume(format!("the peer VPC of {peering_id} is not in the graph"));
@@ -894,7 +894,10 @@ fn via_transit_gateway(
         .graph
         .nodes_of_type(NodeType::TransitGatewayAttachment)
         .filter(|node| node.region == region)
-        .filter_map(|node| node.typed_properties::<TransitGatewayAttachmentProperties>())
+        .filter_map(|node| {
+            node.properties_as::<TransitGatewayAttachmentProperties>()
+                .ok()
+        })
         .filter(|attachment| {
             attachment.transit_gateway_id == gateway_id
                 && attachment.resource_type == "vpc"
@@ -908,7 +911,8 @@ fn via_transit_gateway(
             let vpc = flow
                 .view
                 .node(&region, NodeType::Vpc, vpc_id)?
-                .typed_properties::<VpcProperties>()?;
+                .properties_as::<VpcProperties>()
+                .ok()?;
             NetworkView::vpc_networks(&vpc, destination.is_ipv6())
                 .iter()
                 .any(|network| super::matching::contains(network, destination))

@@ -10,7 +10,7 @@ use super::Protocol;
 use super::matching::{self, PortSet};
 use crate::graph::TenantGraph;
 use crate::model::properties::*;
-use crate::model::{Node, NodeId, NodeType};
+use crate::model::{Node, NodeId, NodeProperties, NodeType};
 
 /// Where traffic starts or ends: an ENI (or an instance without ENI data) and its context.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl PathIndex {
     pub fn build(graph: &TenantGraph) -> PathIndex {
         let mut elastic_ips = std::collections::HashMap::new();
         for node in graph.nodes_of_type(NodeType::ElasticIp) {
-            let Some(address) = node.typed_properties::<ElasticIpProperties>() else {
+            let Ok(address) = node.properties_as::<ElasticIpProperties>() else {
                 continue;
             };
             let Some(public_ip) = address.public_ip else {
@@ -104,7 +104,7 @@ impl<'g> NetworkView<'g> {
         self.graph.aws_node(region, node_type, raw_id)
     }
 
-    fn typed<T: serde::de::DeserializeOwned>(
+    fn typed<T: NodeProperties>(
         &self,
         region: &str,
         node_type: NodeType,
@@ -113,8 +113,7 @@ impl<'g> NetworkView<'g> {
         let node = self
             .node(region, node_type, raw_id)
             .ok_or_else(|| format!("{node_type} {raw_id} is not in the graph"))?;
-        node.typed_properties::<T>()
-            .ok_or_else(|| format!("{node_type} {raw_id} has no usable properties"))
+        node.properties_as::<T>().map_err(|error| error.to_string())
     }
 
     /// The endpoint for an instance (its primary ENI when discovered) or an ENI.
@@ -123,9 +122,8 @@ impl<'g> NetworkView<'g> {
         let (subnet_id, vpc_id, group_ids, private_ips, mut public_ip, ipv6, endpoint_id) =
             match node.node_type {
                 NodeType::Instance => {
-                    let instance: InstanceProperties = node
-                        .typed_properties()
-                        .ok_or("instance has no usable properties")?;
+                    let instance: InstanceProperties =
+                        node.properties_as().map_err(|error| error.to_string())?;
                     if let Some(eni_id) = instance.network_interface_ids.first()
                         && let Some(eni_node) =
                             self.node(region, NodeType::NetworkInterface, eni_id)
@@ -149,9 +147,8 @@ impl<'g> NetworkView<'g> {
                     )
                 }
                 NodeType::NetworkInterface => {
-                    let interface: NetworkInterfaceProperties = node
-                        .typed_properties()
-                        .ok_or("network interface has no usable properties")?;
+                    let interface: NetworkInterfaceProperties =
+                        node.properties_as().map_err(|error| error.to_string())?;
                     let mut private_ips = interface.private_ips.clone();
                     if let Some(primary) = &interface.private_ip
                         && !private_ips.contains(primary)
@@ -214,7 +211,7 @@ impl<'g> NetworkView<'g> {
                 raw_field(node, "network_interface_id") == Some(eni_or_instance)
                     || raw_field(node, "instance_id") == Some(eni_or_instance)
             })
-            .find_map(|node| node.typed_properties::<ElasticIpProperties>())
+            .find_map(|node| node.properties_as::<ElasticIpProperties>().ok())
             .and_then(|address| address.public_ip)
     }
 
@@ -369,10 +366,15 @@ impl<'g> NetworkView<'g> {
             .filter(|node| {
                 node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
             })
-            .find_map(|node| {
-                let acl: NetworkAclProperties = node.typed_properties()?;
-                acl.subnet_ids.contains(&subnet.subnet_id).then_some(acl)
-            });
+            // A malformed ACL of this VPC might be the associated one: say so rather than
+            // fall through to the default ACL, which would be a guess.
+            .map(|node| node.properties_as::<NetworkAclProperties>())
+            .find(|acl| {
+                acl.as_ref()
+                    .map_or(true, |acl| acl.subnet_ids.contains(&subnet.subnet_id))
+            })
+            .transpose()
+            .map_err(|error| error.to_string())?;
         if let Some(acl) = associated {
             return Ok((acl.network_acl_id.clone(), acl));
         }
@@ -383,7 +385,7 @@ impl<'g> NetworkView<'g> {
                     node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
                 })
                 .find_map(|node| {
-                    let acl: NetworkAclProperties = node.typed_properties()?;
+                    let acl: NetworkAclProperties = node.properties_as().ok()?;
                     (acl.is_default && acl.vpc_id.as_deref() == Some(vpc.vpc_id.as_str()))
                         .then_some(acl.network_acl_id)
                 })
@@ -412,8 +414,10 @@ impl<'g> NetworkView<'g> {
             .filter(|node| {
                 node.region == region && raw_field(node, "vpc_id") == Some(vpc.vpc_id.as_str())
             })
-            .filter_map(|node| node.typed_properties::<RouteTableProperties>())
-            .collect();
+            // A malformed table of this VPC might be the subnet's: an error, not a skipped table.
+            .map(|node| node.properties_as::<RouteTableProperties>())
+            .collect::<Result<_, _>>()
+            .map_err(|error| error.to_string())?;
         if let Some(table) = tables
             .iter()
             .find(|table| table.subnet_ids.contains(&subnet.subnet_id))
@@ -615,5 +619,87 @@ impl<'g> NetworkView<'g> {
             attachment.vpc_id == vpc_id
                 && matches!(attachment.state.as_str(), "attached" | "available")
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
+        Node {
+            id: NodeId::aws("us-east-1", node_type, raw),
+            node_type,
+            provider: "aws".into(),
+            region: "us-east-1".into(),
+            account: "1".into(),
+            name: raw.into(),
+            tags: BTreeMap::new(),
+            properties,
+        }
+    }
+
+    /// A VPC whose subnet has no explicit route table or NACL, a main table and a default ACL,
+    /// plus `other` route table and ACL in the same VPC whose properties are given.
+    fn vpc_with(other_table: Value, other_acl: Value) -> TenantGraph {
+        TenantGraph::build(
+            vec![
+                node(
+                    NodeType::RouteTable,
+                    "rtb-main",
+                    json!({"route_table_id": "rtb-main", "vpc_id": "vpc-1", "is_main": true}),
+                ),
+                node(NodeType::RouteTable, "rtb-other", other_table),
+                node(
+                    NodeType::NetworkAcl,
+                    "acl-default",
+                    json!({"network_acl_id": "acl-default", "vpc_id": "vpc-1", "is_default": true}),
+                ),
+                node(NodeType::NetworkAcl, "acl-other", other_acl),
+            ],
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_malformed_table_or_acl_of_the_vpc_is_an_error_not_skipped() {
+        let subnet = SubnetProperties {
+            subnet_id: "subnet-1".into(),
+            vpc_id: Some("vpc-1".into()),
+            ..Default::default()
+        };
+        let vpc = VpcProperties {
+            vpc_id: "vpc-1".into(),
+            ..Default::default()
+        };
+        let well_formed = vpc_with(
+            json!({"route_table_id": "rtb-other", "vpc_id": "vpc-1", "subnet_ids": ["subnet-9"]}),
+            json!({"network_acl_id": "acl-other", "vpc_id": "vpc-1", "subnet_ids": ["subnet-9"]}),
+        );
+        let view = NetworkView::new(&well_formed, None);
+        let table = view.route_table("us-east-1", &subnet, &vpc).unwrap();
+        assert_eq!(table.route_table_id, "rtb-main");
+        let (acl_id, _) = view.network_acl("us-east-1", &subnet, &vpc).unwrap();
+        assert_eq!(acl_id, "acl-default");
+
+        // The same tables with `subnet_ids` unreadable: either might be the subnet's, so the
+        // main table and the default ACL would be guesses.
+        let malformed = vpc_with(
+            json!({"route_table_id": "rtb-other", "vpc_id": "vpc-1", "subnet_ids": "subnet-1"}),
+            json!({"network_acl_id": "acl-other", "vpc_id": "vpc-1", "subnet_ids": "subnet-1"}),
+        );
+        let view = NetworkView::new(&malformed, None);
+        let table_error = view.route_table("us-east-1", &subnet, &vpc).unwrap_err();
+        assert!(
+            table_error.contains("rtb-other") && table_error.contains("malformed"),
+            "{table_error}"
+        );
+        let acl_error = view.network_acl("us-east-1", &subnet, &vpc).unwrap_err();
+        assert!(
+            acl_error.contains("acl-other") && acl_error.contains("malformed"),
+            "{acl_error}"
+        );
     }
 }

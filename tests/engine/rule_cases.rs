@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use infracast::graph::TenantGraph;
+use infracast::model::properties::example_neighbour_type;
 use infracast::model::{Edge, EdgeKind, Node, NodeId, NodeType};
 use infracast::rules::{
     self, ExposureAnswer, InternetExposure, NoExposureAnalysis, RuleSet, RuleStatus,
@@ -39,83 +40,40 @@ fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
     }
 }
 
-/// The typed default properties of a node type (as discovery would fill them), so examples only
-/// list what matters; absent optional fields are null, as in real data.
-fn default_properties(node_type: NodeType) -> Value {
-    use infracast::model::properties::*;
-    match node_type {
-        NodeType::Instance => serde_json::to_value(InstanceProperties {
-            state: "running".into(),
-            ..Default::default()
-        }),
-        NodeType::SecurityGroup => serde_json::to_value(SecurityGroupProperties::default()),
-        NodeType::NetworkAcl => serde_json::to_value(NetworkAclProperties::default()),
-        NodeType::Subnet => serde_json::to_value(SubnetProperties::default()),
-        NodeType::Vpc => serde_json::to_value(VpcProperties::default()),
-        NodeType::RouteTable => serde_json::to_value(RouteTableProperties::default()),
-        NodeType::Volume => serde_json::to_value(VolumeProperties::default()),
-        NodeType::Snapshot => serde_json::to_value(SnapshotProperties::default()),
-        NodeType::ElasticIp => serde_json::to_value(ElasticIpProperties::default()),
-        NodeType::InternetGateway => serde_json::to_value(InternetGatewayProperties::default()),
-        NodeType::VpcPeeringConnection => {
-            serde_json::to_value(VpcPeeringConnectionProperties::default())
-        }
-        NodeType::RegionSettings => serde_json::to_value(RegionSettingsProperties::default()),
-        _ => Ok(serde_json::json!({})),
-    }
-    .unwrap()
-}
-
-/// Example properties over the type's defaults; list items get their own type's defaults too.
+/// Example properties over the type's registered defaults (`NodeProperties::defaults`, as
+/// discovery would fill them, absent optional fields null), so examples only list what matters;
+/// list items get their own shape's defaults too (`NodeProperties::list_item_defaults`).
 fn with_defaults(node_type: NodeType, example: &Value) -> Value {
-    use infracast::model::properties::*;
-    let mut merged = default_properties(node_type);
-    let item_defaults = |field: &str| -> Option<Value> {
-        match (node_type, field) {
-            (NodeType::SecurityGroup, "ingress" | "egress") => {
-                serde_json::to_value(SecurityGroupRule::default()).ok()
-            }
-            (NodeType::NetworkAcl, "entries") => {
-                serde_json::to_value(NetworkAclEntry::default()).ok()
-            }
-            (NodeType::RouteTable, "routes") => serde_json::to_value(Route::default()).ok(),
-            _ => None,
-        }
-    };
-    if let (Some(target), Some(source)) = (merged.as_object_mut(), example.as_object()) {
-        for (key, value) in source {
-            let value = match (item_defaults(key), value.as_array()) {
-                (Some(defaults), Some(items)) => Value::Array(
-                    items
-                        .iter()
-                        .map(|item| {
-                            let mut base = defaults.clone();
-                            if let (Some(base_map), Some(item_map)) =
-                                (base.as_object_mut(), item.as_object())
-                            {
-                                for (item_key, item_value) in item_map {
-                                    base_map.insert(item_key.clone(), item_value.clone());
-                                }
+    let mut merged = node_type.default_properties();
+    let target = merged
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("{node_type}: registered defaults are not an object"));
+    let source = example
+        .as_object()
+        .unwrap_or_else(|| panic!("{node_type}: example properties are not a table: {example}"));
+    for (key, value) in source {
+        let value = match (node_type.list_item_defaults(key), value.as_array()) {
+            (Some(defaults), Some(items)) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| {
+                        let mut base = defaults.clone();
+                        if let (Some(base_map), Some(item_map)) =
+                            (base.as_object_mut(), item.as_object())
+                        {
+                            for (item_key, item_value) in item_map {
+                                base_map.insert(item_key.clone(), item_value.clone());
                             }
-                            base
-                        })
-                        .collect(),
-                ),
-                _ => value.clone(),
-            };
-            target.insert(key.clone(), value);
-        }
+                        }
+                        base
+                    })
+                    .collect(),
+            ),
+            _ => value.clone(),
+        };
+        target.insert(key.clone(), value);
     }
     merged
-}
-
-fn default_neighbour_type(kind: EdgeKind) -> NodeType {
-    match kind {
-        EdgeKind::InSubnet => NodeType::Subnet,
-        EdgeKind::MemberOf | EdgeKind::References => NodeType::SecurityGroup,
-        EdgeKind::AttachedTo => NodeType::Volume,
-        _ => NodeType::Vpc,
-    }
 }
 
 #[test]
@@ -143,13 +101,18 @@ fn every_rule_judges_its_examples_as_stated() {
                     let node_type = neighbour
                         .get("type")
                         .and_then(Value::as_str)
-                        .map_or(default_neighbour_type(kind), |name| {
+                        .map_or(example_neighbour_type(kind), |name| {
                             NodeType::parse(name).unwrap()
                         });
                     let other = node(
                         node_type,
                         &format!("neighbour-{kind_name}-{position}"),
-                        neighbour.get("properties").cloned().unwrap_or_default(),
+                        with_defaults(
+                            node_type,
+                            neighbour
+                                .get("properties")
+                                .unwrap_or(&serde_json::json!({})),
+                        ),
                     );
                     edges.push(Edge::new(kind, subject.id.clone(), other.id.clone()));
                     nodes.push(other);

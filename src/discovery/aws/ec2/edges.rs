@@ -33,7 +33,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
         let id = &node.id;
         match node.node_type {
             NodeType::Subnet => {
-                if let Some(subnet) = node.typed_properties::<SubnetProperties>() {
+                if let Ok(subnet) = node.properties_as::<SubnetProperties>() {
                     if let Some(vpc) = &subnet.vpc_id {
                         add_from_vpc(&mut add, region, vpc, id);
                     }
@@ -64,10 +64,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                     .and_then(|value| value.as_str())
                     .unwrap_or_default();
                 add_from_vpc(&mut add, region, vpc, id);
-                if let Some(group) = node
-                    .typed_properties::<SecurityGroupProperties>()
-                    .filter(|_| node.node_type == NodeType::SecurityGroup)
-                {
+                if let Ok(group) = node.properties_as::<SecurityGroupProperties>() {
                     let referenced: HashSet<&String> = group
                         .ingress
                         .iter()
@@ -84,10 +81,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                         );
                     }
                 }
-                if let Some(table) = node
-                    .typed_properties::<RouteTableProperties>()
-                    .filter(|_| node.node_type == NodeType::RouteTable)
-                {
+                if let Ok(table) = node.properties_as::<RouteTableProperties>() {
                     for route in &table.routes {
                         let destination = route
                             .destination_cidr
@@ -117,7 +111,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::InternetGateway | NodeType::EgressOnlyInternetGateway => {
-                if let Some(gateway) = node.typed_properties::<InternetGatewayProperties>() {
+                if let Ok(gateway) = node.properties_as::<InternetGatewayProperties>() {
                     for attachment in &gateway.attachments {
                         add(
                             EdgeKind::AttachedTo,
@@ -130,7 +124,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::NatGateway => {
-                if let Some(gateway) = node.typed_properties::<NatGatewayProperties>() {
+                if let Ok(gateway) = node.properties_as::<NatGatewayProperties>() {
                     add(
                         EdgeKind::InSubnet,
                         id,
@@ -141,7 +135,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::VpcPeeringConnection => {
-                if let Some(peering) = node.typed_properties::<VpcPeeringConnectionProperties>() {
+                if let Ok(peering) = node.properties_as::<VpcPeeringConnectionProperties>() {
                     for vpc in [&peering.requester_vpc_id, &peering.accepter_vpc_id]
                         .into_iter()
                         .flatten()
@@ -151,7 +145,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::Instance => {
-                if let Some(instance) = node.typed_properties::<InstanceProperties>() {
+                if let Ok(instance) = node.properties_as::<InstanceProperties>() {
                     add(
                         EdgeKind::InSubnet,
                         id,
@@ -165,7 +159,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::NetworkInterface => {
-                if let Some(interface) = node.typed_properties::<NetworkInterfaceProperties>() {
+                if let Ok(interface) = node.properties_as::<NetworkInterfaceProperties>() {
                     add(
                         EdgeKind::InSubnet,
                         id,
@@ -189,14 +183,14 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::Volume => {
-                if let Some(volume) = node.typed_properties::<VolumeProperties>() {
+                if let Ok(volume) = node.properties_as::<VolumeProperties>() {
                     for instance in &volume.attached_instance_ids {
                         add(EdgeKind::AttachedTo, id, NodeType::Instance, instance, None);
                     }
                 }
             }
             NodeType::Snapshot => {
-                if let Some(snapshot) = node.typed_properties::<SnapshotProperties>() {
+                if let Ok(snapshot) = node.properties_as::<SnapshotProperties>() {
                     add(
                         EdgeKind::SnapshotOf,
                         id,
@@ -207,7 +201,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::ElasticIp => {
-                if let Some(address) = node.typed_properties::<ElasticIpProperties>() {
+                if let Ok(address) = node.properties_as::<ElasticIpProperties>() {
                     match (&address.network_interface_id, &address.instance_id) {
                         (Some(interface), _) => add(
                             EdgeKind::AttachedTo,
@@ -224,9 +218,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::TransitGatewayAttachment => {
-                if let Some(attachment) =
-                    node.typed_properties::<TransitGatewayAttachmentProperties>()
-                {
+                if let Ok(attachment) = node.properties_as::<TransitGatewayAttachmentProperties>() {
                     add(
                         EdgeKind::AttachedTo,
                         id,
@@ -246,7 +238,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::VpcEndpoint => {
-                if let Some(endpoint) = node.typed_properties::<VpcEndpointProperties>() {
+                if let Ok(endpoint) = node.properties_as::<VpcEndpointProperties>() {
                     add(
                         EdgeKind::AttachedTo,
                         id,
@@ -257,7 +249,7 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                 }
             }
             NodeType::FlowLog => {
-                if let Some(flow_log) = node.typed_properties::<FlowLogProperties>() {
+                if let Ok(flow_log) = node.properties_as::<FlowLogProperties>() {
                     let resource = flow_log.resource_id.unwrap_or_default();
                     let target = if resource.starts_with("vpc-") {
                         NodeType::Vpc
@@ -322,7 +314,7 @@ fn complete_cross_resource_properties(nodes: &mut [Node]) {
     for node in nodes.iter() {
         match node.node_type {
             NodeType::RouteTable => {
-                if let Some(table) = node.typed_properties::<RouteTableProperties>() {
+                if let Ok(table) = node.properties_as::<RouteTableProperties>() {
                     for subnet in &table.subnet_ids {
                         table_of_subnet.insert(subnet.clone(), table.route_table_id.clone());
                     }
@@ -332,7 +324,7 @@ fn complete_cross_resource_properties(nodes: &mut [Node]) {
                 }
             }
             NodeType::NetworkAcl => {
-                if let Some(acl) = node.typed_properties::<NetworkAclProperties>() {
+                if let Ok(acl) = node.properties_as::<NetworkAclProperties>() {
                     for subnet in &acl.subnet_ids {
                         acl_of_subnet.insert(subnet.clone(), acl.network_acl_id.clone());
                     }
@@ -342,7 +334,7 @@ fn complete_cross_resource_properties(nodes: &mut [Node]) {
                 }
             }
             NodeType::FlowLog => {
-                if let Some(flow_log) = node.typed_properties::<FlowLogProperties>()
+                if let Ok(flow_log) = node.properties_as::<FlowLogProperties>()
                     && let Some(resource) = flow_log
                         .resource_id
                         .filter(|resource| resource.starts_with("vpc-"))

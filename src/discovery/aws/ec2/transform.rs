@@ -833,7 +833,7 @@ mod tests {
         );
         assert_eq!(node.name, "web-sg");
         assert_eq!(node.account, "111122223333");
-        let properties: SecurityGroupProperties = node.typed_properties().unwrap();
+        let properties: SecurityGroupProperties = node.properties_as().unwrap();
         assert!(!properties.is_default);
         assert_eq!(properties.ingress[0].protocol, "tcp");
         assert_eq!(
@@ -856,7 +856,7 @@ mod tests {
             .build();
         let default: SecurityGroupProperties = transform_security_group(&origin(), &default)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert!(default.is_default);
     }
@@ -909,7 +909,7 @@ mod tests {
             .build();
         let properties: RouteTableProperties = transform_route_table(&origin(), &table)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert!(properties.is_main);
         assert_eq!(properties.subnet_ids, vec!["subnet-1"]);
@@ -992,7 +992,7 @@ mod tests {
             )
             .build();
         let node = transform_instance(&origin(), &instance).unwrap();
-        let properties: InstanceProperties = node.typed_properties().unwrap();
+        let properties: InstanceProperties = node.properties_as().unwrap();
         assert_eq!(properties.state, "running");
         assert_eq!(properties.public_ip.as_deref(), Some("54.1.2.3"));
         let imds = properties.imds.unwrap();
@@ -1050,7 +1050,7 @@ mod tests {
             .build();
         let acl: NetworkAclProperties = transform_network_acl(&origin(), &acl)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert_eq!(acl.subnet_ids, vec!["subnet-1"]);
         let entry = &acl.entries[0];
@@ -1073,7 +1073,7 @@ mod tests {
             .build();
         let volume: VolumeProperties = transform_volume(&origin(), &volume)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert!(!volume.encrypted);
         assert_eq!(volume.attached_instance_ids, vec!["i-1"]);
@@ -1084,7 +1084,7 @@ mod tests {
             .build();
         let snapshot: SnapshotProperties = transform_snapshot(&origin(), &snapshot, true)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert!(snapshot.public && !snapshot.encrypted);
 
@@ -1110,7 +1110,7 @@ mod tests {
             .build();
         let peering: VpcPeeringConnectionProperties = transform_peering(&origin(), &peering)
             .unwrap()
-            .typed_properties()
+            .properties_as()
             .unwrap();
         assert_eq!(peering.status, "active");
         assert_eq!(peering.requester_cidr_blocks, vec!["10.0.0.0/16"]);
@@ -1194,9 +1194,9 @@ mod tests {
             );
         }
         assert_eq!(edges.len(), 6);
-        let vpc: VpcProperties = nodes[0].typed_properties().unwrap();
+        let vpc: VpcProperties = nodes[0].properties_as().unwrap();
         assert!(vpc.flow_logs_enabled);
-        let subnet: SubnetProperties = nodes[1].typed_properties().unwrap();
+        let subnet: SubnetProperties = nodes[1].properties_as().unwrap();
         assert_eq!(subnet.route_table_id.as_deref(), Some("rtb-1"));
     }
 }
