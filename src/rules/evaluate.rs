@@ -1,7 +1,9 @@
-//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Each node a rule reads
-//! (as its resource or as a `related()` neighbour) is converted to a CEL value once per
-//! evaluation and shared; rayon spreads nodes over threads, each with its own CEL context;
-//! results come back sorted by rule id then node id.
+//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Compiled conditions
+//! (`compile`) read node JSON directly; a rule that did not compile, and a compiled evaluation
+//! that ends in an error, goes through the cel interpreter, which reads CEL values of the node
+//! and its `related()` neighbours (converted once per evaluation and shared on the interpreted
+//! path, per node when needed on the compiled one). rayon spreads nodes over threads, each with
+//! its own CEL context; results come back sorted by rule id then node id.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use super::compile::Subject;
 use super::load::RuleSet;
 use crate::graph::TenantGraph;
 use crate::model::{EdgeKind, Node, NodeId, Severity};
@@ -214,11 +217,60 @@ fn root_context(exposure: Arc<dyn InternetExposure>) -> Context<'static, 'static
     context
 }
 
-/// Evaluates every rule on every node of its resource type.
+/// Which way conditions run: compiled where a rule compiled (the engine's way), or every rule
+/// through the cel interpreter (the reference the compiled form is tested against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConditionPath {
+    Compiled,
+    Interpreted,
+}
+
+/// Evaluates every rule on every node of its resource type: compiled conditions natively, the
+/// rest (and any compiled evaluation that ends in an error or in a shape the compiled form does
+/// not model) through the cel interpreter, so verdicts and reasons are the interpreter's.
 pub fn evaluate(
     rules: &RuleSet,
     graph: &TenantGraph,
     exposure: Arc<dyn InternetExposure>,
+) -> Evaluation {
+    evaluate_along(rules, graph, exposure, ConditionPath::Compiled)
+}
+
+/// Evaluates every rule through the cel interpreter only: the reference for the differential
+/// test of the compiled conditions (and their benchmark), not for the engine.
+pub fn evaluate_interpreted(
+    rules: &RuleSet,
+    graph: &TenantGraph,
+    exposure: Arc<dyn InternetExposure>,
+) -> Evaluation {
+    evaluate_along(rules, graph, exposure, ConditionPath::Interpreted)
+}
+
+/// One rule judged by the interpreter on a node's CEL view.
+fn interpret(
+    rule: &super::Rule,
+    node: &Node,
+    root: &Context<'static, 'static>,
+    resource: &Value,
+) -> (RuleStatus, String) {
+    let mut scope = root.new_inner_scope();
+    scope.add_variable_from_value("resource", resource.clone());
+    match rule.program.execute(&scope) {
+        Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.reason_for(node)),
+        Ok(Value::Bool(false)) => (RuleStatus::Pass, String::new()),
+        Ok(other) => (
+            RuleStatus::Error,
+            format!("condition returned {other:?}, not a boolean"),
+        ),
+        Err(error) => (RuleStatus::Error, format!("condition failed: {error}")),
+    }
+}
+
+fn evaluate_along(
+    rules: &RuleSet,
+    graph: &TenantGraph,
+    exposure: Arc<dyn InternetExposure>,
+    path: ConditionPath,
 ) -> Evaluation {
     let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<&super::Rule>> = BTreeMap::new();
     for rule in rules.rules() {
@@ -245,30 +297,52 @@ pub fn evaluate(
                 .map(move |node| (node, kinds.clone()))
         })
         .collect();
-    let values = NodeValues::convert(graph, &targets);
+    // The interpreter reads CEL values: converted once for all nodes on the interpreted path,
+    // and per node, only when needed, on the compiled one (its fallbacks are rare).
+    let shared_values = match path {
+        ConditionPath::Interpreted => Some(NodeValues::convert(graph, &targets)),
+        ConditionPath::Compiled => None,
+    };
     let mut results: Vec<RuleResult> = targets
         .par_iter()
         .map_init(
             || root_context(exposure.clone()),
             |root, (node, related_kinds)| {
                 let rules = &rules_by_type[&node.node_type];
-                let mut scope = root.new_inner_scope();
-                scope.add_variable_from_value(
-                    "resource",
-                    values.resource(graph, node, related_kinds),
-                );
+                let subject = Subject {
+                    node,
+                    graph,
+                    exposure: &*exposure,
+                };
+                let mut resource: Option<Value> = None;
                 rules
                     .iter()
                     .map(|rule| {
-                        let (status, reason) = match rule.program.execute(&scope) {
-                            Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.reason_for(node)),
-                            Ok(Value::Bool(false)) => (RuleStatus::Pass, String::new()),
-                            Ok(other) => (
-                                RuleStatus::Error,
-                                format!("condition returned {other:?}, not a boolean"),
-                            ),
-                            Err(error) => (RuleStatus::Error, format!("condition failed: {error}")),
+                        let verdict = match (&rule.compiled, path) {
+                            (Ok(compiled), ConditionPath::Compiled) => {
+                                compiled.evaluate(&subject).ok()
+                            }
+                            _ => None,
                         };
+                        let (status, reason) =
+                            match verdict {
+                                Some(true) => (RuleStatus::Fail, rule.reason_for(node)),
+                                Some(false) => (RuleStatus::Pass, String::new()),
+                                None => {
+                                    let resource =
+                                        resource.get_or_insert_with(|| match &shared_values {
+                                            Some(values) => {
+                                                values.resource(graph, node, related_kinds)
+                                            }
+                                            None => NodeValues::convert(
+                                                graph,
+                                                &[(*node, related_kinds.clone())],
+                                            )
+                                            .resource(graph, node, related_kinds),
+                                        });
+                                    interpret(rule, node, root, resource)
+                                }
+                            };
                         RuleResult {
                             rule_id: rule.id.clone(),
                             rule_version: rule.version,
