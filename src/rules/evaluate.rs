@@ -272,9 +272,14 @@ fn evaluate_along(
     exposure: Arc<dyn InternetExposure>,
     path: ConditionPath,
 ) -> Evaluation {
-    let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<&super::Rule>> = BTreeMap::new();
-    for rule in rules.rules() {
-        rules_by_type.entry(rule.resource).or_default().push(rule);
+    // Rules by resource type, each with its position in the set (which is sorted by id).
+    let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<(usize, &super::Rule)>> =
+        BTreeMap::new();
+    for (position, rule) in rules.rules().iter().enumerate() {
+        rules_by_type
+            .entry(rule.resource)
+            .or_default()
+            .push((position, rule));
     }
     // The edge kinds any rule of a type asks `related()` for; only those are converted.
     let kinds_by_type: BTreeMap<crate::model::NodeType, Vec<EdgeKind>> = rules_by_type
@@ -282,14 +287,14 @@ fn evaluate_along(
         .map(|(node_type, rules)| {
             let mut kinds: Vec<EdgeKind> = rules
                 .iter()
-                .flat_map(|rule| rule.related_kinds.iter().copied())
+                .flat_map(|(_, rule)| rule.related_kinds.iter().copied())
                 .collect();
             kinds.sort();
             kinds.dedup();
             (*node_type, kinds)
         })
         .collect();
-    let targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
+    let mut targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
         .iter()
         .flat_map(|(node_type, kinds)| {
             graph
@@ -297,16 +302,20 @@ fn evaluate_along(
                 .map(move |node| (node, kinds.clone()))
         })
         .collect();
+    // Nodes in id order, so that each rule's results come out in node id order and the final
+    // order (rule id, node id) is a stable sort by rule position: no string comparisons.
+    targets.par_sort_unstable_by(|left, right| left.0.id.cmp(&right.0.id));
     // The interpreter reads CEL values: converted once for all nodes on the interpreted path,
     // and per node, only when needed, on the compiled one (its fallbacks are rare).
     let shared_values = match path {
         ConditionPath::Interpreted => Some(NodeValues::convert(graph, &targets)),
         ConditionPath::Compiled => None,
     };
-    let mut results: Vec<RuleResult> = targets
+    let mut results: Vec<(usize, RuleResult)> = targets
         .par_iter()
         .map_init(
-            || root_context(exposure.clone()),
+            // The interpreter's context is built only when a thread needs it.
+            || None::<Context<'static, 'static>>,
             |root, (node, related_kinds)| {
                 let rules = &rules_by_type[&node.node_type];
                 let subject = Subject {
@@ -317,7 +326,7 @@ fn evaluate_along(
                 let mut resource: Option<Value> = None;
                 rules
                     .iter()
-                    .map(|rule| {
+                    .map(|(position, rule)| {
                         let verdict = match (&rule.compiled, path) {
                             (Ok(compiled), ConditionPath::Compiled) => {
                                 compiled.evaluate(&subject).ok()
@@ -340,26 +349,28 @@ fn evaluate_along(
                                             )
                                             .resource(graph, node, related_kinds),
                                         });
+                                    let root =
+                                        root.get_or_insert_with(|| root_context(exposure.clone()));
                                     interpret(rule, node, root, resource)
                                 }
                             };
-                        RuleResult {
+                        let result = RuleResult {
                             rule_id: rule.id.clone(),
                             rule_version: rule.version,
                             node_id: node.id.clone(),
                             severity: rule.severity,
                             status,
                             reason,
-                        }
+                        };
+                        (*position, result)
                     })
                     .collect::<Vec<_>>()
             },
         )
         .flatten()
         .collect();
-    results.sort_by(|left, right| {
-        (&left.rule_id, &left.node_id).cmp(&(&right.rule_id, &right.node_id))
-    });
+    results.par_sort_by_key(|(position, _)| *position);
+    let results: Vec<RuleResult> = results.into_iter().map(|(_, result)| result).collect();
     let count = |status: RuleStatus| {
         results
             .iter()
