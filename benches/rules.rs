@@ -1,7 +1,8 @@
 //! Rule evaluation benchmark: the full shipped pack over a generated estate (default 100k
 //! instances), with the path tracer's exposure analysis behind `exposed_to_internet`.
 //!
-//! Run: `cargo bench --bench rules` (env `INSTANCES`).
+//! Run: `cargo bench --bench rules` (env `INSTANCES`; `RULES_PATH=interpreted` runs every
+//! condition through the cel interpreter instead of the compiled form, the old way).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,11 +27,26 @@ fn main() {
         &graph,
     )));
     let exposure_seconds = started.elapsed().as_secs_f64();
+    let interpreted = std::env::var("RULES_PATH").is_ok_and(|path| path == "interpreted");
     let started = Instant::now();
-    let evaluation = rules::evaluate(&rule_set, &graph, exposure);
+    let evaluation = if interpreted {
+        rules::evaluate_interpreted(&rule_set, &graph, exposure)
+    } else {
+        rules::evaluate(&rule_set, &graph, exposure)
+    };
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{} rules over {instances} instances ({} nodes): {} evaluations in {seconds:.2} s = {:.0} evaluations/s on {} threads ({} fail, {} errors); exposure analysis first took {exposure_seconds:.2} s",
+        "{} ({} rules on the interpreter): {} rules over {instances} instances ({} nodes): {} evaluations in {seconds:.2} s = {:.0} evaluations/s on {} threads ({} fail, {} errors); exposure analysis first took {exposure_seconds:.2} s",
+        if interpreted {
+            "interpreted"
+        } else {
+            "compiled"
+        },
+        if interpreted {
+            rule_set.rules().len()
+        } else {
+            rule_set.interpreted_rules().len()
+        },
         rule_set.rules().len(),
         graph.node_count(),
         evaluation.results.len(),

@@ -1,7 +1,9 @@
-//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Each node a rule reads
-//! (as its resource or as a `related()` neighbour) is converted to a CEL value once per
-//! evaluation and shared; rayon spreads nodes over threads, each with its own CEL context;
-//! results come back sorted by rule id then node id.
+//! Parallel, deterministic evaluation of a rule set over a graph snapshot. Compiled conditions
+//! (`compile`) read node JSON directly; a rule that did not compile, and a compiled evaluation
+//! that ends in an error, goes through the cel interpreter, which reads CEL values of the node
+//! and its `related()` neighbours (converted once per evaluation and shared on the interpreted
+//! path, per node when needed on the compiled one). rayon spreads nodes over threads, each with
+//! its own CEL context; results come back sorted by rule id then node id.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use super::compile::Subject;
 use super::load::RuleSet;
 use crate::graph::TenantGraph;
 use crate::model::{EdgeKind, Node, NodeId, Severity};
@@ -214,15 +217,69 @@ fn root_context(exposure: Arc<dyn InternetExposure>) -> Context<'static, 'static
     context
 }
 
-/// Evaluates every rule on every node of its resource type.
+/// Which way conditions run: compiled where a rule compiled (the engine's way), or every rule
+/// through the cel interpreter (the reference the compiled form is tested against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConditionPath {
+    Compiled,
+    Interpreted,
+}
+
+/// Evaluates every rule on every node of its resource type: compiled conditions natively, the
+/// rest (and any compiled evaluation that ends in an error or in a shape the compiled form does
+/// not model) through the cel interpreter, so verdicts and reasons are the interpreter's.
 pub fn evaluate(
     rules: &RuleSet,
     graph: &TenantGraph,
     exposure: Arc<dyn InternetExposure>,
 ) -> Evaluation {
-    let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<&super::Rule>> = BTreeMap::new();
-    for rule in rules.rules() {
-        rules_by_type.entry(rule.resource).or_default().push(rule);
+    evaluate_along(rules, graph, exposure, ConditionPath::Compiled)
+}
+
+/// Evaluates every rule through the cel interpreter only: the reference for the differential
+/// test of the compiled conditions (and their benchmark), not for the engine.
+pub fn evaluate_interpreted(
+    rules: &RuleSet,
+    graph: &TenantGraph,
+    exposure: Arc<dyn InternetExposure>,
+) -> Evaluation {
+    evaluate_along(rules, graph, exposure, ConditionPath::Interpreted)
+}
+
+/// One rule judged by the interpreter on a node's CEL view.
+fn interpret(
+    rule: &super::Rule,
+    node: &Node,
+    root: &Context<'static, 'static>,
+    resource: &Value,
+) -> (RuleStatus, String) {
+    let mut scope = root.new_inner_scope();
+    scope.add_variable_from_value("resource", resource.clone());
+    match rule.program.execute(&scope) {
+        Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.reason_for(node)),
+        Ok(Value::Bool(false)) => (RuleStatus::Pass, String::new()),
+        Ok(other) => (
+            RuleStatus::Error,
+            format!("condition returned {other:?}, not a boolean"),
+        ),
+        Err(error) => (RuleStatus::Error, format!("condition failed: {error}")),
+    }
+}
+
+fn evaluate_along(
+    rules: &RuleSet,
+    graph: &TenantGraph,
+    exposure: Arc<dyn InternetExposure>,
+    path: ConditionPath,
+) -> Evaluation {
+    // Rules by resource type, each with its position in the set (which is sorted by id).
+    let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<(usize, &super::Rule)>> =
+        BTreeMap::new();
+    for (position, rule) in rules.rules().iter().enumerate() {
+        rules_by_type
+            .entry(rule.resource)
+            .or_default()
+            .push((position, rule));
     }
     // The edge kinds any rule of a type asks `related()` for; only those are converted.
     let kinds_by_type: BTreeMap<crate::model::NodeType, Vec<EdgeKind>> = rules_by_type
@@ -230,14 +287,14 @@ pub fn evaluate(
         .map(|(node_type, rules)| {
             let mut kinds: Vec<EdgeKind> = rules
                 .iter()
-                .flat_map(|rule| rule.related_kinds.iter().copied())
+                .flat_map(|(_, rule)| rule.related_kinds.iter().copied())
                 .collect();
             kinds.sort();
             kinds.dedup();
             (*node_type, kinds)
         })
         .collect();
-    let targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
+    let mut targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
         .iter()
         .flat_map(|(node_type, kinds)| {
             graph
@@ -245,47 +302,75 @@ pub fn evaluate(
                 .map(move |node| (node, kinds.clone()))
         })
         .collect();
-    let values = NodeValues::convert(graph, &targets);
-    let mut results: Vec<RuleResult> = targets
+    // Nodes in id order, so that each rule's results come out in node id order and the final
+    // order (rule id, node id) is a stable sort by rule position: no string comparisons.
+    targets.par_sort_unstable_by(|left, right| left.0.id.cmp(&right.0.id));
+    // The interpreter reads CEL values: converted once for all nodes on the interpreted path,
+    // and per node, only when needed, on the compiled one (its fallbacks are rare).
+    let shared_values = match path {
+        ConditionPath::Interpreted => Some(NodeValues::convert(graph, &targets)),
+        ConditionPath::Compiled => None,
+    };
+    let mut results: Vec<(usize, RuleResult)> = targets
         .par_iter()
         .map_init(
-            || root_context(exposure.clone()),
+            // The interpreter's context is built only when a thread needs it.
+            || None::<Context<'static, 'static>>,
             |root, (node, related_kinds)| {
                 let rules = &rules_by_type[&node.node_type];
-                let mut scope = root.new_inner_scope();
-                scope.add_variable_from_value(
-                    "resource",
-                    values.resource(graph, node, related_kinds),
-                );
+                let subject = Subject {
+                    node,
+                    graph,
+                    exposure: &*exposure,
+                };
+                let mut resource: Option<Value> = None;
                 rules
                     .iter()
-                    .map(|rule| {
-                        let (status, reason) = match rule.program.execute(&scope) {
-                            Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.reason_for(node)),
-                            Ok(Value::Bool(false)) => (RuleStatus::Pass, String::new()),
-                            Ok(other) => (
-                                RuleStatus::Error,
-                                format!("condition returned {other:?}, not a boolean"),
-                            ),
-                            Err(error) => (RuleStatus::Error, format!("condition failed: {error}")),
+                    .map(|(position, rule)| {
+                        let verdict = match (&rule.compiled, path) {
+                            (Ok(compiled), ConditionPath::Compiled) => {
+                                compiled.evaluate(&subject).ok()
+                            }
+                            _ => None,
                         };
-                        RuleResult {
+                        let (status, reason) =
+                            match verdict {
+                                Some(true) => (RuleStatus::Fail, rule.reason_for(node)),
+                                Some(false) => (RuleStatus::Pass, String::new()),
+                                None => {
+                                    let resource =
+                                        resource.get_or_insert_with(|| match &shared_values {
+                                            Some(values) => {
+                                                values.resource(graph, node, related_kinds)
+                                            }
+                                            None => NodeValues::convert(
+                                                graph,
+                                                &[(*node, related_kinds.clone())],
+                                            )
+                                            .resource(graph, node, related_kinds),
+                                        });
+                                    let root =
+                                        root.get_or_insert_with(|| root_context(exposure.clone()));
+                                    interpret(rule, node, root, resource)
+                                }
+                            };
+                        let result = RuleResult {
                             rule_id: rule.id.clone(),
                             rule_version: rule.version,
                             node_id: node.id.clone(),
                             severity: rule.severity,
                             status,
                             reason,
-                        }
+                        };
+                        (*position, result)
                     })
                     .collect::<Vec<_>>()
             },
         )
         .flatten()
         .collect();
-    results.sort_by(|left, right| {
-        (&left.rule_id, &left.node_id).cmp(&(&right.rule_id, &right.node_id))
-    });
+    results.par_sort_by_key(|(position, _)| *position);
+    let results: Vec<RuleResult> = results.into_iter().map(|(_, result)| result).collect();
     let count = |status: RuleStatus| {
         results
             .iter()

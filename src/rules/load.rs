@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::compile::CompiledCondition;
 use crate::model::{NodeType, Severity};
 
 /// A rule file error: which file, which rule, what is wrong.
@@ -97,6 +98,9 @@ pub struct Rule {
     /// Edge kinds the condition asks `related()` for; only these are converted per node.
     #[serde(skip)]
     pub(crate) related_kinds: Vec<crate::model::EdgeKind>,
+    /// The condition compiled to native operations, or why it stays on the interpreter.
+    #[serde(skip)]
+    pub(crate) compiled: Result<Arc<CompiledCondition>, String>,
 }
 
 /// The edge kinds named in `related('kind')` calls of a condition.
@@ -193,8 +197,19 @@ impl RuleSet {
                         ));
                     }
                 }
+                let related_kinds = related_kinds(&spec.condition);
+                let compiled = CompiledCondition::compile(&program, &related_kinds)
+                    .map(Arc::new)
+                    .inspect_err(|construct| {
+                        tracing::debug!(
+                            rule = %spec.id,
+                            construct = %construct,
+                            "rule condition uses {construct}: it runs on the cel interpreter"
+                        );
+                    });
                 rules.push(Rule {
-                    related_kinds: related_kinds(&spec.condition),
+                    related_kinds,
+                    compiled,
                     id: spec.id,
                     version: spec.version,
                     title: spec.title,
@@ -219,6 +234,18 @@ impl RuleSet {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Rules whose condition did not compile to native operations and runs on the cel
+    /// interpreter, with the construct that kept it there: (rule id, construct).
+    pub fn interpreted_rules(&self) -> Vec<(&str, &str)> {
+        self.rules
+            .iter()
+            .filter_map(|rule| match &rule.compiled {
+                Ok(_) => None,
+                Err(construct) => Some((rule.id.as_str(), construct.as_str())),
+            })
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

@@ -4,13 +4,17 @@
 //! CEL sees `resource` (the node: `id`, `type`, `name`, `region`, `account`, `tags`,
 //! `properties`) and two graph functions implemented here: `related(kind)` (neighbours over an
 //! edge kind, as maps of the same shape) and `exposed_to_internet(port, protocol)` (answered by an
-//! `InternetExposure`, in practice the path tracer). Pure: no IO.
+//! `InternetExposure`, in practice the path tracer). Conditions are compiled at load into native
+//! operations over the node JSON (`compile`); a rule using CEL outside that subset runs on the
+//! interpreter (`RuleSet::interpreted_rules`), and so does any compiled evaluation that errors, so
+//! verdicts and reasons are the interpreter's. Pure: no IO.
 
+mod compile;
 mod evaluate;
 mod load;
 
 pub use evaluate::{
     Evaluation, ExposureAnswer, InternetExposure, NoExposureAnalysis, RuleResult, RuleStatus,
-    evaluate,
+    evaluate, evaluate_interpreted,
 };
 pub use load::{LoadError, Remediation, Rule, RuleSet};

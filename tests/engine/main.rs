@@ -3,3 +3,4 @@
 mod compliance_cases;
 mod pathtrace_cases;
 mod rule_cases;
+mod rule_compiled_vs_interpreted;
