@@ -3,33 +3,29 @@
 //! may triage; viewers may not.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{NodeType, Severity};
 use crate::store::paging::IdType;
 use crate::store::{self, findings::Finding, findings::FindingFilter};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/findings", get(list))
-        .route("/api/v1/tenants/{tenant}/findings/{finding_id}", get(read))
-        .route(
-            "/api/v1/tenants/{tenant}/findings/{finding_id}/accept",
-            post(accept),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/findings/{finding_id}/resolve",
-            post(resolve),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(accept))
+        .routes(routes!(resolve))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -7,29 +7,28 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::reports::ReportFormat;
 use crate::store::paging::IdType;
 use crate::store::{self, reports::NewReport, reports::Report, reports::ReportFilter};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/reports", get(list))
-        .route("/api/v1/tenants/{tenant}/reports/generate", post(generate))
-        .route("/api/v1/tenants/{tenant}/reports/{report_id}", get(read))
-        .route(
-            "/api/v1/tenants/{tenant}/reports/{report_id}/download",
-            get(download),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(generate))
+        .routes(routes!(read))
+        .routes(routes!(download))
 }
 
 const MAX_TITLE_CHARS: usize = 200;
