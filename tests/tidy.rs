@@ -1,6 +1,7 @@
 //! Conventions that code review would otherwise have to remember: engines import no IO crates and
 //! no shell modules, `model` imports nothing from the crate, every module opens with `//!`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -66,10 +67,13 @@ fn names_a_crate_starting_with(line: &str, prefix: &str) -> bool {
 }
 
 const ENGINES: &[&str] = &["graph", "pathtrace", "rules", "compliance"];
+/// `utoipa` is not here: engine types may derive `ToSchema` (an annotation, no IO), so the API
+/// documents what it sends; serving routes (`axum`, `utoipa_axum`) stays out of engines.
 const IO_CRATES: &[&str] = &[
     "tokio",
     "sqlx",
     "axum",
+    "utoipa_axum",
     "aws_*",
     "reqwest",
     "tera",
@@ -385,4 +389,123 @@ fn the_import_table_checker_sees_crate_paths_but_not_comments() {
         .map(|(_, module)| module)
         .collect();
     assert_eq!(named, vec!["api", "store"]);
+}
+
+/// The `api` modules a file of `src/api` names (`super::x`, `super::{x, y}`, `crate::api::x`),
+/// outside comments; `modules` are the names that are modules (the rest are items of `api`).
+fn api_modules_named(text: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for line in text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+    {
+        for prefix in ["super::", "crate::api::"] {
+            for (offset, _) in line.match_indices(prefix) {
+                let rest = &line[offset + prefix.len()..];
+                let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                    let group = group.split('}').next().unwrap_or("");
+                    group.split(',').map(|item| item.trim()).collect()
+                } else {
+                    vec![rest]
+                };
+                for name in names {
+                    let module: String = name
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if modules.contains(&module) {
+                        named.insert(module);
+                    }
+                }
+            }
+        }
+    }
+    named
+}
+
+/// `api` modules form no import cycle (issue 11: resource modules used to import helpers from
+/// `openapi.rs`, which imported every resource module back). `mod.rs` wires them all and is left
+/// out; shared helpers live in modules that name no resource module (`schema.rs`).
+fn api_import_cycles(files: &BTreeMap<String, String>) -> Vec<String> {
+    let modules: BTreeSet<String> = files.keys().cloned().collect();
+    let imports: BTreeMap<&String, BTreeSet<String>> = files
+        .iter()
+        .map(|(module, text)| {
+            let mut named = api_modules_named(text, &modules);
+            named.remove(module);
+            (module, named)
+        })
+        .collect();
+    let mut cycles = Vec::new();
+    for start in &modules {
+        // Every module reachable from `start`, with the path that reached it first.
+        let mut paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut queue = vec![vec![start.clone()]];
+        while let Some(path) = queue.pop() {
+            let last = path.last().unwrap();
+            for next in &imports[last] {
+                if next == start {
+                    cycles.push(format!("{} -> {start}", path.join(" -> ")));
+                } else if !paths.contains_key(next) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    paths.insert(next.clone(), longer.clone());
+                    queue.push(longer);
+                }
+            }
+        }
+    }
+    cycles
+}
+
+fn api_files() -> BTreeMap<String, String> {
+    let api = source_root().join("api");
+    rust_files(&api)
+        .into_iter()
+        .filter(|file| file.file_name().is_some_and(|name| name != "mod.rs"))
+        .filter(|file| file.parent() == Some(api.as_path()))
+        .map(|file| {
+            let module = file.file_stem().unwrap().to_string_lossy().to_string();
+            (module, fs::read_to_string(&file).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn api_modules_import_no_module_that_imports_them_back() {
+    let files = api_files();
+    assert!(files.contains_key("schema") && files.contains_key("nodes"));
+    let cycles = api_import_cycles(&files);
+    assert!(
+        cycles.is_empty(),
+        "import cycles between api modules (move shared helpers to api/schema.rs):\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn the_cycle_checker_finds_a_cycle_through_grouped_imports() {
+    let files: BTreeMap<String, String> = [
+        ("openapi", "//! doc\nuse super::{AppState, nodes};\n"),
+        (
+            "nodes",
+            "//! doc\nuse super::schema::TenantPath;\nfn f() { super::openapi::x(); }\n",
+        ),
+        (
+            "schema",
+            "//! doc\n// super::nodes in a comment\nuse crate::store;\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(module, text)| (module.to_string(), text.to_string()))
+    .collect();
+    let cycles = api_import_cycles(&files);
+    assert!(
+        cycles.contains(&"nodes -> openapi -> nodes".to_string()),
+        "{cycles:?}"
+    );
+    assert!(
+        cycles.iter().all(|cycle| !cycle.contains("schema")),
+        "{cycles:?}"
+    );
 }

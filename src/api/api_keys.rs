@@ -3,23 +3,25 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::Envelope;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
-use super::openapi::{self, TenantPath, envelope_schema};
+use super::schema::{self, TenantPath};
 use super::{AppState, TenantContext, envelope};
 use crate::auth::{self, KeyScope, Role};
 use crate::store::{self, api_keys::ApiKey};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/api-keys", get(list).post(create))
-        .route("/api/v1/tenants/{tenant}/api-keys/{key_id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -54,25 +56,19 @@ impl ApiKeyDto {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateKey {
-    #[schema(value_type = TenantRole)]
+    /// `admin`, `analyst` or `viewer`.
+    #[schema(schema_with = tenant_role_schema)]
     role: String,
     /// Defaults to `<role> key`.
     #[serde(default)]
     name: Option<String>,
 }
 
-/// The roles a tenant key may have.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // A schema only: `Role::parse` validates.
-enum TenantRole {
-    Admin,
-    Analyst,
-    Viewer,
+/// The roles a tenant key may have (what `Role::parse` accepts, less the platform role).
+fn tenant_role_schema() -> utoipa::openapi::schema::Schema {
+    let names = [Role::Admin, Role::Analyst, Role::Viewer].map(Role::as_str);
+    schema::names_schema(&names, None, false)
 }
-
-envelope_schema!(ApiKeyEnvelope, ApiKeyDto);
-envelope_schema!(ApiKeyListEnvelope, Vec<ApiKeyDto>);
 
 /// `{tenant}` and `{key_id}`.
 struct KeyPath;
@@ -82,8 +78,8 @@ impl utoipa::IntoParams for KeyPath {
         _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
     ) -> Vec<utoipa::openapi::path::Parameter> {
         vec![
-            openapi::path_parameter("tenant", "Tenant id (slug)"),
-            openapi::path_parameter("key_id", "API key id (UUID)"),
+            schema::path_parameter("tenant", "Tenant id (slug)"),
+            schema::path_parameter("key_id", "API key id (UUID)"),
         ]
     }
 }
@@ -96,21 +92,21 @@ impl utoipa::IntoParams for KeyPath {
     params(TenantPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ApiKeyListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<Vec<ApiKeyDto>>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Vec<ApiKeyDto>>>, ApiError> {
     context.require_write()?;
     let keys = store::api_keys::list_keys(&state.pool, context.tenant_id()).await?;
     let dtos: Vec<ApiKeyDto> = keys
         .into_iter()
         .map(|key| ApiKeyDto::new(key, None))
         .collect();
-    Ok(envelope::data(dtos))
+    Ok(envelope::typed(dtos))
 }
 
 /// Creates an API key; its secret `key` is in this answer only (admins).
@@ -122,15 +118,15 @@ async fn list(
     request_body = CreateKey,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = ApiKeyEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 201, body = Envelope<ApiKeyDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<CreateKey>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<ApiKeyDto>>), ApiError> {
     context.require_write()?;
     let role = Role::parse(&body.role).map_err(|error| ApiError::Validation(error.to_string()))?;
     if role == Role::PlatformAdmin {
@@ -145,7 +141,7 @@ async fn create(
     let (key, secret) = auth::create_key(&state.pool, &scope, role, &name).await?;
     Ok((
         StatusCode::CREATED,
-        envelope::data(ApiKeyDto::new(key, Some(secret))),
+        envelope::typed(ApiKeyDto::new(key, Some(secret))),
     ))
 }
 
@@ -158,7 +154,7 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, response = openapi::Forbidden),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn revoke(

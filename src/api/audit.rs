@@ -16,16 +16,19 @@ use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Extension, Json, RequestExt, Router};
+use axum::{Extension, Json, RequestExt};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::ListEnvelope;
 use super::error::ApiError;
 use super::extract::{PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, query_params};
+use super::schema::{self, TenantPath, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::auth::{Principal, Role};
 use crate::store::audit::{
@@ -33,10 +36,10 @@ use crate::store::audit::{
 };
 use crate::store::{self, paging::PageRequest};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/audit-events", get(tenant_list))
-        .route("/api/v1/audit-events", get(platform_list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenant_list))
+        .routes(routes!(platform_list))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,12 +307,9 @@ impl From<AuditEvent> for PlatformAuditEventDto {
     }
 }
 
-envelope_schema!(AuditEventListEnvelope, list AuditEventDto);
-envelope_schema!(PlatformAuditEventListEnvelope, list PlatformAuditEventDto);
-
 fn filter_parameters() -> Vec<utoipa::openapi::path::Parameter> {
     let timestamp = |name: &str, description: &str| {
-        openapi::query_parameter(
+        schema::query_parameter(
             name,
             description,
             utoipa::openapi::ObjectBuilder::new()
@@ -320,16 +320,16 @@ fn filter_parameters() -> Vec<utoipa::openapi::path::Parameter> {
         )
     };
     let mut parameters = vec![
-        openapi::query_parameter(
+        schema::query_parameter(
             "action",
             "Actions, comma-separated (`jobs.create,jobs.cancel`)",
             utoipa::openapi::ArrayBuilder::new().items(
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::Type::String)
-                    .pattern(Some(openapi::NO_NUL_PATTERN)),
+                    .pattern(Some(schema::NO_NUL_PATTERN)),
             ),
         ),
-        openapi::query_parameter(
+        schema::query_parameter(
             "actor_key_id",
             "The acting API key's id",
             utoipa::openapi::ObjectBuilder::new()
@@ -338,12 +338,12 @@ fn filter_parameters() -> Vec<utoipa::openapi::path::Parameter> {
                     utoipa::openapi::KnownFormat::Uuid,
                 ))),
         ),
-        openapi::text_parameter("target_type", "Target type (`job`, `finding`, `tenant`, …)"),
-        openapi::text_parameter("target_id", "Target id"),
+        schema::text_parameter("target_type", "Target type (`job`, `finding`, `tenant`, …)"),
+        schema::text_parameter("target_id", "Target id"),
         timestamp("since", "Events at or after this time (RFC 3339)"),
         timestamp("until", "Events before this time (RFC 3339)"),
     ];
-    parameters.extend(openapi::list_parameters(
+    parameters.extend(schema::list_parameters(
         store::audit::SORT_COLUMNS,
         "-occurred_at",
     ));
@@ -352,7 +352,7 @@ fn filter_parameters() -> Vec<utoipa::openapi::path::Parameter> {
 
 query_params!(AuditListQuery => filter_parameters());
 query_params!(PlatformAuditListQuery => {
-    let mut parameters = vec![openapi::text_parameter("tenant", "Only this tenant's events (slug)")];
+    let mut parameters = vec![schema::text_parameter("tenant", "Only this tenant's events (slug)")];
     parameters.extend(filter_parameters());
     parameters
 });
@@ -445,15 +445,15 @@ fn read_query(
     params(TenantPath, AuditListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = AuditEventListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = ListEnvelope<AuditEventDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn tenant_list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<AuditEventDto>>, ApiError> {
     if !matches!(context.principal.role, Role::Admin | Role::PlatformAdmin) {
         return Err(ApiError::Forbidden(format!(
             "role `{}` may not read the audit trail",
@@ -469,7 +469,7 @@ async fn tenant_list(
         tenant_uid,
     };
     let page = store::audit::list(&state.pool, scope, &filter, ascending, &request, cursor).await?;
-    Ok(envelope::list(page, &request, AuditEventDto::from))
+    Ok(envelope::typed_list(page, &request, AuditEventDto::from))
 }
 
 /// Lists audit events across tenants, including deleted ones (platform admins).
@@ -480,15 +480,15 @@ async fn tenant_list(
     params(PlatformAuditListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = PlatformAuditEventListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = ListEnvelope<PlatformAuditEventDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn platform_list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<PlatformAuditEventDto>>, ApiError> {
     if principal.role != Role::PlatformAdmin {
         return Err(ApiError::Forbidden(
             "only platform admins may read the platform audit trail".to_string(),
@@ -504,7 +504,11 @@ async fn platform_list(
         cursor,
     )
     .await?;
-    Ok(envelope::list(page, &request, PlatformAuditEventDto::from))
+    Ok(envelope::typed_list(
+        page,
+        &request,
+        PlatformAuditEventDto::from,
+    ))
 }
 
 #[cfg(test)]

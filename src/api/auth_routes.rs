@@ -5,26 +5,27 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::Envelope;
 use super::error::ApiError;
 use super::extract::{ApiJson, ClientAddress};
-use super::openapi::envelope_schema;
 use super::rate_limit::GuardLimit;
 use super::{AppState, envelope};
 use crate::auth::{self, Principal, TokenPair};
 
-pub fn open_router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/token", post(issue_token))
-        .route("/api/v1/auth/refresh", post(refresh_token))
+pub fn open_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue_token))
+        .routes(routes!(refresh_token))
 }
 
-pub fn guarded_router() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/me", get(me))
+pub fn guarded_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -41,28 +42,26 @@ struct RefreshRequest {
 }
 
 /// A short-lived access token and a single-use refresh token.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `token_body` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Tokens {
     access_token: String,
     refresh_token: String,
     /// Always `Bearer`.
-    token_type: String,
+    token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: i64,
 }
 
 /// Who is calling.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `me` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Me {
     key_id: uuid::Uuid,
     /// The key's tenant; null for platform keys.
     tenant: Option<String>,
     /// `platform_admin`, `admin`, `analyst` or `viewer`.
-    role: String,
+    role: &'static str,
     /// `api_key` or `access_token`.
-    credential: String,
+    credential: &'static str,
     /// When the access token expires (null for API keys).
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The external id the tenant's AWS role must require (`sts:ExternalId`) for Infracast to
@@ -70,18 +69,15 @@ struct Me {
     aws_external_id: Option<uuid::Uuid>,
 }
 
-envelope_schema!(TokensEnvelope, Tokens);
-envelope_schema!(MeEnvelope, Me);
-
-fn token_body(pair: TokenPair) -> (StatusCode, Json<Value>) {
+fn token_body(pair: TokenPair) -> (StatusCode, Json<Envelope<Tokens>>) {
     (
         StatusCode::OK,
-        envelope::data(json!({
-            "access_token": pair.access_token,
-            "refresh_token": pair.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": pair.expires_in,
-        })),
+        envelope::typed(Tokens {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+            token_type: "Bearer",
+            expires_in: pair.expires_in,
+        }),
     )
 }
 
@@ -92,16 +88,16 @@ fn token_body(pair: TokenPair) -> (StatusCode, Json<Value>) {
     tag = "auth",
     request_body = TokenRequest,
     responses(
-        (status = 200, body = TokensEnvelope),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 429, response = super::openapi::RateLimited),
+        (status = 200, body = Envelope<Tokens>),
+        (status = 401, response = super::schema::Unauthorized),
+        (status = 429, response = super::schema::RateLimited),
     )
 )]
 async fn issue_token(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<Tokens>>), ApiError> {
     admit_attempt(&state, &client)?;
     // Keyed by the key's hash (never the secret): each key has its own allowance, whichever
     // addresses it comes from.
@@ -120,16 +116,16 @@ async fn issue_token(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
-        (status = 200, body = TokensEnvelope),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 429, response = super::openapi::RateLimited),
+        (status = 200, body = Envelope<Tokens>),
+        (status = 401, response = super::schema::Unauthorized),
+        (status = 429, response = super::schema::RateLimited),
     )
 )]
 async fn refresh_token(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<RefreshRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<Tokens>>), ApiError> {
     admit_attempt(&state, &client)?;
     let pair = auth::refresh_tokens(&state.pool, request.refresh_token.trim())
         .await?
@@ -160,22 +156,22 @@ fn admit(state: &AppState, guard: GuardLimit, key: &str) -> Result<(), ApiError>
     path = "/api/v1/auth/me",
     tag = "auth",
     security(("bearer" = [])),
-    responses((status = 200, body = MeEnvelope))
+    responses((status = 200, body = Envelope<Me>))
 )]
 async fn me(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Me>>, ApiError> {
     let aws_external_id = match &principal.tenant_id {
         Some(tenant) => Some(crate::store::tenants::uid(&state.pool, tenant).await?),
         None => None,
     };
-    Ok(envelope::data(json!({
-        "key_id": principal.key_id,
-        "tenant": principal.tenant_id,
-        "role": principal.role.as_str(),
-        "credential": principal.credential.as_str(),
-        "expires_at": principal.expires_at,
-        "aws_external_id": aws_external_id,
-    })))
+    Ok(envelope::typed(Me {
+        key_id: principal.key_id,
+        tenant: principal.tenant_id,
+        role: principal.role.as_str(),
+        credential: principal.credential.as_str(),
+        expires_at: principal.expires_at,
+        aws_external_id,
+    }))
 }

@@ -4,43 +4,46 @@
 //! Scores come from the rule results of the tenant's current snapshot and its accepted findings.
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
-use serde_json::{Value, json};
+use axum::{Extension, Json};
+use serde::Serialize;
+use serde_json::Value;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{Envelope, Null};
 use super::error::ApiError;
 use super::extract::QueryParams;
-use super::openapi::{self, TenantPath, envelope_schema, query_params};
+use super::schema::{self, TenantPath, query_params};
 use super::{AppState, TenantContext, envelope};
-use crate::compliance::{self, FrameworkScore};
+use crate::compliance::{self, ControlScore, ControlStatus, FrameworkScore};
 use crate::store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/compliance/summary", get(summary))
-        .route(
-            "/api/v1/tenants/{tenant}/compliance/frameworks",
-            get(frameworks),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/compliance/controls",
-            get(controls),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(frameworks))
+        .routes(routes!(controls))
 }
 
 /// Controls by status.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only.
-#[allow(non_snake_case)] // The keys are the statuses.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ControlCounts {
-    PASS: u64,
-    FAIL: u64,
-    MANUAL: u64,
-    NOT_APPLICABLE: u64,
+    #[serde(rename = "PASS")]
+    #[schema(rename = "PASS")]
+    pass: usize,
+    #[serde(rename = "FAIL")]
+    #[schema(rename = "FAIL")]
+    fail: usize,
+    #[serde(rename = "MANUAL")]
+    #[schema(rename = "MANUAL")]
+    manual: usize,
+    #[serde(rename = "NOT_APPLICABLE")]
+    #[schema(rename = "NOT_APPLICABLE")]
+    not_applicable: usize,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `summary` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SummaryFramework {
     framework: String,
     name: String,
@@ -51,108 +54,60 @@ struct SummaryFramework {
     controls: ControlCounts,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct LastEvaluation {
     at: chrono::DateTime<chrono::Utc>,
     counts: Value,
 }
 
 /// The compliance overview.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `summary` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Summary {
     /// The mean of the framework scores; null when no framework has a score.
     score: Option<f64>,
-    formula: String,
+    formula: &'static str,
     frameworks: Vec<SummaryFramework>,
     last_evaluation: Option<LastEvaluation>,
 }
 
 /// A framework revision with its score.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `frameworks` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct FrameworkDto {
     id: String,
     name: String,
     revision: String,
     score: Option<f64>,
     formula: String,
-    controls_passing: u64,
-    controls_failing: u64,
-    controls_manual: u64,
-    controls_not_applicable: u64,
-    controls_total: u64,
+    controls_passing: usize,
+    controls_failing: usize,
+    controls_manual: usize,
+    controls_not_applicable: usize,
+    controls_total: usize,
 }
 
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(dead_code)] // A schema only: mirrors `compliance::ControlStatus`.
-enum ControlStatus {
-    Pass,
-    Fail,
-    Manual,
-    NotApplicable,
+/// The `meta` of the controls answer: the page of controls.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ControlsMeta {
+    #[schema(minimum = 0)]
+    total: i64,
+    #[schema(minimum = 1)]
+    page: u32,
+    #[schema(minimum = 1)]
+    per_page: u32,
+    #[schema(minimum = 0)]
+    total_pages: i64,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `compliance::FailingResource`.
-struct FailingResource {
-    node_id: String,
-    rule_id: String,
-    reason: String,
-}
-
-/// A control's status with the counts and formula behind its score.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `compliance::ControlScore`.
-struct ControlScore {
-    id: String,
-    section: String,
-    title: String,
-    status: ControlStatus,
-    rules: Vec<String>,
-    rules_passing: u64,
-    rules_failing: u64,
-    rules_errored: u64,
-    resources_evaluated: u64,
-    resources_passing: u64,
-    resources_failing: u64,
-    resources_accepted: u64,
-    score: Option<f64>,
-    formula: String,
-    failing_resources: Vec<FailingResource>,
-}
-
-/// A framework revision with every control.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `compliance::FrameworkScore`.
-struct FrameworkControls {
-    id: String,
-    name: String,
-    revision: String,
-    score: Option<f64>,
-    formula: String,
-    controls_passing: u64,
-    controls_failing: u64,
-    controls_manual: u64,
-    controls_not_applicable: u64,
-    controls: Vec<ControlScore>,
-}
-
-envelope_schema!(SummaryEnvelope, Summary);
-envelope_schema!(FrameworkListEnvelope, Vec<FrameworkDto>);
-/// A framework with (a page of) its controls: the list meta counts the controls.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `controls` writes this shape.
+/// A framework with (a page of) its controls: the meta counts the controls.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct FrameworkControlsEnvelope {
-    data: FrameworkControls,
-    meta: openapi::ListMeta,
-    error: openapi::Null,
+    data: FrameworkScore,
+    meta: ControlsMeta,
+    error: Null,
 }
 
 query_params!(ControlsQuery => {
-    let mut framework = openapi::query_parameter(
+    let mut framework = schema::query_parameter(
         "framework",
         "Framework id",
         utoipa::openapi::ObjectBuilder::new()
@@ -160,14 +115,14 @@ query_params!(ControlsQuery => {
             .enum_values(Some(framework_ids())),
     );
     framework.required = utoipa::openapi::Required::True;
-    let statuses = openapi::both_cases(&["pass", "fail", "manual", "not_applicable"]);
+    let statuses = schema::both_cases(&["pass", "fail", "manual", "not_applicable"]);
     let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     let mut parameters = vec![
         framework,
-        openapi::comma_list_parameter("status", "Control statuses, comma-separated, lower or upper case", &statuses),
+        schema::comma_list_parameter("status", "Control statuses, comma-separated, lower or upper case", &statuses),
     ];
     // Without `page` or `per_page`, every control of the framework.
-    parameters.extend(openapi::page_parameters());
+    parameters.extend(schema::page_parameters());
     parameters
 });
 
@@ -202,31 +157,38 @@ async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>
     tag = "compliance",
     params(TenantPath),
     security(("bearer" = [])),
-    responses((status = 200, body = SummaryEnvelope))
+    responses((status = 200, body = Envelope<Summary>))
 )]
 async fn summary(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Summary>>, ApiError> {
     let scores = scores(&state, context.tenant_id()).await?;
     let last = store::findings::latest_evaluation(&state.pool, context.tenant_id()).await?;
-    let frameworks: Vec<Value> = scores
+    let frameworks: Vec<SummaryFramework> = scores
         .iter()
-        .map(|score| {
-            json!({
-                "framework": score.id, "name": score.name, "revision": score.revision, "score": score.score, "formula": score.formula,
-                "controls": {"PASS": score.controls_passing, "FAIL": score.controls_failing, "MANUAL": score.controls_manual, "NOT_APPLICABLE": score.controls_not_applicable},
-            })
+        .map(|score| SummaryFramework {
+            framework: score.id.clone(),
+            name: score.name.clone(),
+            revision: score.revision.clone(),
+            score: score.score,
+            formula: score.formula.clone(),
+            controls: ControlCounts {
+                pass: score.controls_passing,
+                fail: score.controls_failing,
+                manual: score.controls_manual,
+                not_applicable: score.controls_not_applicable,
+            },
         })
         .collect();
     let overall: Vec<f64> = scores.iter().filter_map(|score| score.score).collect();
     let average = (!overall.is_empty()).then(|| overall.iter().sum::<f64>() / overall.len() as f64);
-    Ok(envelope::data(json!({
-        "score": average,
-        "formula": "mean of the framework scores that have at least one PASS or FAIL control",
-        "frameworks": frameworks,
-        "last_evaluation": last.map(|(at, counts)| json!({"at": at, "counts": counts})),
-    })))
+    Ok(envelope::typed(Summary {
+        score: average,
+        formula: "mean of the framework scores that have at least one PASS or FAIL control",
+        frameworks,
+        last_evaluation: last.map(|(at, counts)| LastEvaluation { at, counts }),
+    }))
 }
 
 /// Each framework revision with its score and formula.
@@ -236,25 +198,29 @@ async fn summary(
     tag = "compliance",
     params(TenantPath),
     security(("bearer" = [])),
-    responses((status = 200, body = FrameworkListEnvelope))
+    responses((status = 200, body = Envelope<Vec<FrameworkDto>>))
 )]
 async fn frameworks(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Vec<FrameworkDto>>>, ApiError> {
     let scores = scores(&state, context.tenant_id()).await?;
-    let body: Vec<Value> = scores
-        .iter()
-        .map(|score| {
-            json!({
-                "id": score.id, "name": score.name, "revision": score.revision, "score": score.score, "formula": score.formula,
-                "controls_passing": score.controls_passing, "controls_failing": score.controls_failing,
-                "controls_manual": score.controls_manual, "controls_not_applicable": score.controls_not_applicable,
-                "controls_total": score.controls.len(),
-            })
+    let body: Vec<FrameworkDto> = scores
+        .into_iter()
+        .map(|score| FrameworkDto {
+            controls_total: score.controls.len(),
+            id: score.id,
+            name: score.name,
+            revision: score.revision,
+            score: score.score,
+            formula: score.formula,
+            controls_passing: score.controls_passing,
+            controls_failing: score.controls_failing,
+            controls_manual: score.controls_manual,
+            controls_not_applicable: score.controls_not_applicable,
         })
         .collect();
-    Ok(envelope::data(body))
+    Ok(envelope::typed(body))
 }
 
 /// Every control of one framework: status, resource counts, rules, failing resources.
@@ -270,7 +236,7 @@ async fn controls(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FrameworkControlsEnvelope>, ApiError> {
     query.only(&["framework", "status", "page", "per_page"])?;
     let statuses = query
         .comma_names("status", &["pass", "fail", "manual", "not_applicable"])
@@ -299,23 +265,15 @@ async fn controls(
         )));
     }
     let scores = scores(&state, context.tenant_id()).await?;
-    let Some(score) = scores.into_iter().find(|score| score.id == wanted) else {
+    let Some(mut score) = scores.into_iter().find(|score| score.id == wanted) else {
         return Err(ApiError::not_found("framework"));
     };
     // The framework's score comes with its controls (the answer is the framework); `status`
     // filters the controls, and `page`/`per_page` page them (all of them when neither is given).
-    let mut body = serde_json::to_value(&score)
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("serialising a score: {error}")))?;
-    let controls: Vec<Value> = body["controls"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let controls: Vec<ControlScore> = std::mem::take(&mut score.controls)
         .into_iter()
         .filter(|control| {
-            statuses.is_empty()
-                || control["status"]
-                    .as_str()
-                    .is_some_and(|status| statuses.contains(&status.to_ascii_lowercase()))
+            statuses.is_empty() || statuses.contains(&control_status_name(control.status))
         })
         .collect();
     let total = controls.len() as i64;
@@ -325,23 +283,37 @@ async fn controls(
         (1, u32::try_from(total).unwrap_or(u32::MAX).max(1))
     };
     let start = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
-    body["controls"] = Value::Array(
-        controls
-            .into_iter()
-            .skip(start)
-            .take(per_page as usize)
-            .collect(),
-    );
+    score.controls = controls
+        .into_iter()
+        .skip(start)
+        .take(per_page as usize)
+        .collect();
     let total_pages = if total == 0 {
         0
     } else {
         (total + i64::from(per_page) - 1) / i64::from(per_page)
     };
-    Ok(Json(serde_json::json!({
-        "data": body,
-        "meta": {"total": total, "page": page, "per_page": per_page, "total_pages": total_pages},
-        "error": Value::Null,
-    })))
+    Ok(Json(FrameworkControlsEnvelope {
+        data: score,
+        meta: ControlsMeta {
+            total,
+            page,
+            per_page,
+            total_pages,
+        },
+        error: Null,
+    }))
+}
+
+/// The lower-case name `status=` uses for a control status.
+fn control_status_name(status: ControlStatus) -> String {
+    match status {
+        ControlStatus::Pass => "pass",
+        ControlStatus::Fail => "fail",
+        ControlStatus::Manual => "manual",
+        ControlStatus::NotApplicable => "not_applicable",
+    }
+    .to_string()
 }
 
 /// Controls are listed in the framework's order.

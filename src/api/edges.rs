@@ -3,25 +3,25 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{Edge, EdgeKind, NodeId};
 use crate::store::{self, edges::EdgeFilter, edges::StoredEdge};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/edges", get(list).post(create))
-        .route(
-            "/api/v1/tenants/{tenant}/edges/{edge_id}",
-            get(read).delete(delete),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, delete))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -62,11 +62,11 @@ impl From<StoredEdge> for EdgeDto {
 struct CreateEdge {
     #[schema(value_type = EdgeKindName)]
     kind: String,
-    #[schema(schema_with = openapi::node_id_schema)]
+    #[schema(schema_with = schema::node_id_schema)]
     src: String,
-    #[schema(schema_with = openapi::node_id_schema)]
+    #[schema(schema_with = schema::node_id_schema)]
     dst: String,
-    #[schema(value_type = Option<openapi::JsonObject>)]
+    #[schema(value_type = Option<schema::JsonObject>)]
     properties: Option<Value>,
 }
 
@@ -88,9 +88,6 @@ impl utoipa::PartialSchema for EdgeKindName {
 
 impl utoipa::ToSchema for EdgeKindName {}
 
-envelope_schema!(EdgeEnvelope, EdgeDto);
-envelope_schema!(EdgeListEnvelope, list EdgeDto);
-
 path_params!(EdgePath {
     "tenant" => "Tenant id (slug)",
     "edge_id" => "Edge id",
@@ -98,18 +95,18 @@ path_params!(EdgePath {
 
 query_params!(EdgeListQuery => {
     let mut parameters = vec![
-        openapi::query_parameter(
+        schema::query_parameter(
             "kind",
             "Edge kind",
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::Type::String)
                 .enum_values(Some(edge_kind_names())),
         ),
-        openapi::text_parameter("src", "Source node id"),
-        openapi::text_parameter("dst", "Destination node id"),
-        openapi::text_parameter("node", "Either end is this node id"),
+        schema::text_parameter("src", "Source node id"),
+        schema::text_parameter("dst", "Destination node id"),
+        schema::text_parameter("node", "Either end is this node id"),
     ];
-    parameters.extend(openapi::list_parameters(
+    parameters.extend(schema::list_parameters(
         store::edges::SORT_COLUMNS,
         "created_at",
     ));
@@ -146,13 +143,13 @@ fn edge_from_request(body: CreateEdge) -> Result<Edge, ApiError> {
     tag = "graph",
     params(TenantPath, EdgeListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = EdgeListEnvelope))
+    responses((status = 200, body = ListEnvelope<EdgeDto>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<EdgeDto>>, ApiError> {
     let mut allowed = vec!["kind", "src", "dst", "node"];
     allowed.extend_from_slice(PAGING_KEYS);
     query.only(&allowed)?;
@@ -170,7 +167,7 @@ async fn list(
     let request = query.page_request(&sort)?;
     let page =
         store::edges::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::list(page, &request, EdgeDto::from))
+    Ok(envelope::typed_list(page, &request, EdgeDto::from))
 }
 
 /// Gets an edge.
@@ -180,17 +177,17 @@ async fn list(
     tag = "graph",
     params(EdgePath),
     security(("bearer" = [])),
-    responses((status = 200, body = EdgeEnvelope))
+    responses((status = 200, body = Envelope<EdgeDto>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, edge_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<EdgeDto>>, ApiError> {
     let edge = store::edges::get(&state.pool, context.tenant_id(), &edge_id)
         .await
         .map_err(not_found_as_edge)?;
-    Ok(envelope::data(EdgeDto::from(edge)))
+    Ok(envelope::typed(EdgeDto::from(edge)))
 }
 
 /// Creates an edge between two existing nodes (admins).
@@ -202,20 +199,20 @@ async fn read(
     request_body = CreateEdge,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = EdgeEnvelope),
-        (status = 403, response = openapi::Forbidden),
-        (status = 409, response = openapi::Conflict),
+        (status = 201, body = Envelope<EdgeDto>),
+        (status = 403, response = schema::Forbidden),
+        (status = 409, response = schema::Conflict),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<CreateEdge>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<EdgeDto>>), ApiError> {
     context.require_write()?;
     let edge = edge_from_request(body)?;
     let stored = store::edges::create(&state.pool, context.tenant_id(), &edge).await?;
-    Ok((StatusCode::CREATED, envelope::data(EdgeDto::from(stored))))
+    Ok((StatusCode::CREATED, envelope::typed(EdgeDto::from(stored))))
 }
 
 /// Deletes an edge (admins).
@@ -227,7 +224,7 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = openapi::Forbidden),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn delete(

@@ -1,86 +1,40 @@
-//! The response envelope `{"data": …, "meta": {…}, "error": null}` and list metadata.
+//! The response envelope `{"data": …, "meta": {…}, "error": null}` and list metadata, as types
+//! that both serialise the answer and are its OpenAPI schema.
 
 use axum::Json;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::store::paging::{Page, PageRequest};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
-/// A single-object answer.
-pub fn data<T: Serialize>(value: T) -> Json<Value> {
-    Json(json!({"data": value, "meta": {}, "error": Value::Null}))
-}
+/// The JSON value `null` (the `error` of a success, the `data` of an error).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Null;
 
-/// A list answer with `total, page, per_page, total_pages` and `next_cursor` in `meta`.
-pub fn list<T, D: Serialize>(
-    page: Page<T>,
-    request: &PageRequest,
-    to_dto: impl Fn(T) -> D,
-) -> Json<Value> {
-    let per_page = i64::from(request.per_page);
-    let total_pages = if page.total == 0 {
-        0
-    } else {
-        (page.total + per_page - 1) / per_page
-    };
-    let items: Vec<D> = page.items.into_iter().map(to_dto).collect();
-    Json(json!({
-        "data": items,
-        "meta": {
-            "total": page.total,
-            "page": request.page,
-            "per_page": request.per_page,
-            "total_pages": total_pages,
-            "next_cursor": page.next_cursor,
-        },
-        "error": Value::Null,
-    }))
-}
-
-/// A single-object answer as a type: `{"data": T, "meta": {}, "error": null}`. A handler that
-/// returns it documents exactly what it sends.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Data<T> {
-    pub data: T,
-    pub meta: NoMeta,
-    pub error: NoError,
-}
-
-/// A paged list as a type: `{"data": [T], "meta": PageMeta, "error": null}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct List<T> {
-    pub data: Vec<T>,
-    pub meta: PageMeta,
-    pub error: NoError,
-}
-
-/// The `meta` of a single-object answer: `{}`.
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct NoMeta {}
-
-/// The `error` of a success: always `null`.
-#[derive(Debug, Default)]
-pub struct NoError;
-
-impl Serialize for NoError {
+impl serde::Serialize for Null {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_none()
     }
 }
 
-impl utoipa::PartialSchema for NoError {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::Null)
-            .into()
+impl PartialSchema for Null {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Null).into()
     }
 }
 
-impl utoipa::ToSchema for NoError {}
+impl ToSchema for Null {}
+
+/// The `meta` of a single-object answer.
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct EmptyMeta {}
 
 /// The `meta` of a paged list.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PageMeta {
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ListMeta {
     #[schema(minimum = 0)]
     pub total: i64,
     #[schema(minimum = 1)]
@@ -93,36 +47,74 @@ pub struct PageMeta {
     pub next_cursor: Option<String>,
 }
 
+impl ListMeta {
+    /// The meta of page `page` of `per_page` items out of `total`.
+    pub fn new(total: i64, page: u32, per_page: u32, next_cursor: Option<String>) -> ListMeta {
+        let per_page_wide = i64::from(per_page.max(1));
+        let total_pages = if total == 0 {
+            0
+        } else {
+            (total + per_page_wide - 1) / per_page_wide
+        };
+        ListMeta {
+            total,
+            page,
+            per_page,
+            total_pages,
+            next_cursor,
+        }
+    }
+}
+
+/// A single-object answer: `{"data": T, "meta": {}, "error": null}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Envelope<T> {
+    pub data: T,
+    pub meta: EmptyMeta,
+    pub error: Null,
+}
+
+/// A paged list answer: `{"data": [T], "meta": ListMeta, "error": null}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListEnvelope<T> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+    pub error: Null,
+}
+
 /// A single-object answer, typed.
-pub fn typed<T: Serialize>(value: T) -> Json<Data<T>> {
-    Json(Data {
+pub fn typed<T>(value: T) -> Json<Envelope<T>> {
+    Json(Envelope {
         data: value,
-        meta: NoMeta {},
-        error: NoError,
+        meta: EmptyMeta {},
+        error: Null,
     })
 }
 
-/// A list answer, typed: the same `meta` as [`list`].
-pub fn typed_list<T, D: Serialize>(
+/// A page of DTOs, typed, with `total, page, per_page, total_pages` and `next_cursor` in `meta`.
+pub fn typed_list<T, D>(
     page: Page<T>,
     request: &PageRequest,
     to_dto: impl Fn(T) -> D,
-) -> Json<List<D>> {
-    let per_page = i64::from(request.per_page);
-    let total_pages = if page.total == 0 {
-        0
-    } else {
-        (page.total + per_page - 1) / per_page
-    };
-    Json(List {
+) -> Json<ListEnvelope<D>> {
+    let meta = ListMeta::new(page.total, request.page, request.per_page, page.next_cursor);
+    Json(ListEnvelope {
         data: page.items.into_iter().map(to_dto).collect(),
-        meta: PageMeta {
-            total: page.total,
-            page: request.page,
-            per_page: request.per_page,
-            total_pages,
-            next_cursor: page.next_cursor,
-        },
-        error: NoError,
+        meta,
+        error: Null,
     })
+}
+
+/// A single-object answer as JSON, for handlers that still build their DTO as a value.
+pub fn data<T: Serialize>(value: T) -> Json<Value> {
+    Json(serde_json::to_value(typed(value).0).unwrap_or(Value::Null))
+}
+
+/// A list answer as JSON, for handlers that still build their DTOs as values.
+pub fn list<T, D: Serialize>(
+    page: Page<T>,
+    request: &PageRequest,
+    to_dto: impl Fn(T) -> D,
+) -> Json<Value> {
+    Json(serde_json::to_value(typed_list(page, request, to_dto).0).unwrap_or(Value::Null))
 }

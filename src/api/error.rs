@@ -6,9 +6,47 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::envelope::Null;
 
 use crate::{auth, store};
+
+/// The error codes of the API (405 answers use `BAD_REQUEST`, 503 answers `INTERNAL_ERROR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    BadRequest,
+    ValidationError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    RateLimited,
+    InternalError,
+}
+
+/// What went wrong: a stable code, a human message and optional details.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+    /// Seconds to wait; present on `RATE_LIMITED` only.
+    #[schema(minimum = 1)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// Every error answer: `{"data": null, "error": {…}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub data: Null,
+    pub error: ErrorDetail,
+}
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -39,53 +77,67 @@ impl ApiError {
         ApiError::NotFound(format!("{what} not found"))
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    fn parts(&self) -> (StatusCode, ErrorCode, String) {
         match self {
-            ApiError::BadRequest(message) => {
-                (StatusCode::BAD_REQUEST, "BAD_REQUEST", message.clone())
+            ApiError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                message.clone(),
+            ),
+            ApiError::Validation(message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::ValidationError,
+                message.clone(),
+            ),
+            ApiError::Unauthorized(message) => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                message.clone(),
+            ),
+            ApiError::Forbidden(message) => {
+                (StatusCode::FORBIDDEN, ErrorCode::Forbidden, message.clone())
             }
-            ApiError::Validation(message) => {
-                (StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message.clone())
+            ApiError::NotFound(message) => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound, message.clone())
             }
-            ApiError::Unauthorized(message) => {
-                (StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message.clone())
+            ApiError::Conflict(message) => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict, message.clone())
             }
-            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, "FORBIDDEN", message.clone()),
-            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "NOT_FOUND", message.clone()),
-            ApiError::Conflict(message) => (StatusCode::CONFLICT, "CONFLICT", message.clone()),
             ApiError::PayloadTooLarge(message) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
+                ErrorCode::PayloadTooLarge,
                 message.clone(),
             ),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 "method not allowed on this path".to_string(),
             ),
             ApiError::RateLimited {
                 retry_after_seconds,
             } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
+                ErrorCode::RateLimited,
                 format!("Rate limit exceeded. Retry after {retry_after_seconds} seconds."),
             ),
-            ApiError::UriTooLong(message) => {
-                (StatusCode::URI_TOO_LONG, "BAD_REQUEST", message.clone())
-            }
+            ApiError::UriTooLong(message) => (
+                StatusCode::URI_TOO_LONG,
+                ErrorCode::BadRequest,
+                message.clone(),
+            ),
             ApiError::TimedOut(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL_ERROR",
+                ErrorCode::InternalError,
                 "the request did not finish in time; try again shortly".to_string(),
             ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL_ERROR",
+                ErrorCode::InternalError,
                 "the database is unavailable; try again shortly".to_string(),
             ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_ERROR",
+                ErrorCode::InternalError,
                 "internal error".to_string(),
             ),
         }
@@ -101,15 +153,22 @@ impl IntoResponse for ApiError {
             ApiError::TimedOut(cause) => tracing::warn!(error = %cause, "request timed out"),
             _ => {}
         }
-        let mut error = json!({"code": code, "message": message, "details": Value::Null});
-        if let ApiError::RateLimited {
-            retry_after_seconds,
-        } = &self
-        {
-            error["retry_after"] = json!(retry_after_seconds);
-        }
-        let mut response =
-            (status, Json(json!({"data": Value::Null, "error": error}))).into_response();
+        let retry_after = match &self {
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        let body = ErrorBody {
+            data: Null,
+            error: ErrorDetail {
+                code,
+                message,
+                details: None,
+                retry_after,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
         if let ApiError::RateLimited {
             retry_after_seconds,
         } = &self

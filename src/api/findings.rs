@@ -3,34 +3,30 @@
 //! may triage; viewers may not.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::envelope::{self, Data, List};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{self, Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext};
 use crate::model::{AcceptanceKind, Finding, FindingEvidence, FindingStatus, NodeType, Severity};
 use crate::store::paging::IdType;
 use crate::store::{self, findings::FindingFilter};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/findings", get(list))
-        .route("/api/v1/tenants/{tenant}/findings/{finding_id}", get(read))
-        .route(
-            "/api/v1/tenants/{tenant}/findings/{finding_id}/accept",
-            post(accept),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/findings/{finding_id}/resolve",
-            post(resolve),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(accept))
+        .routes(routes!(resolve))
 }
 
 /// A finding as the API shows it.
@@ -230,13 +226,13 @@ fn filter_from_query(query: &QueryParams) -> Result<FindingFilter, ApiError> {
     tag = "findings",
     params(TenantPath, FindingListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = List<FindingResponse>))
+    responses((status = 200, body = ListEnvelope<FindingResponse>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<List<FindingResponse>>, ApiError> {
+) -> Result<Json<ListEnvelope<FindingResponse>>, ApiError> {
     let mut allowed = vec![
         "severity", "status", "rule_id", "node_id", "type", "category", "region",
     ];
@@ -266,13 +262,13 @@ async fn list(
     tag = "findings",
     params(FindingPath),
     security(("bearer" = [])),
-    responses((status = 200, body = Data<FindingWithRule>))
+    responses((status = 200, body = Envelope<FindingWithRule>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
-) -> Result<Json<Data<FindingWithRule>>, ApiError> {
+) -> Result<Json<Envelope<FindingWithRule>>, ApiError> {
     let finding = store::findings::get(
         &state.pool,
         context.tenant_id(),
@@ -296,7 +292,7 @@ async fn read(
     request_body = AcceptRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Data<FindingResponse>),
+        (status = 200, body = Envelope<FindingResponse>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -306,7 +302,7 @@ async fn accept(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AcceptRequest>,
-) -> Result<Json<Data<FindingResponse>>, ApiError> {
+) -> Result<Json<Envelope<FindingResponse>>, ApiError> {
     context.require_triage()?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::Validation(
@@ -350,7 +346,7 @@ async fn accept(
     request_body = ResolveRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Data<FindingResponse>),
+        (status = 200, body = Envelope<FindingResponse>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -360,7 +356,7 @@ async fn resolve(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, finding_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ResolveRequest>,
-) -> Result<Json<Data<FindingResponse>>, ApiError> {
+) -> Result<Json<Envelope<FindingResponse>>, ApiError> {
     context.require_triage()?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::Validation(

@@ -8,33 +8,32 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, envelope_schema, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::provider_config::{AwsConfig, DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::model::{Job, JobKind, JobStatus};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::NewJob};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/jobs", get(list).post(create))
-        .route("/api/v1/tenants/{tenant}/jobs/{job_id}", get(read))
-        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/start", post(start))
-        .route(
-            "/api/v1/tenants/{tenant}/jobs/{job_id}/cancel",
-            post(cancel),
-        )
-        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/diff", get(diff))
-        .route("/api/v1/tenants/{tenant}/jobs/{job_id}/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read))
+        .routes(routes!(start))
+        .routes(routes!(cancel))
+        .routes(routes!(diff))
+        .routes(routes!(events))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

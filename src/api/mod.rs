@@ -23,6 +23,7 @@ pub mod rate_limit;
 mod reports;
 mod rules;
 mod schedules;
+pub mod schema;
 pub mod server;
 mod tenants;
 mod webhooks;
@@ -33,6 +34,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use sqlx::PgPool;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
 pub use guard::{PresentedToken, TenantContext};
@@ -101,9 +103,17 @@ fn rule_catalog(
         .collect()
 }
 
-/// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
-    let guarded = Router::new()
+/// The documented routes that answer without credentials.
+fn open_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::open_router())
+        .merge(auth_routes::open_router())
+        .merge(openapi::router())
+}
+
+/// The documented routes behind the auth guard (and the audit trail of writes).
+fn guarded_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(health::guarded_router())
         .merge(auth_routes::guarded_router())
         .merge(tenants::router())
@@ -119,16 +129,30 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(schedules::router())
         .merge(audit::router())
+}
+
+/// Every documented route with its OpenAPI paths, in the document's frame (what
+/// `openapi::document` serves).
+fn documented_routes() -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(open_routes())
+        .merge(guarded_routes())
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let (guarded, _) = guarded_routes().split_for_parts();
+    let guarded = guarded
         // Inside the guard (layers added later run first): it needs the authenticated principal.
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             audit::record_writes,
         ))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
+    let (open, _) = open_routes().split_for_parts();
     Router::new()
-        .merge(health::open_router())
-        .merge(auth_routes::open_router())
-        .merge(openapi::router())
+        .merge(open)
         .merge(console::router())
         .merge(guarded)
         .fallback(not_found)

@@ -5,25 +5,25 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::{Node, NodeId, NodeType};
 use crate::store::{self, nodes::NodeFilter, nodes::StoredNode};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/nodes", get(list).post(create))
-        .route(
-            "/api/v1/tenants/{tenant}/nodes/{node_id}",
-            get(read).delete(delete),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, delete))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -71,7 +71,7 @@ impl From<StoredNode> for NodeDto {
 #[serde(deny_unknown_fields)]
 struct CreateNode {
     /// `provider:region:type:resource-id`, e.g. `aws:us-east-1:aws.ec2.instance:i-0abc`.
-    #[schema(schema_with = openapi::node_id_schema)]
+    #[schema(schema_with = schema::node_id_schema)]
     id: String,
     /// Must be the type named in `id`.
     #[serde(rename = "type")]
@@ -84,9 +84,9 @@ struct CreateNode {
     account: Option<String>,
     /// Defaults to the resource id.
     name: Option<String>,
-    #[schema(value_type = Option<openapi::Tags>)]
+    #[schema(value_type = Option<schema::Tags>)]
     tags: Option<BTreeMap<String, String>>,
-    #[schema(value_type = Option<openapi::JsonObject>)]
+    #[schema(value_type = Option<schema::JsonObject>)]
     properties: Option<Value>,
 }
 
@@ -97,15 +97,12 @@ impl utoipa::PartialSchema for NodeTypeName {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::String)
-            .enum_values(Some(openapi::node_type_names()))
+            .enum_values(Some(schema::node_type_names()))
             .into()
     }
 }
 
 impl utoipa::ToSchema for NodeTypeName {}
-
-envelope_schema!(NodeEnvelope, NodeDto);
-envelope_schema!(NodeListEnvelope, list NodeDto);
 
 path_params!(NodePath {
     "tenant" => "Tenant id (slug)",
@@ -114,16 +111,16 @@ path_params!(NodePath {
 
 query_params!(NodeListQuery => {
     let mut parameters = vec![
-        openapi::comma_list_parameter(
+        schema::comma_list_parameter(
             "types",
             "Node types, comma-separated",
-            &openapi::node_type_names(),
+            &schema::node_type_names(),
         ),
-        openapi::text_parameter("region", "Exact region"),
-        openapi::text_parameter("provider", "Exact provider"),
-        openapi::text_parameter("account", "Exact account"),
-        openapi::text_parameter("q", "Name contains (case-insensitive)"),
-        openapi::query_parameter(
+        schema::text_parameter("region", "Exact region"),
+        schema::text_parameter("provider", "Exact provider"),
+        schema::text_parameter("account", "Exact account"),
+        schema::text_parameter("q", "Name contains (case-insensitive)"),
+        schema::query_parameter(
             "tag",
             "`key:value`, repeatable; every tag must match",
             utoipa::openapi::ArrayBuilder::new().items(
@@ -133,7 +130,7 @@ query_params!(NodeListQuery => {
             ),
         ),
     ];
-    parameters.extend(openapi::list_parameters(
+    parameters.extend(schema::list_parameters(
         store::nodes::SORT_COLUMNS,
         "created_at",
     ));
@@ -220,13 +217,13 @@ fn filter_from_query(query: &QueryParams) -> Result<NodeFilter, ApiError> {
     tag = "graph",
     params(TenantPath, NodeListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = NodeListEnvelope))
+    responses((status = 200, body = ListEnvelope<NodeDto>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<NodeDto>>, ApiError> {
     let mut allowed = vec!["types", "region", "provider", "account", "q", "tag"];
     allowed.extend_from_slice(PAGING_KEYS);
     query.only(&allowed)?;
@@ -235,7 +232,7 @@ async fn list(
     let request = query.page_request(&sort)?;
     let page =
         store::nodes::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::list(page, &request, NodeDto::from))
+    Ok(envelope::typed_list(page, &request, NodeDto::from))
 }
 
 /// Gets a node.
@@ -245,17 +242,17 @@ async fn list(
     tag = "graph",
     params(NodePath),
     security(("bearer" = [])),
-    responses((status = 200, body = NodeEnvelope))
+    responses((status = 200, body = Envelope<NodeDto>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, node_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<NodeDto>>, ApiError> {
     let node = store::nodes::get(&state.pool, context.tenant_id(), &node_id)
         .await
         .map_err(not_found_as_node)?;
-    Ok(envelope::data(NodeDto::from(node)))
+    Ok(envelope::typed(NodeDto::from(node)))
 }
 
 /// Creates a node (admins).
@@ -267,20 +264,20 @@ async fn read(
     request_body = CreateNode,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = NodeEnvelope),
-        (status = 403, response = openapi::Forbidden),
-        (status = 409, response = openapi::Conflict),
+        (status = 201, body = Envelope<NodeDto>),
+        (status = 403, response = schema::Forbidden),
+        (status = 409, response = schema::Conflict),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<CreateNode>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<NodeDto>>), ApiError> {
     context.require_write()?;
     let node = node_from_request(body)?;
     let stored = store::nodes::create(&state.pool, context.tenant_id(), &node).await?;
-    Ok((StatusCode::CREATED, envelope::data(NodeDto::from(stored))))
+    Ok((StatusCode::CREATED, envelope::typed(NodeDto::from(stored))))
 }
 
 /// Deletes a node and its edges (admins).
@@ -292,7 +289,7 @@ async fn create(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = openapi::Forbidden),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn delete(

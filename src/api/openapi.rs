@@ -1,30 +1,35 @@
-//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and the
-//! DTOs' `ToSchema`/`IntoParams` derives, served without auth at `GET /api/v1/openapi.yaml` and
-//! `GET /api/v1/openapi.json`.
+//! The OpenAPI 3.1 document, assembled from the resource routers (each module declares its
+//! routes with `utoipa_axum::routes!` beside their `#[utoipa::path(...)]` annotations, so a route
+//! and its documentation are declared once) and served without auth at
+//! `GET /api/v1/openapi.yaml` and `GET /api/v1/openapi.json`.
 //!
-//! To document a new handler: annotate it with `#[utoipa::path(...)]` beside its code (see
-//! `nodes.rs`), then append it to `paths(...)` of [`ApiDoc`]. Responses every operation shares
-//! are added by [`CommonResponses`]: 414 for every operation, 401 and 429 (and the security
-//! requirement's 500/503) for guarded operations, 400 where there are parameters or a body, 413 where there is a body and
-//! 404 where the path has parameters. `tests/api/openapi.rs` fails when a `.route(` is missing.
+//! This module only assembles and serves: shared schema helpers live in `schema.rs`, which names
+//! no resource module. Responses every operation shares are added by [`CommonResponses`]: 414 for
+//! every operation, 401 and 429 (and the security requirement's 500/503) for guarded operations,
+//! 400 where there are parameters or a body, 413 where there is a body and 404 where the path has
+//! parameters. `tests/api/openapi.rs` fails when a route is not documented.
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
-use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required};
-use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use crate::store::paging::{self, SortColumn};
+use super::envelope::{EmptyMeta, ListMeta};
+use super::error::{ErrorBody, ErrorCode, ErrorDetail};
+use super::schema::{
+    BEARER, BadRequest, Conflict, Forbidden, InternalError, JsonObject, JsonValue, NO_NUL_PATTERN,
+    NotFound, PayloadTooLarge, RateLimited, Unauthorized, Unavailable, UriTooLong,
+    rate_limit_headers,
+};
 
-/// The whole API. Append new handlers to `paths(...)`, grouped by resource.
+/// The document's frame: info, shared components and tags. The paths come from the routers.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -33,80 +38,6 @@ use crate::store::paging::{self, SortColumn};
             envelope `{\"data\": …, \"meta\": {…}, \"error\": null}`; every error is \
             `{\"data\": null, \"error\": {\"code\", \"message\", \"details\"}}`. Authenticate with \
             `Authorization: Bearer <API key ic_live_… or access token>`."
-    ),
-    paths(
-        // health and status
-        super::health::healthz,
-        super::health::livez,
-        super::health::status,
-        openapi_yaml,
-        openapi_json,
-        // auth
-        super::auth_routes::issue_token,
-        super::auth_routes::refresh_token,
-        super::auth_routes::me,
-        // tenants and their API keys
-        super::tenants::list,
-        super::tenants::create,
-        super::tenants::read,
-        super::tenants::update,
-        super::tenants::delete,
-        super::api_keys::list,
-        super::api_keys::create,
-        super::api_keys::revoke,
-        // graph
-        super::nodes::list,
-        super::nodes::create,
-        super::nodes::read,
-        super::nodes::delete,
-        super::edges::list,
-        super::edges::create,
-        super::edges::read,
-        super::edges::delete,
-        // jobs and schedules
-        super::jobs::list,
-        super::jobs::create,
-        super::jobs::read,
-        super::jobs::start,
-        super::jobs::cancel,
-        super::jobs::diff,
-        super::jobs::events,
-        super::schedules::list,
-        super::schedules::create,
-        super::schedules::read,
-        super::schedules::delete,
-        super::schedules::enable,
-        super::schedules::disable,
-        // findings, rules, evaluations
-        super::findings::list,
-        super::findings::read,
-        super::findings::accept,
-        super::findings::resolve,
-        super::rules::list,
-        super::rules::read,
-        super::rules::evaluate,
-        // network analysis
-        super::pathtracer::trace,
-        super::pathtracer::exposure,
-        // compliance
-        super::compliance::summary,
-        super::compliance::frameworks,
-        super::compliance::controls,
-        // webhooks
-        super::webhooks::list,
-        super::webhooks::create,
-        super::webhooks::read,
-        super::webhooks::delete,
-        super::webhooks::deliveries,
-        super::webhooks::send_test,
-        // reports
-        super::reports::generate,
-        super::reports::list,
-        super::reports::read,
-        super::reports::download,
-        // audit trail
-        super::audit::tenant_list,
-        super::audit::platform_list,
     ),
     components(
         schemas(ErrorBody, ErrorDetail, ErrorCode, EmptyMeta, ListMeta, JsonValue, JsonObject),
@@ -123,7 +54,6 @@ use crate::store::paging::{self, SortColumn};
             UriTooLong
         )
     ),
-    modifiers(&CommonResponses, &NoNulStrings),
     tags(
         (name = "health", description = "Liveness, status and this document"),
         (name = "auth", description = "API keys to access tokens"),
@@ -140,26 +70,31 @@ use crate::store::paging::{self, SortColumn};
 )]
 pub struct ApiDoc;
 
-/// The name of the bearer security scheme; guarded handlers say `security(("bearer" = []))`.
-pub const BEARER: &str = "bearer";
+/// The whole document: the frame, every documented route, and the shared responses.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = super::documented_routes().into_openapi();
+    CommonResponses.modify(&mut document);
+    NoNulStrings.modify(&mut document);
+    document
+}
 
 static JSON_DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
+    document()
         .to_pretty_json()
         .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
 });
 
 static YAML_DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
+    document()
         .to_yaml()
         .unwrap_or_else(|error| format!("error: \"{error}\"\n"))
 });
 
 /// The two documents, outside the auth guard.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.yaml", get(openapi_yaml))
-        .route("/api/v1/openapi.json", get(openapi_json))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi_yaml))
+        .routes(routes!(openapi_json))
 }
 
 /// This document as YAML.
@@ -192,196 +127,6 @@ async fn openapi_json() -> Response {
         JSON_DOCUMENT.as_str(),
     )
         .into_response()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Envelope and error schemas
-
-/// The JSON value `null` (the `error` of a success, the `data` of an error).
-pub struct Null;
-
-impl PartialSchema for Null {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(Type::Null).into()
-    }
-}
-
-impl ToSchema for Null {}
-
-/// The error codes of the API (405 answers use `BAD_REQUEST`, 503 answers `INTERNAL_ERROR`).
-#[derive(ToSchema)]
-#[allow(dead_code)] // A schema only: `ApiError` writes the codes.
-#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    BadRequest,
-    ValidationError,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    Conflict,
-    PayloadTooLarge,
-    RateLimited,
-    InternalError,
-}
-
-/// What went wrong: a stable code, a human message and optional details.
-#[derive(ToSchema)]
-#[allow(dead_code)] // A schema only: `ApiError` writes this shape.
-pub struct ErrorDetail {
-    pub code: ErrorCode,
-    pub message: String,
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<serde_json::Value>,
-    /// Seconds to wait; present on `RATE_LIMITED` only.
-    #[schema(minimum = 1)]
-    pub retry_after: Option<u64>,
-}
-
-/// Every error answer: `{"data": null, "error": {…}}`.
-#[derive(ToSchema)]
-#[allow(dead_code)] // A schema only: `ApiError` writes this shape.
-pub struct ErrorBody {
-    pub data: Null,
-    pub error: ErrorDetail,
-}
-
-/// The `meta` of a single-object answer.
-#[derive(ToSchema)]
-#[allow(dead_code)] // A schema only.
-pub struct EmptyMeta {}
-
-/// The `meta` of a paged list.
-#[derive(ToSchema)]
-#[allow(dead_code)] // A schema only: `envelope::list` writes it.
-pub struct ListMeta {
-    #[schema(minimum = 0)]
-    pub total: i64,
-    #[schema(minimum = 1)]
-    pub page: u32,
-    #[schema(minimum = 1, maximum = 500)]
-    pub per_page: u32,
-    #[schema(minimum = 0)]
-    pub total_pages: i64,
-    /// Pass as `cursor` to get the next page by keyset (absent or null on the last page).
-    pub next_cursor: Option<String>,
-}
-
-/// Declares schema-only envelope types: `envelope_schema!(NodeEnvelope, NodeDto)` for
-/// `{"data": NodeDto, "meta": {}, "error": null}` and
-/// `envelope_schema!(NodeListEnvelope, list NodeDto)` for a paged list.
-macro_rules! envelope_schema {
-    ($(#[$attr:meta])* $name:ident, list $item:ty) => {
-        $(#[$attr])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)] // A schema only: `envelope::list` writes this shape.
-        struct $name {
-            data: Vec<$item>,
-            meta: $crate::api::openapi::ListMeta,
-            error: $crate::api::openapi::Null,
-        }
-    };
-    ($(#[$attr:meta])* $name:ident, $item:ty) => {
-        $(#[$attr])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)] // A schema only: `envelope::data` writes this shape.
-        struct $name {
-            data: $item,
-            meta: $crate::api::openapi::EmptyMeta,
-            error: $crate::api::openapi::Null,
-        }
-    };
-}
-pub(crate) use envelope_schema;
-
-// ---------------------------------------------------------------------------------------------
-// Shared error responses (`response = NotFound` in a path's `responses(...)`)
-
-fn error_response(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ErrorBody")))
-                .build(),
-        )
-        .build()
-}
-
-fn integer_header(description: &str) -> utoipa::openapi::Header {
-    HeaderBuilder::new()
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(0)),
-        ))
-        .description(Some(description))
-        .build()
-}
-
-macro_rules! error_responses {
-    ($($name:ident => $description:literal),* $(,)?) => {
-        $(
-            #[doc = $description]
-            pub struct $name;
-
-            impl<'r> utoipa::ToResponse<'r> for $name {
-                fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
-                    (stringify!($name), error_response($description).into())
-                }
-            }
-        )*
-    };
-}
-
-error_responses! {
-    BadRequest => "BAD_REQUEST (malformed JSON, query string or path) or VALIDATION_ERROR (unknown field or query parameter, bad value)",
-    Unauthorized => "UNAUTHORIZED: missing, invalid, revoked or expired credentials",
-    Forbidden => "FORBIDDEN: the caller's role may not do this",
-    NotFound => "NOT_FOUND: no such resource (or tenant) visible to the caller",
-    Conflict => "CONFLICT: the resource exists already or is in a state that forbids this",
-    PayloadTooLarge => "PAYLOAD_TOO_LARGE: the body is larger than 1 MiB",
-    InternalError => "INTERNAL_ERROR: an unexpected failure (logged, never detailed)",
-    Unavailable => "INTERNAL_ERROR with status 503: the database cannot be reached right now (or the request did not finish within 120 s)",
-    UriTooLong => "BAD_REQUEST with status 414: the request line is longer than 16,384 bytes",
-}
-
-/// 429 with `Retry-After` and the `X-RateLimit-*` headers.
-pub struct RateLimited;
-
-impl<'r> utoipa::ToResponse<'r> for RateLimited {
-    fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
-        let mut response = error_response(
-            "RATE_LIMITED: the tenant's plan allowance is used up, or a guard limit (token calls \
-             per API key or client address; requests without a valid credential per client \
-             address); `error.retry_after` and `Retry-After` say how many seconds to wait",
-        );
-        response.headers.insert(
-            "Retry-After".to_string(),
-            integer_header("Seconds to wait before retrying").into(),
-        );
-        for (name, header) in rate_limit_headers() {
-            response.headers.insert(name, header.into());
-        }
-        ("RateLimited", response.into())
-    }
-}
-
-fn rate_limit_headers() -> Vec<(String, utoipa::openapi::Header)> {
-    vec![
-        (
-            "X-RateLimit-Limit".to_string(),
-            integer_header("Requests per minute of the plan"),
-        ),
-        (
-            "X-RateLimit-Remaining".to_string(),
-            integer_header("Requests left in the current burst"),
-        ),
-        (
-            "X-RateLimit-Reset".to_string(),
-            integer_header("Unix time when the full burst is available again"),
-        ),
-    ]
 }
 
 /// Adds the bearer scheme, and the responses every operation of a kind shares.
@@ -461,284 +206,6 @@ impl Modify for CommonResponses {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Parameters built from the code's own constants
-
-/// A path parameter (always required).
-pub fn path_parameter(name: &str, description: &str) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Path)
-        .required(Required::True)
-        .description(Some(description))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-        .build()
-}
-
-/// An optional query parameter with `schema`.
-pub fn query_parameter(
-    name: &str,
-    description: &str,
-    schema: impl Into<RefOr<Schema>>,
-) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(schema))
-        .build()
-}
-
-/// A comma-separated list of `values` (`severity=HIGH,CRITICAL`), also repeatable.
-/// Each name in lower and in upper case (what `QueryParams::comma_names` accepts).
-pub fn both_cases(values: &[&str]) -> Vec<String> {
-    values
-        .iter()
-        .flat_map(|value| [value.to_string(), value.to_ascii_uppercase()])
-        .collect()
-}
-
-pub fn comma_list_parameter(name: &str, description: &str, values: &[&str]) -> Parameter {
-    let mut parameter = query_parameter(
-        name,
-        description,
-        ArrayBuilder::new().items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(values.iter().copied())),
-        ),
-    );
-    parameter.style = Some(ParameterStyle::Form);
-    parameter.explode = Some(false);
-    parameter
-}
-
-/// A free-text filter (empty means absent).
-pub fn text_parameter(name: &str, description: &str) -> Parameter {
-    query_parameter(
-        name,
-        description,
-        ObjectBuilder::new().schema_type(Type::String),
-    )
-}
-
-/// `page` (from 1) and `per_page` (1 to 500, default 50).
-pub fn page_parameters() -> Vec<Parameter> {
-    vec![
-        query_parameter(
-            "page",
-            "Page number, from 1",
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(1))
-                .maximum(Some(1_000_000))
-                .default(Some(1.into())),
-        ),
-        query_parameter(
-            "per_page",
-            "Items per page",
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(1))
-                .maximum(Some(paging::MAX_PER_PAGE))
-                .default(Some(paging::DEFAULT_PER_PAGE.into())),
-        ),
-    ]
-}
-
-/// `page`, `per_page`, `sort` (one of `columns`, `-` for descending) and `cursor`.
-pub fn list_parameters(columns: &[SortColumn], default_sort: &str) -> Vec<Parameter> {
-    let mut sorts = Vec::new();
-    for column in columns {
-        sorts.push(column.field.to_string());
-        sorts.push(format!("-{}", column.field));
-    }
-    let mut parameters = page_parameters();
-    parameters.push(query_parameter(
-        "sort",
-        "Sort field, `-` first for descending; unknown fields are a 400",
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(sorts))
-            .default(Some(default_sort.into())),
-    ));
-    parameters.push(query_parameter(
-        "cursor",
-        "`meta.next_cursor` of the previous page (keyset paging; made for the same `sort`)",
-        ObjectBuilder::new().schema_type(Type::String),
-    ));
-    parameters
-}
-
-/// `{tenant}`, the path parameter of every tenant-scoped route.
-pub struct TenantPath;
-
-impl utoipa::IntoParams for TenantPath {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![path_parameter("tenant", "Tenant id (slug)")]
-    }
-}
-
-/// Declares a path-parameters type: `path_params!(NodePath { "tenant" => "…", "node_id" => "…" })`.
-macro_rules! path_params {
-    ($name:ident { $($parameter:literal => $description:literal),* $(,)? }) => {
-        /// Path parameters (a schema only).
-        struct $name;
-
-        impl utoipa::IntoParams for $name {
-            fn into_params(
-                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-            ) -> Vec<utoipa::openapi::path::Parameter> {
-                vec![$($crate::api::openapi::path_parameter($parameter, $description)),*]
-            }
-        }
-    };
-}
-pub(crate) use path_params;
-
-/// Declares a query-parameters type from an expression building them:
-/// `query_params!(NodeListQuery => openapi::list_parameters(…))`.
-macro_rules! query_params {
-    ($name:ident => $parameters:expr) => {
-        /// Query parameters (a schema only).
-        struct $name;
-
-        impl utoipa::IntoParams for $name {
-            fn into_params(
-                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-            ) -> Vec<utoipa::openapi::path::Parameter> {
-                $parameters
-            }
-        }
-    };
-}
-pub(crate) use query_params;
-
-/// The characters Rust's `char::is_whitespace` accepts, as a regex character class body.
-pub const WHITESPACE_CLASS: &str =
-    "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-
-/// Strings without NUL: PostgreSQL text cannot hold it, so the API refuses it everywhere.
-pub const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
-
-/// A string without NUL that has a character that is not whitespace (what `trim().is_empty()`
-/// refuses).
-pub fn not_blank_pattern() -> String {
-    format!("^[^\\x00]*[^{WHITESPACE_CLASS}\\x00][^\\x00]*$")
-}
-
-/// A string schema that is not blank.
-pub fn not_blank_schema() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(not_blank_pattern()))
-        .into()
-}
-
-/// A string of at most `max_length` characters that is not blank, or null when `nullable`.
-pub fn text_schema(max_length: Option<usize>, nullable: bool) -> Schema {
-    let schema_type = if nullable {
-        utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])
-    } else {
-        utoipa::openapi::schema::SchemaType::Type(Type::String)
-    };
-    ObjectBuilder::new()
-        .schema_type(schema_type)
-        .pattern(Some(not_blank_pattern()))
-        .max_length(max_length)
-        .into()
-}
-
-/// The names of every node type, for `enum` schemas.
-pub fn node_type_names() -> Vec<&'static str> {
-    crate::model::NodeType::ALL
-        .iter()
-        .map(|node_type| node_type.as_str())
-        .collect()
-}
-
-/// A regular expression every valid node id matches (`provider:region:type:resource-id`).
-pub fn node_id_pattern() -> String {
-    let types: Vec<String> = node_type_names()
-        .iter()
-        .map(|name| name.replace('.', "\\."))
-        .collect();
-    format!(
-        "^(aws|global):[a-z0-9-]+:({}):[^{WHITESPACE_CLASS}\\x00]+$",
-        types.join("|")
-    )
-}
-
-/// A string schema for node ids.
-pub fn node_id_schema() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(node_id_pattern()))
-        .into()
-}
-
-/// Any JSON value whose strings and keys hold no NUL (what `jsonb` columns can store).
-pub struct JsonValue;
-
-impl PartialSchema for JsonValue {
-    fn schema() -> RefOr<Schema> {
-        utoipa::openapi::schema::AnyOfBuilder::new()
-            .item(ObjectBuilder::new().schema_type(Type::Null))
-            .item(ObjectBuilder::new().schema_type(Type::Boolean))
-            .item(ObjectBuilder::new().schema_type(Type::Number))
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(NO_NUL_PATTERN)),
-            )
-            .item(ArrayBuilder::new().items(Ref::from_schema_name("JsonValue")))
-            .item(Ref::from_schema_name("JsonObject"))
-            .into()
-    }
-}
-
-impl ToSchema for JsonValue {}
-
-/// A JSON object whose strings and keys hold no NUL.
-pub struct JsonObject;
-
-impl PartialSchema for JsonObject {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property_names(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(NO_NUL_PATTERN)),
-            ))
-            .additional_properties(Some(Ref::from_schema_name("JsonValue")))
-            .into()
-    }
-}
-
-impl ToSchema for JsonObject {}
-
-/// String tags: keys and values without NUL.
-pub struct Tags;
-
-impl PartialSchema for Tags {
-    fn schema() -> RefOr<Schema> {
-        let text = || {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(NO_NUL_PATTERN))
-        };
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property_names(Some(text()))
-            .additional_properties(Some(text()))
-            .into()
-    }
-}
-
-impl ToSchema for Tags {}
 
 /// Says "no NUL" on every string a client sends (parameters and request bodies, and the
 /// components they use) that has no pattern, enum or format of its own: the API answers 400 to

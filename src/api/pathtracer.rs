@@ -2,21 +2,23 @@
 //! Both run the path tracer over the tenant's current graph snapshot, off the async threads.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{Envelope, Null};
 use super::error::ApiError;
 use super::extract::{ApiJson, QueryParams};
-use super::openapi::{self, TenantPath, envelope_schema, query_params};
+use super::schema::{self, TenantPath, query_params};
 use super::{AppState, TenantContext, envelope};
-use crate::pathtrace::{self, TraceError};
+use crate::pathtrace::{self, ExposureEntry, TraceError, TraceResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/pathtracer/trace", post(trace))
-        .route("/api/v1/tenants/{tenant}/exposure", get(exposure))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(trace))
+        .routes(routes!(exposure))
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,12 +71,12 @@ impl utoipa::PartialSchema for TraceBody {
                     .examples(["0.0.0.0/0"])
                     .into()
             } else {
-                openapi::node_id_schema()
+                schema::node_id_schema()
             };
             for port_required in [true, false] {
                 let mut object = ObjectBuilder::new()
                     .schema_type(Type::Object)
-                    .property("source_node_id", openapi::node_id_schema())
+                    .property("source_node_id", schema::node_id_schema())
                     .required("source_node_id")
                     .property(destination, destination_schema.clone())
                     .required(destination)
@@ -105,123 +107,26 @@ impl utoipa::PartialSchema for TraceBody {
 
 impl utoipa::ToSchema for TraceBody {}
 
-/// One step of the path, with the exact rule or route that decided it.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::Hop`.
-struct Hop {
-    #[schema(minimum = 1)]
-    seq: u64,
-    node_id: String,
-    /// `security_group_egress`, `network_acl_outbound`, `route_table`, `internet_gateway`, …
-    component: String,
-    #[schema(value_type = HopVerdict)]
-    verdict: String,
-    /// The SG rule, NACL rule number or route (destination, prefix length, target) that decided.
-    matched: Option<Value>,
-    /// A stable reason code (`SG_NO_MATCHING_EGRESS_RULE`, `ROUTE_BLACKHOLE`, …).
-    reason_code: String,
-    text: String,
-}
-
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::Verdict`.
-enum HopVerdict {
-    Allow,
-    Deny,
-    Forward,
-    Skip,
-    Unknown,
-}
-
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::Disposition`.
-enum Disposition {
-    Accepted,
-    ExitsNetwork,
-    DeniedOut,
-    DeniedIn,
-    NoRoute,
-    Blackhole,
-    InsufficientInfo,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::Explanation`.
-struct Explanation {
-    reason_code: String,
-    text: String,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::BlockedAt`.
-struct BlockedAt {
-    seq: u64,
-    component: String,
-    node_id: String,
-}
-
-/// The verdict of a trace with hop-by-hop evidence both ways.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::TraceResult`.
-struct TraceResult {
-    reachable: bool,
-    disposition: Disposition,
-    forward_hops: Vec<Hop>,
-    return_hops: Vec<Hop>,
-    explanations: Vec<Explanation>,
-    /// What was assumed where data was missing.
-    assumptions: Vec<String>,
-    blocked_at: Option<BlockedAt>,
-}
-
-/// An open port range on one protocol.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::exposure::OpenPorts`.
-struct OpenPorts {
-    /// `tcp`, `udp`, `icmp` or `all`.
-    protocol: String,
-    from_port: Option<u16>,
-    to_port: Option<u16>,
-    /// `ipv4` or `ipv6`.
-    address_family: String,
-}
-
-/// A resource reachable from the internet, with its open ports and path proof.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: mirrors `pathtrace::exposure::ExposureEntry`.
-struct ExposureEntry {
-    node_id: String,
-    node_type: String,
-    public_address: Option<String>,
-    open: Vec<OpenPorts>,
-    path: Vec<Hop>,
-}
-
 /// The `meta` of the exposure list.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `exposure` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ExposureMeta {
-    total: u64,
+    total: usize,
     page: u32,
-    per_page: u32,
-    total_pages: u64,
+    per_page: usize,
+    total_pages: usize,
     /// The graph snapshot the analysis ran on.
-    graph_generation: u64,
+    graph_generation: i64,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `exposure` writes it.
+/// A page of exposed resources, with the snapshot it was computed on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ExposureListEnvelope {
     data: Vec<ExposureEntry>,
     meta: ExposureMeta,
-    error: openapi::Null,
+    error: Null,
 }
 
-envelope_schema!(TraceEnvelope, TraceResult);
-
-query_params!(ExposureQuery => openapi::page_parameters());
+query_params!(ExposureQuery => schema::page_parameters());
 
 /// Traces a flow from an instance or ENI to a CIDR or node, hop by hop.
 #[utoipa::path(
@@ -231,13 +136,13 @@ query_params!(ExposureQuery => openapi::page_parameters());
     params(TenantPath),
     request_body = TraceBody,
     security(("bearer" = [])),
-    responses((status = 200, body = TraceEnvelope))
+    responses((status = 200, body = Envelope<TraceResult>))
 )]
 async fn trace(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<TraceRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<TraceResult>>, ApiError> {
     let query = pathtrace::parse_query(
         &body.source_node_id,
         body.destination_cidr.as_deref(),
@@ -256,7 +161,7 @@ async fn trace(
     .await
     .map_err(|error| ApiError::Internal(anyhow::anyhow!("trace task failed: {error}")))?;
     match result {
-        Ok(result) => Ok(envelope::data(result)),
+        Ok(result) => Ok(envelope::typed(result)),
         // A node named in the body is a bad reference, not a missing resource at this path (the
         // tenant exists): 400, so a client can tell it from a tenant it cannot see.
         Err(TraceError::UnknownNode(node)) => Err(ApiError::Validation(format!(
@@ -281,7 +186,7 @@ async fn exposure(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ExposureListEnvelope>, ApiError> {
     query.only(&["page", "per_page"])?;
     let sort = query.sort(
         &[crate::store::paging::SortColumn {
@@ -311,15 +216,15 @@ async fn exposure(
     })
     .await
     .map_err(|error| ApiError::Internal(anyhow::anyhow!("exposure task failed: {error}")))?;
-    Ok(Json(json!({
-        "data": page,
-        "meta": {
-            "total": total,
-            "page": page_number,
-            "per_page": per_page,
-            "total_pages": total.div_ceil(per_page),
-            "graph_generation": generation,
+    Ok(Json(ExposureListEnvelope {
+        data: page,
+        meta: ExposureMeta {
+            total,
+            page: page_number,
+            per_page,
+            total_pages: total.div_ceil(per_page),
+            graph_generation: generation,
         },
-        "error": Value::Null,
-    })))
+        error: Null,
+    }))
 }

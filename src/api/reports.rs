@@ -7,30 +7,29 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::envelope::{self, Data, List};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{self, Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, PAGING_KEYS, QueryParams};
-use super::openapi::{self, TenantPath, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext};
 use crate::model::{Report, ReportFormat, ReportStatus};
 use crate::store::paging::IdType;
 use crate::store::{self, reports::NewReport, reports::ReportFilter};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/reports", get(list))
-        .route("/api/v1/tenants/{tenant}/reports/generate", post(generate))
-        .route("/api/v1/tenants/{tenant}/reports/{report_id}", get(read))
-        .route(
-            "/api/v1/tenants/{tenant}/reports/{report_id}/download",
-            get(download),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(generate))
+        .routes(routes!(read))
+        .routes(routes!(download))
 }
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -264,7 +263,7 @@ fn validate(
     request_body = GenerateReportBody,
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued: status PENDING; poll the report or its job", body = Data<ReportResponse>),
+        (status = 202, description = "Queued: status PENDING; poll the report or its job", body = Envelope<ReportResponse>),
         (status = 403, response = openapi::Forbidden),
     )
 )]
@@ -272,7 +271,7 @@ async fn generate(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<GenerateReport>,
-) -> Result<(StatusCode, Json<Data<ReportResponse>>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<ReportResponse>>), ApiError> {
     context.require_triage()?;
     let (format, framework, title) = validate(&state, body)?;
     let report = store::reports::create(
@@ -299,13 +298,13 @@ async fn generate(
     tag = "reports",
     params(TenantPath, ReportListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = List<ReportResponse>))
+    responses((status = 200, body = ListEnvelope<ReportResponse>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<List<ReportResponse>>, ApiError> {
+) -> Result<Json<ListEnvelope<ReportResponse>>, ApiError> {
     let mut allowed = vec!["status", "format", "framework"];
     allowed.extend_from_slice(PAGING_KEYS);
     query.only(&allowed)?;
@@ -345,13 +344,13 @@ async fn list(
     tag = "reports",
     params(ReportPath),
     security(("bearer" = [])),
-    responses((status = 200, body = Data<ReportResponse>))
+    responses((status = 200, body = Envelope<ReportResponse>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, report_id)): ApiPath<(String, String)>,
-) -> Result<Json<Data<ReportResponse>>, ApiError> {
+) -> Result<Json<Envelope<ReportResponse>>, ApiError> {
     let report = store::reports::get(
         &state.pool,
         context.tenant_id(),

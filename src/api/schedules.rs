@@ -3,35 +3,28 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::jobs::{JobRequest, job_request_schema, validate_job_request};
-use super::openapi::{self, TenantPath, envelope_schema, path_params};
+use super::schema::{self as openapi, TenantPath, envelope_schema, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::Schedule;
 use crate::store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/schedules", get(list).post(create))
-        .route(
-            "/api/v1/tenants/{tenant}/schedules/{schedule_id}",
-            get(read).delete(delete),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/schedules/{schedule_id}/enable",
-            post(enable),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/schedules/{schedule_id}/disable",
-            post(disable),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, delete))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

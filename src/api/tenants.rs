@@ -2,26 +2,25 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::{Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::guard::require_platform_admin;
-use super::openapi::{self, envelope_schema};
+use super::schema::{self};
 use super::{AppState, envelope};
 use crate::auth::Principal;
 use crate::store::{self, paging::SortColumn, tenants::Tenant};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants", get(list).post(create))
-        .route(
-            "/api/v1/tenants/{tenant}",
-            get(read).put(update).delete(delete),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, delete))
 }
 
 const PLANS: &[&str] = &["free", "pro", "enterprise"];
@@ -58,18 +57,18 @@ struct CreateTenant {
     #[schema(schema_with = name_schema)]
     name: String,
     #[serde(default = "default_plan")]
-    #[schema(value_type = Plan, default = "free")]
+    /// `free` (the default), `pro` or `enterprise`.
+    #[schema(schema_with = plan_schema)]
     plan: String,
 }
 
-/// A tenant's plan.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // A schema only: plans are validated by `validate_plan`.
-enum Plan {
-    Free,
-    Pro,
-    Enterprise,
+/// A tenant's plan: one of `PLANS`, what `validate_plan` accepts.
+fn plan_schema() -> utoipa::openapi::schema::Schema {
+    schema::names_schema(PLANS, Some("free"), false)
+}
+
+fn optional_plan_schema() -> utoipa::openapi::schema::Schema {
+    schema::names_schema(PLANS, None, true)
 }
 
 fn default_plan() -> String {
@@ -81,20 +80,17 @@ fn default_plan() -> String {
 struct UpdateTenant {
     #[schema(schema_with = optional_name_schema)]
     name: Option<String>,
-    #[schema(value_type = Option<Plan>)]
+    #[schema(schema_with = optional_plan_schema)]
     plan: Option<String>,
 }
 
 fn name_schema() -> utoipa::openapi::schema::Schema {
-    openapi::text_schema(Some(200), false)
+    schema::text_schema(Some(200), false)
 }
 
 fn optional_name_schema() -> utoipa::openapi::schema::Schema {
-    openapi::text_schema(Some(200), true)
+    schema::text_schema(Some(200), true)
 }
-
-envelope_schema!(TenantEnvelope, TenantDto);
-envelope_schema!(TenantListEnvelope, list TenantDto);
 
 /// The query of `GET /api/v1/tenants`: paging only.
 struct TenantListQuery;
@@ -103,7 +99,7 @@ impl utoipa::IntoParams for TenantListQuery {
     fn into_params(
         _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
     ) -> Vec<utoipa::openapi::path::Parameter> {
-        openapi::page_parameters()
+        schema::page_parameters()
     }
 }
 
@@ -114,7 +110,7 @@ impl utoipa::IntoParams for TenantIdPath {
     fn into_params(
         _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
     ) -> Vec<utoipa::openapi::path::Parameter> {
-        vec![openapi::path_parameter("tenant", "Tenant id (slug)")]
+        vec![schema::path_parameter("tenant", "Tenant id (slug)")]
     }
 }
 
@@ -160,15 +156,15 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
     params(TenantListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TenantListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = ListEnvelope<TenantDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<TenantDto>>, ApiError> {
     require_platform_admin(&principal)?;
     query.only(&["page", "per_page"])?;
     const BY_ID: &[SortColumn] = &[SortColumn {
@@ -179,7 +175,7 @@ async fn list(
     let sort = query.sort(BY_ID, "id")?;
     let request = query.page_request(&sort)?;
     let page = store::tenants::list(&state.pool, &request).await?;
-    Ok(envelope::list(page, &request, TenantDto::from))
+    Ok(envelope::typed_list(page, &request, TenantDto::from))
 }
 
 /// Creates a tenant (platform admins).
@@ -190,16 +186,16 @@ async fn list(
     request_body = CreateTenant,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = TenantEnvelope),
-        (status = 403, response = openapi::Forbidden),
-        (status = 409, response = openapi::Conflict),
+        (status = 201, body = Envelope<TenantDto>),
+        (status = 403, response = schema::Forbidden),
+        (status = 409, response = schema::Conflict),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(body): ApiJson<CreateTenant>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<TenantDto>>), ApiError> {
     require_platform_admin(&principal)?;
     validate_slug(&body.id)?;
     validate_name(&body.name)?;
@@ -212,7 +208,10 @@ async fn create(
             }
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, envelope::data(TenantDto::from(tenant))))
+    Ok((
+        StatusCode::CREATED,
+        envelope::typed(TenantDto::from(tenant)),
+    ))
 }
 
 /// Gets a tenant (platform admins).
@@ -223,20 +222,20 @@ async fn create(
     params(TenantIdPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TenantEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<TenantDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiPath(tenant_id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<TenantDto>>, ApiError> {
     require_platform_admin(&principal)?;
     let tenant = store::tenants::get(&state.pool, &tenant_id)
         .await
         .map_err(not_found_as_tenant)?;
-    Ok(envelope::data(TenantDto::from(tenant)))
+    Ok(envelope::typed(TenantDto::from(tenant)))
 }
 
 /// Renames a tenant or changes its plan (platform admins).
@@ -248,8 +247,8 @@ async fn read(
     request_body = UpdateTenant,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TenantEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<TenantDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn update(
@@ -257,7 +256,7 @@ async fn update(
     Extension(principal): Extension<Principal>,
     ApiPath(tenant_id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateTenant>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<TenantDto>>, ApiError> {
     require_platform_admin(&principal)?;
     if let Some(name) = &body.name {
         validate_name(name)?;
@@ -273,7 +272,7 @@ async fn update(
     )
     .await
     .map_err(not_found_as_tenant)?;
-    Ok(envelope::data(TenantDto::from(tenant)))
+    Ok(envelope::typed(TenantDto::from(tenant)))
 }
 
 /// Deletes a tenant and all its data (platform admins).
@@ -285,7 +284,7 @@ async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = openapi::Forbidden),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn delete(

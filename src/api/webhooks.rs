@@ -3,34 +3,27 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::envelope::Envelope;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
-use super::openapi::{self, TenantPath, envelope_schema, path_params};
+use super::schema::{self, TenantPath, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::netguard;
 use crate::store::{self, webhooks::Webhook};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tenants/{tenant}/webhooks", get(list).post(create))
-        .route(
-            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}",
-            get(read).delete(delete),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/deliveries",
-            get(deliveries),
-        )
-        .route(
-            "/api/v1/tenants/{tenant}/webhooks/{webhook_id}/test",
-            post(send_test),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, delete))
+        .routes(routes!(deliveries))
+        .routes(routes!(send_test))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -80,8 +73,7 @@ fn events_schema() -> utoipa::openapi::schema::Schema {
 }
 
 /// One delivery attempt series of an event to a webhook.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // A schema only: `deliveries` writes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct DeliveryDto {
     id: Uuid,
     event_id: Uuid,
@@ -96,11 +88,6 @@ struct DeliveryDto {
     delivered_at: Option<chrono::DateTime<chrono::Utc>>,
     created_at: chrono::DateTime<chrono::Utc>,
 }
-
-envelope_schema!(WebhookEnvelope, WebhookDto);
-envelope_schema!(WebhookListEnvelope, Vec<WebhookDto>);
-envelope_schema!(DeliveryListEnvelope, Vec<DeliveryDto>);
-envelope_schema!(DeliveryEnvelope, DeliveryDto);
 
 path_params!(WebhookPath {
     "tenant" => "Tenant id (slug)",
@@ -127,15 +114,15 @@ fn not_found_as_webhook(error: store::Error) -> ApiError {
     request_body = CreateWebhook,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = WebhookEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 201, body = Envelope<WebhookDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(body): ApiJson<CreateWebhook>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<WebhookDto>>), ApiError> {
     context.require_write()?;
     if body.events.is_empty() {
         return Err(ApiError::Validation(
@@ -175,7 +162,7 @@ async fn create(
     .await?;
     Ok((
         StatusCode::CREATED,
-        envelope::data(WebhookDto::from(webhook)),
+        envelope::typed(WebhookDto::from(webhook)),
     ))
 }
 
@@ -187,17 +174,17 @@ async fn create(
     params(TenantPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = WebhookListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<Vec<WebhookDto>>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Vec<WebhookDto>>>, ApiError> {
     context.require_write()?;
     let webhooks = store::webhooks::list(&state.pool, context.tenant_id()).await?;
-    Ok(envelope::data(
+    Ok(envelope::typed(
         webhooks
             .into_iter()
             .map(WebhookDto::from)
@@ -213,15 +200,15 @@ async fn list(
     params(WebhookPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = WebhookEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<WebhookDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, webhook_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<WebhookDto>>, ApiError> {
     context.require_write()?;
     let webhook = store::webhooks::get(
         &state.pool,
@@ -230,7 +217,7 @@ async fn read(
     )
     .await
     .map_err(not_found_as_webhook)?;
-    Ok(envelope::data(WebhookDto::from(webhook)))
+    Ok(envelope::typed(WebhookDto::from(webhook)))
 }
 
 /// Deletes a webhook (admins).
@@ -242,7 +229,7 @@ async fn read(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = openapi::Forbidden),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn delete(
@@ -269,15 +256,15 @@ async fn delete(
     params(WebhookPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = DeliveryListEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 200, body = Envelope<Vec<DeliveryDto>>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn deliveries(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, webhook_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Vec<DeliveryDto>>>, ApiError> {
     context.require_write()?;
     let webhook_id = parse_webhook_id(&webhook_id)?;
     store::webhooks::get(&state.pool, context.tenant_id(), webhook_id)
@@ -285,24 +272,26 @@ async fn deliveries(
         .map_err(not_found_as_webhook)?;
     let deliveries =
         store::webhooks::deliveries(&state.pool, context.tenant_id(), webhook_id).await?;
-    let body: Vec<Value> = deliveries.into_iter().map(delivery_json).collect();
-    Ok(envelope::data(body))
+    let body: Vec<DeliveryDto> = deliveries.into_iter().map(DeliveryDto::from).collect();
+    Ok(envelope::typed(body))
 }
 
-fn delivery_json(delivery: store::webhooks::Delivery) -> Value {
-    serde_json::json!({
-        "id": delivery.id,
-        "event_id": delivery.event_id,
-        "event": delivery.event_type,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "next_attempt_at": delivery.next_attempt_at,
-        "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
-        "last_response": delivery.last_response,
-        "delivered_at": delivery.delivered_at,
-        "created_at": delivery.created_at,
-    })
+impl From<store::webhooks::Delivery> for DeliveryDto {
+    fn from(delivery: store::webhooks::Delivery) -> Self {
+        DeliveryDto {
+            id: delivery.id,
+            event_id: delivery.event_id,
+            event: delivery.event_type,
+            status: delivery.status,
+            attempts: delivery.attempts,
+            next_attempt_at: delivery.next_attempt_at,
+            last_status_code: delivery.last_status_code,
+            last_error: delivery.last_error,
+            last_response: delivery.last_response,
+            delivered_at: delivery.delivered_at,
+            created_at: delivery.created_at,
+        }
+    }
 }
 
 /// Sends a signed `ping` event to this webhook now, whatever it subscribes to (admins): the
@@ -315,15 +304,15 @@ fn delivery_json(delivery: store::webhooks::Delivery) -> Value {
     params(WebhookPath),
     security(("bearer" = [])),
     responses(
-        (status = 202, body = DeliveryEnvelope),
-        (status = 403, response = openapi::Forbidden),
+        (status = 202, body = Envelope<DeliveryDto>),
+        (status = 403, response = schema::Forbidden),
     )
 )]
 async fn send_test(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, webhook_id)): ApiPath<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<DeliveryDto>>), ApiError> {
     context.require_write()?;
     let webhook_id = parse_webhook_id(&webhook_id)?;
     let delivery_id = store::webhooks::enqueue_ping(&state.pool, context.tenant_id(), webhook_id)
@@ -336,6 +325,6 @@ async fn send_test(
         .ok_or_else(|| ApiError::not_found("webhook"))?;
     Ok((
         StatusCode::ACCEPTED,
-        envelope::data(delivery_json(delivery)),
+        envelope::typed(DeliveryDto::from(delivery)),
     ))
 }

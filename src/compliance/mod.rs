@@ -96,7 +96,7 @@ pub fn builtin(rules: &RuleSet) -> Result<Vec<Framework>, LoadError> {
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ControlStatus {
     Pass,
@@ -105,14 +105,15 @@ pub enum ControlStatus {
     NotApplicable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FailingResource {
     pub node_id: String,
     pub rule_id: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A control's status with the counts and formula behind its score.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ControlScore {
     pub id: String,
     pub section: String,
@@ -132,7 +133,8 @@ pub struct ControlScore {
     pub failing_resources: Vec<FailingResource>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A framework revision with every control.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FrameworkScore {
     pub id: String,
     pub name: String,

@@ -13,21 +13,30 @@ use serde_json::json;
 use super::Protocol;
 use super::matching::{self, PortSet};
 use super::network::{Endpoint, NetworkView, Peer};
-use super::result::{Hop, Verdict};
+use super::result::{Hop, HopComponent, ReasonCode, RouteTargetKind, Verdict};
 use crate::graph::TenantGraph;
 use crate::model::properties::{InstanceProperties, NetworkInterfaceProperties};
 use crate::model::{NodeId, NodeType};
 
+/// Which internet a port is open to: all of IPv4 (`0.0.0.0/0`) or all of IPv6 (`::/0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressFamily {
+    Ipv4,
+    Ipv6,
+}
+
 /// An open port range on one protocol.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OpenPorts {
     pub protocol: Protocol,
     pub from_port: Option<u16>,
     pub to_port: Option<u16>,
-    pub address_family: &'static str,
+    pub address_family: AddressFamily,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A resource reachable from the internet, with its open ports and path proof.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ExposureEntry {
     pub node_id: String,
     pub node_type: &'static str,
@@ -80,9 +89,9 @@ impl ExposureReport {
 fn hop(
     seq: usize,
     node_id: String,
-    component: &'static str,
+    component: HopComponent,
     matched: serde_json::Value,
-    reason_code: &'static str,
+    reason_code: ReasonCode,
     text: String,
 ) -> Hop {
     Hop {
@@ -155,7 +164,7 @@ fn analyse_endpoint(
         let Some((route, network)) = view.longest_prefix_route(region, &table, &internet) else {
             continue;
         };
-        if route.target_type != "internet_gateway"
+        if RouteTargetKind::parse(&route.target_type) != Some(RouteTargetKind::InternetGateway)
             || route.state == "blackhole"
             || !view
                 .attached_internet_gateway(region, &route.target_id, &endpoint.vpc.vpc_id)
@@ -190,15 +199,19 @@ fn analyse_endpoint(
                     protocol,
                     from_port: ports.then_some(from),
                     to_port: ports.then_some(to),
-                    address_family: if ipv6 { "ipv6" } else { "ipv4" },
+                    address_family: if ipv6 {
+                        AddressFamily::Ipv6
+                    } else {
+                        AddressFamily::Ipv4
+                    },
                 });
             }
             family_path.push(hop(
                 0,
                 NodeId::aws(region, NodeType::NetworkAcl, &acl_id).to_string(),
-                "network_acl_inbound",
+                HopComponent::NetworkAclInbound,
                 json!({"network_acl_id": acl_id, "protocol": protocol, "open_ports": reachable.0}),
-                "NACL_ALLOW_RULE",
+                ReasonCode::NaclAllowRule,
                 format!(
                     "network ACL {acl_id} admits {} from {internet} on {:?}",
                     protocol.as_str(),
@@ -208,9 +221,9 @@ fn analyse_endpoint(
             family_path.push(hop(
                 0,
                 endpoint.node_id.to_string(),
-                "security_group_ingress",
+                HopComponent::SecurityGroupIngress,
                 json!({"rules": sg_evidence}),
-                "SG_ALLOWS_INGRESS",
+                ReasonCode::SgAllowsIngress,
                 format!(
                     "security groups [{}] allow {} from {internet}",
                     endpoint.group_ids.join(", "),
@@ -220,9 +233,9 @@ fn analyse_endpoint(
             family_path.push(hop(
                 0,
                 NodeId::aws(region, NodeType::NetworkAcl, &acl_id).to_string(),
-                "network_acl_outbound_return",
+                HopComponent::NetworkAclOutboundReturn,
                 return_evidence,
-                "NACL_ALLOW_RULE",
+                ReasonCode::NaclAllowRule,
                 format!(
                     "network ACL {acl_id} lets replies out to {internet} on the ephemeral ports"
                 ),
@@ -232,8 +245,8 @@ fn analyse_endpoint(
             continue;
         }
         let gateway = NodeId::aws(region, NodeType::InternetGateway, &route.target_id).to_string();
-        path.push(hop(0, gateway, "internet_gateway", json!({"internet_gateway_id": route.target_id, "vpc_id": endpoint.vpc.vpc_id, "address": address}), "IGW_FORWARDS", format!("internet gateway {} is attached to {} and reaches {address}", route.target_id, endpoint.vpc.vpc_id)));
-        path.push(hop(0, NodeId::aws(region, NodeType::RouteTable, &table.route_table_id).to_string(), "route_table", json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "target_id": route.target_id}), "ROUTE_MATCHED", format!("route table {} routes {network} back to {}", table.route_table_id, route.target_id)));
+        path.push(hop(0, gateway, HopComponent::InternetGateway, json!({"internet_gateway_id": route.target_id, "vpc_id": endpoint.vpc.vpc_id, "address": address}), ReasonCode::IgwForwards, format!("internet gateway {} is attached to {} and reaches {address}", route.target_id, endpoint.vpc.vpc_id)));
+        path.push(hop(0, NodeId::aws(region, NodeType::RouteTable, &table.route_table_id).to_string(), HopComponent::RouteTable, json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "target_id": route.target_id}), ReasonCode::RouteMatched, format!("route table {} routes {network} back to {}", table.route_table_id, route.target_id)));
         path.extend(family_path);
         open.extend(family_open);
         if public_address.is_none() {

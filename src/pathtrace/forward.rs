@@ -6,7 +6,9 @@ use ipnetwork::IpNetwork;
 use serde_json::json;
 
 use super::network::{Endpoint, NetworkView, Peer};
-use super::result::{Disposition, Recorder, TraceResult, Verdict};
+use super::result::{
+    Disposition, HopComponent, ReasonCode, Recorder, RouteTargetKind, TraceResult, Verdict,
+};
 use super::{Destination, Protocol, TraceQuery};
 use crate::graph::TenantGraph;
 use crate::model::properties::{
@@ -34,14 +36,14 @@ impl Flow<'_> {
         }
     }
 
-    fn missing(mut self, node_id: &str, component: &'static str, what: String) -> TraceResult {
+    fn missing(mut self, node_id: &str, component: HopComponent, what: String) -> TraceResult {
         self.recorder.assume(what.clone());
         self.recorder.hop(
             node_id,
             component,
             Verdict::Unknown,
             None,
-            "MISSING_DATA",
+            ReasonCode::MissingData,
             format!("cannot decide at {component}: {what}"),
         );
         self.recorder.finish(Disposition::InsufficientInfo)
@@ -54,9 +56,9 @@ impl Flow<'_> {
         peer: &Peer<'_>,
     ) -> Result<(), (Disposition, bool)> {
         let component = if egress {
-            "security_group_egress"
+            HopComponent::SecurityGroupEgress
         } else {
-            "security_group_ingress"
+            HopComponent::SecurityGroupIngress
         };
         let direction = if egress { "to" } else { "from" };
         match self.view.security_group_match(
@@ -82,9 +84,9 @@ impl Flow<'_> {
                     Verdict::Allow,
                     Some(matched),
                     if egress {
-                        "SG_ALLOWS_EGRESS"
+                        ReasonCode::SgAllowsEgress
                     } else {
-                        "SG_ALLOWS_INGRESS"
+                        ReasonCode::SgAllowsIngress
                     },
                     format!(
                         "security group {group} allows {} {direction} {} (rule for {through})",
@@ -101,9 +103,9 @@ impl Flow<'_> {
                     Verdict::Deny,
                     Some(json!({"security_group_ids": endpoint.group_ids})),
                     if egress {
-                        "SG_NO_MATCHING_EGRESS_RULE"
+                        ReasonCode::SgNoMatchingEgressRule
                     } else {
-                        "SG_NO_MATCHING_INGRESS_RULE"
+                        ReasonCode::SgNoMatchingIngressRule
                     },
                     format!(
                         "no {} rule of security groups [{}] on {} allows {} {direction} {}",
@@ -130,7 +132,7 @@ impl Flow<'_> {
                     component,
                     Verdict::Unknown,
                     None,
-                    "MISSING_DATA",
+                    ReasonCode::MissingData,
                     format!(
                         "prefix lists could not be resolved: {}",
                         unresolved.join("; ")
@@ -151,9 +153,9 @@ impl Flow<'_> {
         peer: &IpNetwork,
     ) -> Result<(), (Disposition, bool)> {
         let component = if egress {
-            "network_acl_outbound"
+            HopComponent::NetworkAclOutbound
         } else {
-            "network_acl_inbound"
+            HopComponent::NetworkAclInbound
         };
         let (acl_id, acl) = match self.view.network_acl(&endpoint.region, subnet, vpc) {
             Ok(found) => found,
@@ -164,7 +166,7 @@ impl Flow<'_> {
                     component,
                     Verdict::Unknown,
                     None,
-                    "MISSING_DATA",
+                    ReasonCode::MissingData,
                     missing,
                 );
                 return Err((Disposition::InsufficientInfo, false));
@@ -188,7 +190,7 @@ impl Flow<'_> {
                 component,
                 Verdict::Allow,
                 Some(matched),
-                "NACL_ALLOW_RULE",
+                ReasonCode::NaclAllowRule,
                 format!(
                     "network ACL {acl_id} rule {rule} allows {} {direction} {peer}",
                     self.describe()
@@ -198,7 +200,7 @@ impl Flow<'_> {
         }
         let (code, text) = if rule == "*" {
             (
-                "NACL_IMPLICIT_DENY",
+                ReasonCode::NaclImplicitDeny,
                 format!(
                     "no rule of network ACL {acl_id} allows {} {direction} {peer}: the implicit final rule denies it",
                     self.describe()
@@ -206,7 +208,7 @@ impl Flow<'_> {
             )
         } else {
             (
-                "NACL_DENY_RULE",
+                ReasonCode::NaclDenyRule,
                 format!(
                     "network ACL {acl_id} rule {rule} denies {} {direction} {peer}",
                     self.describe()
@@ -241,9 +243,9 @@ impl Flow<'_> {
         peer: &IpNetwork,
     ) -> Result<(), (Disposition, bool)> {
         let component = if egress {
-            "network_acl_outbound_return"
+            HopComponent::NetworkAclOutboundReturn
         } else {
-            "network_acl_inbound_return"
+            HopComponent::NetworkAclInboundReturn
         };
         let (acl_id, acl) = match self.view.network_acl(endpoint_region, subnet, vpc) {
             Ok(found) => found,
@@ -254,7 +256,7 @@ impl Flow<'_> {
                     component,
                     Verdict::Unknown,
                     None,
-                    "MISSING_DATA",
+                    ReasonCode::MissingData,
                     missing,
                 );
                 return Err((Disposition::InsufficientInfo, true));
@@ -269,7 +271,7 @@ impl Flow<'_> {
             "inbound from"
         };
         if allowed {
-            self.recorder.return_hop(&node_id, component, Verdict::Allow, Some(matched), "NACL_ALLOW_RULE", format!("network ACL {acl_id} allows return traffic {direction} {peer} on the ephemeral ports 1024-65535"));
+            self.recorder.return_hop(&node_id, component, Verdict::Allow, Some(matched), ReasonCode::NaclAllowRule, format!("network ACL {acl_id} allows return traffic {direction} {peer} on the ephemeral ports 1024-65535"));
             return Ok(());
         }
         self.recorder.return_hop(
@@ -277,7 +279,7 @@ impl Flow<'_> {
             component,
             Verdict::Deny,
             Some(matched),
-            "NACL_RETURN_PATH_DENIED",
+            ReasonCode::NaclReturnPathDenied,
             format!("network ACL {acl_id} does not allow return traffic {direction} {peer} on all ephemeral ports 1024-65535 (NACLs are stateless)"),
         );
         Err((
@@ -347,7 +349,9 @@ pub fn trace_flow(
     };
     let source = match flow.view.endpoint(source_node) {
         Ok(endpoint) => endpoint,
-        Err(missing) => return flow.missing(source_node.id.as_str(), "source", missing),
+        Err(missing) => {
+            return flow.missing(source_node.id.as_str(), HopComponent::Source, missing);
+        }
     };
     let (destination_network, destination_endpoint) = match &query.destination {
         Destination::Cidr(network) => (*network, None),
@@ -356,18 +360,20 @@ pub fn trace_flow(
             let Some(node) = graph.node(node_id) else {
                 return flow.missing(
                     node_id.as_str(),
-                    "destination",
+                    HopComponent::Destination,
                     "destination not in the graph".into(),
                 );
             };
             let endpoint = match flow.view.endpoint(node) {
                 Ok(endpoint) => endpoint,
-                Err(missing) => return flow.missing(node_id.as_str(), "destination", missing),
+                Err(missing) => {
+                    return flow.missing(node_id.as_str(), HopComponent::Destination, missing);
+                }
             };
             let Some(address) = endpoint.address(false) else {
                 return flow.missing(
                     node_id.as_str(),
-                    "destination",
+                    HopComponent::Destination,
                     "the destination has no private IPv4 address".into(),
                 );
             };
@@ -379,7 +385,7 @@ pub fn trace_flow(
         let family = if ipv6 { "IPv6" } else { "IPv4" };
         return flow.missing(
             source.node_id.as_str(),
-            "source",
+            HopComponent::Source,
             format!("the source has no {family} address"),
         );
     };
@@ -417,10 +423,10 @@ fn run(
         let subnet_node = id(&source.region, NodeType::Subnet, &source.subnet.subnet_id);
         flow.recorder.hop(
             &subnet_node,
-            "network_acl",
+            HopComponent::NetworkAcl,
             Verdict::Skip,
             None,
-            "NACL_SKIPPED_SAME_SUBNET",
+            ReasonCode::NaclSkippedSameSubnet,
             format!(
                 "both ends are in subnet {}: network ACLs do not apply",
                 source.subnet.subnet_id
@@ -438,10 +444,10 @@ fn run(
             flow.recorder.assume(missing.clone());
             flow.recorder.hop(
                 &id(&region, NodeType::Subnet, &source.subnet.subnet_id),
-                "route_table",
+                HopComponent::RouteTable,
                 Verdict::Unknown,
                 None,
-                "MISSING_DATA",
+                ReasonCode::MissingData,
                 missing,
             );
             return Err((Disposition::InsufficientInfo, false));
@@ -462,10 +468,10 @@ fn run(
     else {
         flow.recorder.hop(
             &table_node,
-            "route_table",
+            HopComponent::RouteTable,
             Verdict::Deny,
             Some(json!({"route_table_id": table.route_table_id})),
-            "NO_ROUTE_TO_DESTINATION",
+            ReasonCode::NoRouteToDestination,
             format!(
                 "route table {} ({association}) has no route to {destination}",
                 table.route_table_id
@@ -475,13 +481,13 @@ fn run(
     };
     let matched = json!({"route_table_id": table.route_table_id, "association": association, "destination": matched_network.to_string(), "prefix_length": matched_network.prefix(), "target_type": route.target_type, "target_id": route.target_id, "state": route.state});
     if route.state == "blackhole" {
-        flow.recorder.hop(&table_node, "route_table", Verdict::Deny, Some(matched), "ROUTE_BLACKHOLE", format!("route {matched_network} in route table {} points at {} {}, which no longer exists (blackhole)", table.route_table_id, route.target_type, route.target_id));
+        flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Deny, Some(matched), ReasonCode::RouteBlackhole, format!("route {matched_network} in route table {} points at {} {}, which no longer exists (blackhole)", table.route_table_id, route.target_type, route.target_id));
         return Err((Disposition::Blackhole, false));
     }
-    flow.recorder.hop(&table_node, "route_table", Verdict::Forward, Some(matched), "ROUTE_MATCHED", format!("route table {} ({association}) sends {destination} via route {matched_network} to {} {}", table.route_table_id, route.target_type, route.target_id));
+    flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Forward, Some(matched), ReasonCode::RouteMatched, format!("route table {} ({association}) sends {destination} via route {matched_network} to {} {}", table.route_table_id, route.target_type, route.target_id));
 
-    match route.target_type.as_str() {
-        "local" => {
+    match RouteTargetKind::parse(&route.target_type) {
+        Some(RouteTargetKind::Local) => {
             let Some(target) = destination_endpoint.or_else(|| {
                 flow.view
                     .endpoint_at(&region, &source.vpc.vpc_id, &destination)
@@ -490,15 +496,18 @@ fn run(
                     "no discovered resource holds an address in {destination} inside {}",
                     source.vpc.vpc_id
                 ));
-                flow.recorder.hop(&id(&region, NodeType::Vpc, &source.vpc.vpc_id), "destination", Verdict::Unknown, None, "MISSING_DATA", format!("the route reaches VPC {}, but no resource at {destination} is known, so its network ACL and security groups cannot be checked", source.vpc.vpc_id));
+                flow.recorder.hop(&id(&region, NodeType::Vpc, &source.vpc.vpc_id), HopComponent::Destination, Verdict::Unknown, None, ReasonCode::MissingData, format!("the route reaches VPC {}, but no resource at {destination} is known, so its network ACL and security groups cannot be checked", source.vpc.vpc_id));
                 return Err((Disposition::InsufficientInfo, false));
             };
             let target_address = target.address(destination.is_ipv6()).unwrap_or(destination);
             flow.deliver(source, &source_address, &target, &target_address)?;
             Ok(Disposition::Accepted)
         }
-        "internet_gateway" | "egress_only_internet_gateway" => {
-            let gateway_type = if route.target_type == "internet_gateway" {
+        Some(
+            target
+            @ (RouteTargetKind::InternetGateway | RouteTargetKind::EgressOnlyInternetGateway),
+        ) => {
+            let gateway_type = if target == RouteTargetKind::InternetGateway {
                 NodeType::InternetGateway
             } else {
                 NodeType::EgressOnlyInternetGateway
@@ -512,10 +521,10 @@ fn run(
                     flow.recorder.assume(missing.clone());
                     flow.recorder.hop(
                         &gateway_node,
-                        "internet_gateway",
+                        HopComponent::InternetGateway,
                         Verdict::Unknown,
                         None,
-                        "MISSING_DATA",
+                        ReasonCode::MissingData,
                         missing,
                     );
                     return Err((Disposition::InsufficientInfo, false));
@@ -523,10 +532,10 @@ fn run(
                 Ok(false) => {
                     flow.recorder.hop(
                         &gateway_node,
-                        "internet_gateway",
+                        HopComponent::InternetGateway,
                         Verdict::Deny,
                         Some(json!({"internet_gateway_id": route.target_id})),
-                        "IGW_NOT_ATTACHED",
+                        ReasonCode::IgwNotAttached,
                         format!(
                             "internet gateway {} is not attached to VPC {}",
                             route.target_id, source.vpc.vpc_id
@@ -537,7 +546,7 @@ fn run(
                 Ok(true) => {}
             }
             if !destination.is_ipv6() && source.public_ip.is_none() {
-                flow.recorder.hop(&gateway_node, "internet_gateway", Verdict::Deny, Some(json!({"internet_gateway_id": route.target_id})), "NO_PUBLIC_IP", format!("{} has no public IP or elastic IP, so internet gateway {} cannot translate its traffic", source.node_id.resource_id(), route.target_id));
+                flow.recorder.hop(&gateway_node, HopComponent::InternetGateway, Verdict::Deny, Some(json!({"internet_gateway_id": route.target_id})), ReasonCode::NoPublicIp, format!("{} has no public IP or elastic IP, so internet gateway {} cannot translate its traffic", source.node_id.resource_id(), route.target_id));
                 return Err((Disposition::DeniedOut, false));
             }
             let public = source
@@ -546,10 +555,10 @@ fn run(
                 .unwrap_or_else(|| source_address.ip().to_string());
             flow.recorder.hop(
                 &gateway_node,
-                "internet_gateway",
+                HopComponent::InternetGateway,
                 Verdict::Forward,
                 Some(json!({"internet_gateway_id": route.target_id, "public_ip": public})),
-                "IGW_FORWARDS",
+                ReasonCode::IgwForwards,
                 format!(
                     "internet gateway {} forwards the traffic to {destination} from {public}",
                     route.target_id
@@ -558,22 +567,14 @@ fn run(
             flow.return_nacl(&region, &source.subnet, &source.vpc, false, &destination)?;
             Ok(Disposition::ExitsNetwork)
         }
-        "nat_gateway" => via_nat(
+        Some(RouteTargetKind::NatGateway) => via_nat(
             flow,
             source,
             &source_address,
             &destination,
             &route.target_id,
         ),
-        "vpc_peering_connection" => via_peering(
-            flow,
-            source,
-            &source_address,
-            &destination,
-            destination_endpoint,
-            &route.target_id,
-        ),
-        "transit_gateway" => via_transit_gateway(
+        Some(RouteTargetKind::VpcPeeringConnection) => via_peering(
             flow,
             source,
             &source_address,
@@ -581,15 +582,24 @@ fn run(
             destination_endpoint,
             &route.target_id,
         ),
-        other => {
+        Some(RouteTargetKind::TransitGateway) => via_transit_gateway(
+            flow,
+            source,
+            &source_address,
+            &destination,
+            destination_endpoint,
+            &route.target_id,
+        ),
+        None => {
+            let other = &route.target_type;
             flow.recorder
                 .assume(format!("routing through a {other} is not modelled"));
             flow.recorder.hop(
                 &table_node,
-                "route_target",
+                HopComponent::RouteTarget,
                 Verdict::Unknown,
                 None,
-                "MISSING_DATA",
+                ReasonCode::MissingData,
                 format!(
                     "the route goes to {other} {}, which the tracer does not model",
                     route.target_id
@@ -618,10 +628,10 @@ fn via_nat(
             .assume(format!("NAT gateway {nat_id} is not in the graph"));
         flow.recorder.hop(
             &nat_node,
-            "nat_gateway",
+            HopComponent::NatGateway,
             Verdict::Unknown,
             None,
-            "MISSING_DATA",
+            ReasonCode::MissingData,
             format!("NAT gateway {nat_id} is not known"),
         );
         return Err((Disposition::InsufficientInfo, false));
@@ -634,20 +644,20 @@ fn via_nat(
         };
         flow.recorder.hop(
             &nat_node,
-            "nat_gateway",
+            HopComponent::NatGateway,
             Verdict::Deny,
             Some(json!({"nat_gateway_id": nat_id, "state": nat.state})),
-            "NAT_NOT_AVAILABLE",
+            ReasonCode::NatNotAvailable,
             format!("NAT gateway {nat_id} {why}"),
         );
         return Err((Disposition::Blackhole, false));
     }
     flow.recorder.hop(
         &nat_node,
-        "nat_gateway",
+        HopComponent::NatGateway,
         Verdict::Forward,
         Some(json!({"nat_gateway_id": nat_id, "public_ip": nat.public_ip})),
-        "NAT_TRANSLATES",
+        ReasonCode::NatTranslates,
         format!(
             "NAT gateway {nat_id} translates the traffic to its address {}",
             nat.public_ip.clone().unwrap_or_default()
@@ -689,13 +699,14 @@ fn via_nat(
     };
     let table_node = id(&region, NodeType::RouteTable, &table.route_table_id);
     let route = flow.view.longest_prefix_route(&region, &table, destination);
-    let Some((route, matched_network)) = route
-        .filter(|(route, _)| route.target_type == "internet_gateway" && route.state != "blackhole")
-    else {
-        flow.recorder.hop(&table_node, "route_table", Verdict::Deny, Some(json!({"route_table_id": table.route_table_id})), "NO_ROUTE_TO_DESTINATION", format!("route table {} of the NAT's subnet {subnet_id} has no usable route to {destination} through an internet gateway", table.route_table_id));
+    let Some((route, matched_network)) = route.filter(|(route, _)| {
+        RouteTargetKind::parse(&route.target_type) == Some(RouteTargetKind::InternetGateway)
+            && route.state != "blackhole"
+    }) else {
+        flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Deny, Some(json!({"route_table_id": table.route_table_id})), ReasonCode::NoRouteToDestination, format!("route table {} of the NAT's subnet {subnet_id} has no usable route to {destination} through an internet gateway", table.route_table_id));
         return Err((Disposition::NoRoute, false));
     };
-    flow.recorder.hop(&table_node, "route_table", Verdict::Forward, Some(json!({"route_table_id": table.route_table_id, "destination": matched_network.to_string(), "prefix_length": matched_network.prefix(), "target_type": route.target_type, "target_id": route.target_id})), "ROUTE_MATCHED", format!("the NAT's route table {} sends {destination} to internet gateway {}", table.route_table_id, route.target_id));
+    flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Forward, Some(json!({"route_table_id": table.route_table_id, "destination": matched_network.to_string(), "prefix_length": matched_network.prefix(), "target_type": route.target_type, "target_id": route.target_id})), ReasonCode::RouteMatched, format!("the NAT's route table {} sends {destination} to internet gateway {}", table.route_table_id, route.target_id));
     match flow
         .view
         .attached_internet_gateway(&region, &route.target_id, &source.vpc.vpc_id)
@@ -704,10 +715,10 @@ fn via_nat(
         Ok(false) => {
             flow.recorder.hop(
                 &id(&region, NodeType::InternetGateway, &route.target_id),
-                "internet_gateway",
+                HopComponent::InternetGateway,
                 Verdict::Deny,
                 None,
-                "IGW_NOT_ATTACHED",
+                ReasonCode::IgwNotAttached,
                 format!(
                     "internet gateway {} is not attached to VPC {}",
                     route.target_id, source.vpc.vpc_id
@@ -722,10 +733,10 @@ fn via_nat(
     }
     flow.recorder.hop(
         &id(&region, NodeType::InternetGateway, &route.target_id),
-        "internet_gateway",
+        HopComponent::InternetGateway,
         Verdict::Forward,
         None,
-        "IGW_FORWARDS",
+        ReasonCode::IgwForwards,
         format!(
             "internet gateway {} forwards the NAT's traffic to {destination}",
             route.target_id
@@ -758,10 +769,10 @@ fn via_peering(
         ));
         flow.recorder.hop(
             &peering_node,
-            "vpc_peering_connection",
+            HopComponent::VpcPeeringConnection,
             Verdict::Unknown,
             None,
-            "MISSING_DATA",
+            ReasonCode::MissingData,
             format!("peering connection {peering_id} is not known"),
         );
         return Err((Disposition::InsufficientInfo, false));
@@ -769,10 +780,10 @@ fn via_peering(
     if peering.status != "active" {
         flow.recorder.hop(
             &peering_node,
-            "vpc_peering_connection",
+            HopComponent::VpcPeeringConnection,
             Verdict::Deny,
             Some(json!({"peering_connection_id": peering_id, "status": peering.status})),
-            "PEERING_NOT_ACTIVE",
+            ReasonCode::PeeringNotActive,
             format!(
                 "peering connection {peering_id} is {}, not active",
                 peering.status
@@ -800,10 +811,10 @@ fn via_peering(
             .assume(format!("the peer VPC of {peering_id} is not in the graph"));
         flow.recorder.hop(
             &peering_node,
-            "vpc_peering_connection",
+            HopComponent::VpcPeeringConnection,
             Verdict::Unknown,
             None,
-            "MISSING_DATA",
+            ReasonCode::MissingData,
             format!("the peer VPC of {peering_id} is not known"),
         );
         return Err((Disposition::InsufficientInfo, false));
@@ -814,10 +825,10 @@ fn via_peering(
     {
         flow.recorder.hop(
             &peering_node,
-            "vpc_peering_connection",
+            HopComponent::VpcPeeringConnection,
             Verdict::Deny,
             None,
-            "NO_ROUTE_TO_DESTINATION",
+            ReasonCode::NoRouteToDestination,
             format!(
                 "{destination} is not inside peer VPC {}; peering is not transitive",
                 peer_vpc.vpc_id
@@ -827,10 +838,10 @@ fn via_peering(
     }
     flow.recorder.hop(
         &peering_node,
-        "vpc_peering_connection",
+        HopComponent::VpcPeeringConnection,
         Verdict::Forward,
         Some(json!({"peering_connection_id": peering_id, "peer_vpc_id": peer_vpc.vpc_id})),
-        "PEERING_FORWARDS",
+        ReasonCode::PeeringForwards,
         format!(
             "active peering connection {peering_id} carries the traffic to VPC {}",
             peer_vpc.vpc_id
@@ -858,17 +869,18 @@ fn via_peering(
         });
     match back {
         Some((table, (route, network)))
-            if route.target_type == "vpc_peering_connection"
+            if RouteTargetKind::parse(&route.target_type)
+                == Some(RouteTargetKind::VpcPeeringConnection)
                 && route.target_id == peering_id
                 && route.state != "blackhole" =>
         {
-            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table.route_table_id), "route_table_return", Verdict::Allow, Some(json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "prefix_length": network.prefix(), "target_id": peering_id})), "ROUTE_MATCHED", format!("route table {} of the peer routes {source_address} back over {peering_id}", table.route_table_id));
+            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table.route_table_id), HopComponent::RouteTableReturn, Verdict::Allow, Some(json!({"route_table_id": table.route_table_id, "destination": network.to_string(), "prefix_length": network.prefix(), "target_id": peering_id})), ReasonCode::RouteMatched, format!("route table {} of the peer routes {source_address} back over {peering_id}", table.route_table_id));
         }
         other => {
             let table_id = other
                 .map(|(table, _)| table.route_table_id)
                 .unwrap_or_else(|| "(unknown)".into());
-            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table_id), "route_table_return", Verdict::Deny, None, "PEERING_NO_ROUTE_BACK", format!("route table {table_id} of subnet {} in the peer VPC has no route back to {source_address} over {peering_id}", target.subnet.subnet_id));
+            flow.recorder.return_hop(&id(&target.region, NodeType::RouteTable, &table_id), HopComponent::RouteTableReturn, Verdict::Deny, None, ReasonCode::PeeringNoRouteBack, format!("route table {table_id} of subnet {} in the peer VPC has no route back to {source_address} over {peering_id}", target.subnet.subnet_id));
             return Err((Disposition::NoRoute, true));
         }
     }
@@ -919,15 +931,15 @@ fn via_transit_gateway(
                 .then_some(vpc)
         });
     let Some(destination_vpc) = destination_vpc else {
-        flow.recorder.hop(&gateway_node, "transit_gateway", Verdict::Deny, None, "NO_ROUTE_TO_DESTINATION", format!("no available attachment of transit gateway {gateway_id} leads to a VPC containing {destination}"));
+        flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, None, ReasonCode::NoRouteToDestination, format!("no available attachment of transit gateway {gateway_id} leads to a VPC containing {destination}"));
         return Err((Disposition::NoRoute, false));
     };
     flow.recorder.hop(
         &gateway_node,
-        "transit_gateway",
+        HopComponent::TransitGateway,
         Verdict::Forward,
         Some(json!({"transit_gateway_id": gateway_id, "vpc_id": destination_vpc.vpc_id})),
-        "TGW_FORWARDS",
+        ReasonCode::TgwForwards,
         format!(
             "transit gateway {gateway_id} carries the traffic to VPC {}",
             destination_vpc.vpc_id
@@ -952,15 +964,16 @@ fn via_transit_gateway(
                 .longest_prefix_route(&target.region, &table, source_address)
         })
         .is_some_and(|(route, _)| {
-            route.target_type == "transit_gateway" && route.target_id == gateway_id
+            RouteTargetKind::parse(&route.target_type) == Some(RouteTargetKind::TransitGateway)
+                && route.target_id == gateway_id
         });
     if !routes_back {
         flow.recorder.return_hop(
             &gateway_node,
-            "route_table_return",
+            HopComponent::RouteTableReturn,
             Verdict::Deny,
             None,
-            "NO_ROUTE_TO_DESTINATION",
+            ReasonCode::NoRouteToDestination,
             format!(
                 "subnet {} has no route back to {source_address} through {gateway_id}",
                 target.subnet.subnet_id

@@ -15,14 +15,19 @@ mod result;
 use ipnetwork::IpNetwork;
 use serde::Serialize;
 
-pub use exposure::{ExposureEntry, ExposureReport, OpenPorts, analyse_internet_exposure};
+pub use exposure::{
+    AddressFamily, ExposureEntry, ExposureReport, OpenPorts, analyse_internet_exposure,
+};
 pub use network::PathIndex;
-pub use result::{BlockedAt, Disposition, Explanation, Hop, TraceResult, Verdict};
+pub use result::{
+    BlockedAt, Disposition, Explanation, Hop, HopComponent, ReasonCode, RouteTargetKind,
+    TraceResult, Verdict,
+};
 
 use crate::graph::TenantGraph;
 use crate::model::{NodeId, NodeType};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Tcp,

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// How a trace ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Disposition {
     /// Delivered to the destination resource and the return path is open.
@@ -26,7 +26,7 @@ impl Disposition {
 }
 
 /// What a hop did to the traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     Allow,
@@ -36,34 +36,204 @@ pub enum Verdict {
     Unknown,
 }
 
+/// The part of the network a hop passed through (`security_group_egress`, `route_table`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HopComponent {
+    Source,
+    Destination,
+    SecurityGroupEgress,
+    SecurityGroupIngress,
+    NetworkAcl,
+    NetworkAclInbound,
+    NetworkAclOutbound,
+    NetworkAclInboundReturn,
+    NetworkAclOutboundReturn,
+    RouteTable,
+    RouteTableReturn,
+    RouteTarget,
+    InternetGateway,
+    NatGateway,
+    VpcPeeringConnection,
+    TransitGateway,
+}
+
+impl HopComponent {
+    /// The name sent in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HopComponent::Source => "source",
+            HopComponent::Destination => "destination",
+            HopComponent::SecurityGroupEgress => "security_group_egress",
+            HopComponent::SecurityGroupIngress => "security_group_ingress",
+            HopComponent::NetworkAcl => "network_acl",
+            HopComponent::NetworkAclInbound => "network_acl_inbound",
+            HopComponent::NetworkAclOutbound => "network_acl_outbound",
+            HopComponent::NetworkAclInboundReturn => "network_acl_inbound_return",
+            HopComponent::NetworkAclOutboundReturn => "network_acl_outbound_return",
+            HopComponent::RouteTable => "route_table",
+            HopComponent::RouteTableReturn => "route_table_return",
+            HopComponent::RouteTarget => "route_target",
+            HopComponent::InternetGateway => "internet_gateway",
+            HopComponent::NatGateway => "nat_gateway",
+            HopComponent::VpcPeeringConnection => "vpc_peering_connection",
+            HopComponent::TransitGateway => "transit_gateway",
+        }
+    }
+}
+
+impl std::fmt::Display for HopComponent {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Lets callers compare with the JSON name (`hop.component == "route_table"`).
+impl PartialEq<&str> for HopComponent {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A stable reason code saying why a hop decided as it did (`SG_NO_MATCHING_EGRESS_RULE`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReasonCode {
+    MissingData,
+    SgAllowsEgress,
+    SgAllowsIngress,
+    SgNoMatchingEgressRule,
+    SgNoMatchingIngressRule,
+    NaclAllowRule,
+    NaclDenyRule,
+    NaclImplicitDeny,
+    NaclReturnPathDenied,
+    NaclSkippedSameSubnet,
+    RouteMatched,
+    RouteBlackhole,
+    NoRouteToDestination,
+    IgwForwards,
+    IgwNotAttached,
+    NoPublicIp,
+    NatTranslates,
+    NatNotAvailable,
+    PeeringForwards,
+    PeeringNotActive,
+    PeeringNoRouteBack,
+    TgwForwards,
+}
+
+impl ReasonCode {
+    /// The name sent in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::MissingData => "MISSING_DATA",
+            ReasonCode::SgAllowsEgress => "SG_ALLOWS_EGRESS",
+            ReasonCode::SgAllowsIngress => "SG_ALLOWS_INGRESS",
+            ReasonCode::SgNoMatchingEgressRule => "SG_NO_MATCHING_EGRESS_RULE",
+            ReasonCode::SgNoMatchingIngressRule => "SG_NO_MATCHING_INGRESS_RULE",
+            ReasonCode::NaclAllowRule => "NACL_ALLOW_RULE",
+            ReasonCode::NaclDenyRule => "NACL_DENY_RULE",
+            ReasonCode::NaclImplicitDeny => "NACL_IMPLICIT_DENY",
+            ReasonCode::NaclReturnPathDenied => "NACL_RETURN_PATH_DENIED",
+            ReasonCode::NaclSkippedSameSubnet => "NACL_SKIPPED_SAME_SUBNET",
+            ReasonCode::RouteMatched => "ROUTE_MATCHED",
+            ReasonCode::RouteBlackhole => "ROUTE_BLACKHOLE",
+            ReasonCode::NoRouteToDestination => "NO_ROUTE_TO_DESTINATION",
+            ReasonCode::IgwForwards => "IGW_FORWARDS",
+            ReasonCode::IgwNotAttached => "IGW_NOT_ATTACHED",
+            ReasonCode::NoPublicIp => "NO_PUBLIC_IP",
+            ReasonCode::NatTranslates => "NAT_TRANSLATES",
+            ReasonCode::NatNotAvailable => "NAT_NOT_AVAILABLE",
+            ReasonCode::PeeringForwards => "PEERING_FORWARDS",
+            ReasonCode::PeeringNotActive => "PEERING_NOT_ACTIVE",
+            ReasonCode::PeeringNoRouteBack => "PEERING_NO_ROUTE_BACK",
+            ReasonCode::TgwForwards => "TGW_FORWARDS",
+        }
+    }
+}
+
+impl std::fmt::Display for ReasonCode {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Lets callers compare with the JSON name (`hop.component == "route_table"`).
+impl PartialEq<&str> for ReasonCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What a route sends traffic to, as the tracer models it (a route's `target_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteTargetKind {
+    Local,
+    InternetGateway,
+    EgressOnlyInternetGateway,
+    NatGateway,
+    VpcPeeringConnection,
+    TransitGateway,
+}
+
+impl RouteTargetKind {
+    const ALL: [RouteTargetKind; 6] = [
+        RouteTargetKind::Local,
+        RouteTargetKind::InternetGateway,
+        RouteTargetKind::EgressOnlyInternetGateway,
+        RouteTargetKind::NatGateway,
+        RouteTargetKind::VpcPeeringConnection,
+        RouteTargetKind::TransitGateway,
+    ];
+
+    /// The kind named by a route's `target_type`; `None` for targets the tracer does not model.
+    pub fn parse(target_type: &str) -> Option<RouteTargetKind> {
+        RouteTargetKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == target_type)
+    }
+
+    /// The name discovery records as the route's `target_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteTargetKind::Local => "local",
+            RouteTargetKind::InternetGateway => "internet_gateway",
+            RouteTargetKind::EgressOnlyInternetGateway => "egress_only_internet_gateway",
+            RouteTargetKind::NatGateway => "nat_gateway",
+            RouteTargetKind::VpcPeeringConnection => "vpc_peering_connection",
+            RouteTargetKind::TransitGateway => "transit_gateway",
+        }
+    }
+}
+
 /// One step of the path, with the exact rule or route that decided it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hop {
     pub seq: usize,
     pub node_id: String,
-    /// `security_group_egress`, `network_acl_outbound`, `route_table`, `internet_gateway`, …
-    pub component: &'static str,
+    pub component: HopComponent,
     pub verdict: Verdict,
     pub matched: Option<Value>,
-    pub reason_code: &'static str,
+    pub reason_code: ReasonCode,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
-    pub reason_code: &'static str,
+    pub reason_code: ReasonCode,
     pub text: String,
 }
 
 /// Where a blocked trace stopped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BlockedAt {
     pub seq: usize,
-    pub component: &'static str,
+    pub component: HopComponent,
     pub node_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TraceResult {
     pub reachable: bool,
     pub disposition: Disposition,
@@ -86,10 +256,10 @@ impl Recorder {
     pub fn hop(
         &mut self,
         node_id: &str,
-        component: &'static str,
+        component: HopComponent,
         verdict: Verdict,
         matched: Option<Value>,
-        reason_code: &'static str,
+        reason_code: ReasonCode,
         text: String,
     ) {
         let seq = self.forward.len() + 1;
@@ -107,10 +277,10 @@ impl Recorder {
     pub fn return_hop(
         &mut self,
         node_id: &str,
-        component: &'static str,
+        component: HopComponent,
         verdict: Verdict,
         matched: Option<Value>,
-        reason_code: &'static str,
+        reason_code: ReasonCode,
         text: String,
     ) {
         let seq = self.returning.len() + 1;
@@ -169,6 +339,51 @@ impl Recorder {
             return_hops: self.returning,
             explanations,
             assumptions: self.assumptions,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_target_kinds_parse_the_names_discovery_records() {
+        for kind in RouteTargetKind::ALL {
+            assert_eq!(RouteTargetKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(
+            RouteTargetKind::parse("egress_only_internet_gateway"),
+            Some(RouteTargetKind::EgressOnlyInternetGateway)
+        );
+        assert_eq!(RouteTargetKind::parse("carrier_gateway"), None);
+    }
+
+    #[test]
+    fn the_trace_vocabulary_serialises_to_the_names_it_displays() {
+        let components = [
+            (HopComponent::SecurityGroupEgress, "security_group_egress"),
+            (
+                HopComponent::NetworkAclOutboundReturn,
+                "network_acl_outbound_return",
+            ),
+            (HopComponent::VpcPeeringConnection, "vpc_peering_connection"),
+        ];
+        for (component, name) in components {
+            assert_eq!(serde_json::to_value(component).unwrap(), name);
+            assert_eq!(component.to_string(), name);
+        }
+        let reasons = [
+            (
+                ReasonCode::SgNoMatchingEgressRule,
+                "SG_NO_MATCHING_EGRESS_RULE",
+            ),
+            (ReasonCode::IgwForwards, "IGW_FORWARDS"),
+            (ReasonCode::NoPublicIp, "NO_PUBLIC_IP"),
+        ];
+        for (reason, name) in reasons {
+            assert_eq!(serde_json::to_value(reason).unwrap(), name);
+            assert_eq!(reason.to_string(), name);
         }
     }
 }

@@ -18,7 +18,8 @@ pub struct LoadError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How to fix a rule's violations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Remediation {
     pub text: String,
@@ -75,13 +76,17 @@ struct RuleFile {
     rule: Vec<RuleSpec>,
 }
 
-/// A validated rule with its compiled condition.
-#[derive(Debug, Clone, Serialize)]
+/// A validated rule with its compiled condition (CEL condition true = violation).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rule {
     pub id: String,
     pub version: i64,
     pub title: String,
+    /// `info`, `low`, `medium`, `high` or `critical`.
+    #[schema(value_type = String)]
     pub severity: Severity,
+    /// The node type the rule evaluates.
+    #[schema(value_type = String)]
     pub resource: NodeType,
     pub categories: Vec<String>,
     pub description: String,
@@ -91,7 +96,9 @@ pub struct Rule {
     pub condition: String,
     /// Sentence template; `{id}`, `{name}`, `{region}`, `{type}` are filled per resource.
     pub reason: String,
+    #[schema(value_type = Vec<Object>)]
     pub examples: Vec<Example>,
+    /// The rule file it came from.
     pub source: String,
     #[serde(skip)]
     pub(crate) program: Arc<cel::Program>,

@@ -1,6 +1,6 @@
 //! The OpenAPI document: served without auth as YAML and JSON (the same document), describing
-//! every `.route(` of `src/api/*.rs` with its methods, the bearer scheme on every guarded
-//! operation and the documented error codes.
+//! every route of `src/api/*.rs` (`routes!` and plain `.route(`) with its methods, the bearer
+//! scheme on every guarded operation and the documented error codes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -65,7 +65,32 @@ fn balanced(text: &str, start: usize) -> &str {
     panic!("unbalanced parentheses after byte {start}");
 }
 
-/// `(method, path)` of every `.route("…", get(…).post(…))` in `src/api/*.rs`.
+/// `(method, path)` of a handler's `#[utoipa::path(method, path = "…")]` in `text`.
+fn annotated_operation(text: &str, handler: &str, file: &Path) -> (String, String) {
+    let definition = text
+        .find(&format!("fn {handler}("))
+        .unwrap_or_else(|| panic!("{}: no handler `{handler}`", file.display()));
+    let annotation = text[..definition]
+        .rfind("#[utoipa::path(")
+        .unwrap_or_else(|| panic!("{}: `{handler}` has no #[utoipa::path]", file.display()));
+    let arguments = balanced(text, annotation + "#[utoipa::path".len());
+    let method = arguments[1..].split(',').next().unwrap().trim().to_string();
+    let path = arguments
+        .split("path = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{}: `{handler}` has no path", file.display()));
+    assert!(
+        HTTP_METHODS.contains(&method.as_str()),
+        "{}: `{handler}` has method `{method}`",
+        file.display()
+    );
+    (method, path.to_string())
+}
+
+/// `(method, path)` of every route in `src/api/*.rs`: each handler in a `routes!(…)` (its
+/// `#[utoipa::path]` says method and path) and each plain `.route("…", get(…).post(…))`, which
+/// is how a route would be added without documentation.
 fn routed_operations() -> BTreeSet<(String, String)> {
     let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
     let mut operations = BTreeSet::new();
@@ -83,6 +108,12 @@ fn routed_operations() -> BTreeSet<(String, String)> {
             .filter(|line| !line.trim_start().starts_with("//"))
             .map(|line| format!("{line}\n"))
             .collect();
+        for (position, _) in text.match_indices("routes!(") {
+            let arguments = balanced(&text, position + "routes!".len());
+            for handler in arguments[1..arguments.len() - 1].split(',') {
+                operations.insert(annotated_operation(&text, handler.trim(), &file));
+            }
+        }
         for (position, _) in text.match_indices(".route(") {
             let arguments = balanced(&text, position + ".route".len());
             let path = arguments
@@ -155,8 +186,8 @@ async fn every_route_in_the_code_is_documented_and_nothing_else() {
     let undocumented: Vec<_> = routed.difference(&documented).collect();
     assert!(
         undocumented.is_empty(),
-        "routes missing from the OpenAPI document (add #[utoipa::path] and list them in \
-         src/api/openapi.rs): {undocumented:?}"
+        "routes missing from the OpenAPI document (annotate the handler with #[utoipa::path] \
+         and register it with `routes!` in its module's router): {undocumented:?}"
     );
     let unrouted: Vec<_> = documented.difference(&routed).collect();
     assert!(

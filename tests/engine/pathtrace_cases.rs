@@ -271,7 +271,7 @@ fn web_reaches_the_internet_through_the_igw() {
     let components: Vec<&str> = result
         .forward_hops
         .iter()
-        .map(|hop| hop.component)
+        .map(|hop| hop.component.as_str())
         .collect();
     assert_eq!(
         components,
@@ -1123,7 +1123,11 @@ fn exposure_lists_the_public_web_instance_with_a_path_proof() {
     );
     assert!(open_on(&report, "web", 443) && open_on(&report, "web", 80));
     assert!(!open_on(&report, "web", 22));
-    let components: Vec<&str> = entry.path.iter().map(|hop| hop.component).collect();
+    let components: Vec<&str> = entry
+        .path
+        .iter()
+        .map(|hop| hop.component.as_str())
+        .collect();
     assert_eq!(&components[..2], &["internet_gateway", "route_table"]);
     assert!(
         components.contains(&"security_group_ingress")
