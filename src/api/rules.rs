@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct EvaluationJob {
     job_id: uuid::Uuid,
-    status: String,
+    status: crate::model::JobStatus,
 }
 
 path_params!(RulePath {

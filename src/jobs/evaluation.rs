@@ -5,11 +5,14 @@
 //! The evidence is `model::FindingEvidence`, the one type reports and the API read back.
 
 use anyhow::Context;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::JobRuntime;
 use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
-use crate::model::{EdgeKind, EvidenceResource, FindingEvidence, Job, JobStatus, NodeType, PathProof};
+use crate::model::{
+    EdgeKind, EvidenceResource, FindingEvidence, Job, JobStatus, NodeType, PathProof,
+};
 use crate::pathtrace::ExposureEntry;
 use crate::rules::RuleStatus;
 use crate::store::{self, findings::Observation};
