@@ -46,7 +46,7 @@ pub(super) async fn run(
     token: i64,
 ) -> anyhow::Result<FinishedJob> {
     let limit = runtime.config.evaluation_timeout;
-    let evaluation = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id));
+    let evaluation = evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id));
     let outcome = match tokio::time::timeout(limit, evaluation).await {
         Ok(outcome) => outcome,
         Err(_) => Err(anyhow::anyhow!(timed_out_message(limit))),

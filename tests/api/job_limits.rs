@@ -281,6 +281,59 @@ async fn a_job_whose_worker_keeps_dying_ends_failed_after_the_attempt_cap() {
     assert_eq!(events[0].1["job_id"], job_id.as_str());
 }
 
+/// The queue knows nothing of reports, yet a report whose job is abandoned fails with it, in the
+/// transaction that abandoned the job (`store::JOB_DEPENDENTS`).
+#[tokio::test]
+async fn a_report_whose_job_is_abandoned_fails_with_the_jobs_reason() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let requested = app
+        .post(
+            "/api/v1/tenants/acme/reports/generate",
+            &key,
+            json!({"format": "csv"}),
+        )
+        .await;
+    assert_eq!(requested.status, StatusCode::ACCEPTED, "{}", requested.body);
+    let report_id = requested.body["data"]["id"].as_str().unwrap().to_string();
+    let job_id = requested.body["data"]["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let policy = ClaimPolicy {
+        max_running_per_tenant: 2,
+        max_attempts: 2,
+    };
+    for attempt in 1..=2 {
+        let job = store::jobs::claim_next_fairly(&app.pool, "doomed", 0.0, &policy)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("claim {attempt} must take the report job over"));
+        assert_eq!(job.job_id.to_string(), job_id);
+    }
+    let report = app
+        .get(&format!("/api/v1/tenants/acme/reports/{report_id}"), &key)
+        .await;
+    assert_ne!(report.body["data"]["status"], "FAILED", "{}", report.body);
+    let third = store::jobs::claim_next_fairly(&app.pool, "doomed", 0.0, &policy)
+        .await
+        .unwrap();
+    assert!(third.is_none(), "{third:?}");
+    let report = app
+        .get(&format!("/api/v1/tenants/acme/reports/{report_id}"), &key)
+        .await;
+    assert_eq!(report.body["data"]["status"], "FAILED", "{}", report.body);
+    assert_eq!(
+        report.body["data"]["error"], "abandoned after 2 attempts",
+        "{}",
+        report.body
+    );
+    let job = app
+        .get(&format!("/api/v1/tenants/acme/jobs/{job_id}"), &key)
+        .await;
+    assert_eq!(job.body["data"]["status"], "failed", "{}", job.body);
+}
+
 fn static_test_credentials() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
