@@ -135,11 +135,20 @@ fn related_kinds(condition: &str) -> Vec<crate::model::EdgeKind> {
 impl Rule {
     /// The reason sentence for one resource.
     pub fn reason_for(&self, node: &crate::model::Node) -> String {
-        self.reason
-            .replace("{id}", node.id.resource_id())
-            .replace("{name}", &node.name)
-            .replace("{region}", &node.region)
-            .replace("{type}", node.node_type.as_str())
+        // The same chain of replacements as always (a name containing `{region}` gets it filled
+        // in), skipping those that cannot match: a failing rule on 100k nodes pays per copy.
+        let mut reason = self.reason.clone();
+        for (placeholder, value) in [
+            ("{id}", node.id.resource_id()),
+            ("{name}", node.name.as_str()),
+            ("{region}", node.region.as_str()),
+            ("{type}", node.node_type.as_str()),
+        ] {
+            if reason.contains(placeholder) {
+                reason = reason.replace(placeholder, value);
+            }
+        }
+        reason
     }
 }
 
