@@ -115,6 +115,7 @@ struct ExposureMeta {
     per_page: usize,
     total_pages: usize,
     /// The graph snapshot the analysis ran on.
+    #[schema(minimum = 0)]
     graph_generation: i64,
 }
 
