@@ -106,7 +106,7 @@ async fn list(
         .into_iter()
         .map(|key| ApiKeyDto::new(key, None))
         .collect();
-    Ok(envelope::typed(dtos))
+    Ok(envelope::data(dtos))
 }
 
 /// Creates an API key; its secret `key` is in this answer only (admins).
@@ -141,7 +141,7 @@ async fn create(
     let (key, secret) = auth::create_key(&state.pool, &scope, role, &name).await?;
     Ok((
         StatusCode::CREATED,
-        envelope::typed(ApiKeyDto::new(key, Some(secret))),
+        envelope::data(ApiKeyDto::new(key, Some(secret))),
     ))
 }
 

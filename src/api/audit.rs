@@ -469,7 +469,7 @@ async fn tenant_list(
         tenant_uid,
     };
     let page = store::audit::list(&state.pool, scope, &filter, ascending, &request, cursor).await?;
-    Ok(envelope::typed_list(page, &request, AuditEventDto::from))
+    Ok(envelope::list(page, &request, AuditEventDto::from))
 }
 
 /// Lists audit events across tenants, including deleted ones (platform admins).
@@ -504,11 +504,7 @@ async fn platform_list(
         cursor,
     )
     .await?;
-    Ok(envelope::typed_list(
-        page,
-        &request,
-        PlatformAuditEventDto::from,
-    ))
+    Ok(envelope::list(page, &request, PlatformAuditEventDto::from))
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ struct Me {
 fn token_body(pair: TokenPair) -> (StatusCode, Json<Envelope<Tokens>>) {
     (
         StatusCode::OK,
-        envelope::typed(Tokens {
+        envelope::data(Tokens {
             access_token: pair.access_token,
             refresh_token: pair.refresh_token,
             token_type: "Bearer",
@@ -166,7 +166,7 @@ async fn me(
         Some(tenant) => Some(crate::store::tenants::uid(&state.pool, tenant).await?),
         None => None,
     };
-    Ok(envelope::typed(Me {
+    Ok(envelope::data(Me {
         key_id: principal.key_id,
         tenant: principal.tenant_id,
         role: principal.role.as_str(),

@@ -183,7 +183,7 @@ async fn summary(
         .collect();
     let overall: Vec<f64> = scores.iter().filter_map(|score| score.score).collect();
     let average = (!overall.is_empty()).then(|| overall.iter().sum::<f64>() / overall.len() as f64);
-    Ok(envelope::typed(Summary {
+    Ok(envelope::data(Summary {
         score: average,
         formula: "mean of the framework scores that have at least one PASS or FAIL control",
         frameworks,
@@ -220,7 +220,7 @@ async fn frameworks(
             controls_not_applicable: score.controls_not_applicable,
         })
         .collect();
-    Ok(envelope::typed(body))
+    Ok(envelope::data(body))
 }
 
 /// Every control of one framework: status, resource counts, rules, failing resources.

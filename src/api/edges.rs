@@ -167,7 +167,7 @@ async fn list(
     let request = query.page_request(&sort)?;
     let page =
         store::edges::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::typed_list(page, &request, EdgeDto::from))
+    Ok(envelope::list(page, &request, EdgeDto::from))
 }
 
 /// Gets an edge.
@@ -187,7 +187,7 @@ async fn read(
     let edge = store::edges::get(&state.pool, context.tenant_id(), &edge_id)
         .await
         .map_err(not_found_as_edge)?;
-    Ok(envelope::typed(EdgeDto::from(edge)))
+    Ok(envelope::data(EdgeDto::from(edge)))
 }
 
 /// Creates an edge between two existing nodes (admins).
@@ -212,7 +212,7 @@ async fn create(
     context.require_write()?;
     let edge = edge_from_request(body)?;
     let stored = store::edges::create(&state.pool, context.tenant_id(), &edge).await?;
-    Ok((StatusCode::CREATED, envelope::typed(EdgeDto::from(stored))))
+    Ok((StatusCode::CREATED, envelope::data(EdgeDto::from(stored))))
 }
 
 /// Deletes an edge (admins).

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::store::paging::{Page, PageRequest};
 use utoipa::openapi::RefOr;
@@ -83,7 +82,7 @@ pub struct ListEnvelope<T> {
 }
 
 /// A single-object answer, typed.
-pub fn typed<T>(value: T) -> Json<Envelope<T>> {
+pub fn data<T>(value: T) -> Json<Envelope<T>> {
     Json(Envelope {
         data: value,
         meta: EmptyMeta {},
@@ -92,7 +91,7 @@ pub fn typed<T>(value: T) -> Json<Envelope<T>> {
 }
 
 /// A page of DTOs, typed, with `total, page, per_page, total_pages` and `next_cursor` in `meta`.
-pub fn typed_list<T, D>(
+pub fn list<T, D>(
     page: Page<T>,
     request: &PageRequest,
     to_dto: impl Fn(T) -> D,
@@ -103,18 +102,4 @@ pub fn typed_list<T, D>(
         meta,
         error: Null,
     })
-}
-
-/// A single-object answer as JSON, for handlers that still build their DTO as a value.
-pub fn data<T: Serialize>(value: T) -> Json<Value> {
-    Json(serde_json::to_value(typed(value).0).unwrap_or(Value::Null))
-}
-
-/// A list answer as JSON, for handlers that still build their DTOs as values.
-pub fn list<T, D: Serialize>(
-    page: Page<T>,
-    request: &PageRequest,
-    to_dto: impl Fn(T) -> D,
-) -> Json<Value> {
-    Json(serde_json::to_value(typed_list(page, request, to_dto).0).unwrap_or(Value::Null))
 }

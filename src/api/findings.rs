@@ -252,7 +252,7 @@ async fn list(
     }
     let page =
         store::findings::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::typed_list(page, &request, FindingResponse::from))
+    Ok(envelope::list(page, &request, FindingResponse::from))
 }
 
 /// Gets a finding with its rule.
@@ -277,7 +277,7 @@ async fn read(
     .await
     .map_err(not_found_as_finding)?;
     let rule = state.rule_catalog.get(&finding.rule_id).cloned();
-    Ok(envelope::typed(FindingWithRule {
+    Ok(envelope::data(FindingWithRule {
         finding: FindingResponse::from(finding),
         rule,
     }))
@@ -334,7 +334,7 @@ async fn accept(
     )
     .await
     .map_err(not_found_as_finding)?;
-    Ok(envelope::typed(FindingResponse::from(finding)))
+    Ok(envelope::data(FindingResponse::from(finding)))
 }
 
 /// Marks a finding resolved (analysts, admins).
@@ -371,5 +371,5 @@ async fn resolve(
     )
     .await
     .map_err(not_found_as_finding)?;
-    Ok(envelope::typed(FindingResponse::from(finding)))
+    Ok(envelope::data(FindingResponse::from(finding)))
 }

@@ -88,7 +88,7 @@ async fn status(
     Extension(principal): Extension<Principal>,
 ) -> Result<Json<Envelope<Status>>, ApiError> {
     let counts = store::counts(&state.pool, principal.tenant_id.as_deref()).await?;
-    Ok(envelope::typed(Status {
+    Ok(envelope::data(Status {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         database: DatabaseStatus { reachable: true },

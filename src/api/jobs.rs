@@ -17,9 +17,10 @@ use uuid::Uuid;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::envelope::{Envelope, ListEnvelope};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
-use super::schema::{self as openapi, TenantPath, envelope_schema, path_params, query_params};
+use super::schema::{self as openapi, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::provider_config::{AwsConfig, DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
 use crate::model::{Job, JobKind, JobStatus};
@@ -305,10 +306,6 @@ impl JobStreamEvent {
     }
 }
 
-envelope_schema!(JobEnvelope, JobDto);
-envelope_schema!(JobListEnvelope, list JobDto);
-envelope_schema!(JobDiffEnvelope, JobDiff);
-
 path_params!(JobPath {
     "tenant" => "Tenant id (slug)",
     "job_id" => "Job id (UUID)",
@@ -391,7 +388,7 @@ fn not_found_as_job(error: store::Error) -> ApiError {
     request_body = CreateJobBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = JobEnvelope),
+        (status = 201, body = Envelope<JobDto>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -400,7 +397,7 @@ async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(mut body): ApiJson<CreateJob>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<JobDto>>), ApiError> {
     context.require_write()?;
     super::extract::normalise_whole_numbers(&mut body.config);
     validate_job_request(&body.provider, &body.config, &state.discovery_policy)?;
@@ -421,13 +418,13 @@ async fn create(
     tag = "jobs",
     params(TenantPath, JobListQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = JobListEnvelope))
+    responses((status = 200, body = ListEnvelope<JobDto>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListEnvelope<JobDto>>, ApiError> {
     query.only(&["status", "kind", "sort", "page", "per_page"])?;
     let statuses: Vec<JobStatus> = query
         .comma_names("status", &JobStatus::names())
@@ -472,13 +469,13 @@ async fn list(
     tag = "jobs",
     params(JobPath),
     security(("bearer" = [])),
-    responses((status = 200, body = JobEnvelope))
+    responses((status = 200, body = Envelope<JobDto>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, job_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<JobDto>>, ApiError> {
     let job = store::jobs::get(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
         .await
         .map_err(not_found_as_job)?;
@@ -493,7 +490,7 @@ async fn read(
     params(JobPath),
     security(("bearer" = [])),
     responses(
-        (status = 202, body = JobEnvelope),
+        (status = 202, body = Envelope<JobDto>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -502,7 +499,7 @@ async fn start(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, job_id)): ApiPath<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<JobDto>>), ApiError> {
     context.require_write()?;
     let job = store::jobs::start(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
         .await
@@ -518,7 +515,7 @@ async fn start(
     params(JobPath),
     security(("bearer" = [])),
     responses(
-        (status = 202, body = JobEnvelope),
+        (status = 202, body = Envelope<JobDto>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -527,7 +524,7 @@ async fn cancel(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, job_id)): ApiPath<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<JobDto>>), ApiError> {
     context.require_write()?;
     let job = store::jobs::request_cancel(&state.pool, context.tenant_id(), parse_job_id(&job_id)?)
         .await
@@ -542,13 +539,13 @@ async fn cancel(
     tag = "jobs",
     params(JobPath),
     security(("bearer" = [])),
-    responses((status = 200, body = JobDiffEnvelope))
+    responses((status = 200, body = Envelope<JobDiff>))
 )]
 async fn diff(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, job_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<JobDiff>>, ApiError> {
     let job_id = parse_job_id(&job_id)?;
     let job = store::jobs::get(&state.pool, context.tenant_id(), job_id)
         .await

@@ -232,7 +232,7 @@ async fn list(
     let request = query.page_request(&sort)?;
     let page =
         store::nodes::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::typed_list(page, &request, NodeDto::from))
+    Ok(envelope::list(page, &request, NodeDto::from))
 }
 
 /// Gets a node.
@@ -252,7 +252,7 @@ async fn read(
     let node = store::nodes::get(&state.pool, context.tenant_id(), &node_id)
         .await
         .map_err(not_found_as_node)?;
-    Ok(envelope::typed(NodeDto::from(node)))
+    Ok(envelope::data(NodeDto::from(node)))
 }
 
 /// Creates a node (admins).
@@ -277,7 +277,7 @@ async fn create(
     context.require_write()?;
     let node = node_from_request(body)?;
     let stored = store::nodes::create(&state.pool, context.tenant_id(), &node).await?;
-    Ok((StatusCode::CREATED, envelope::typed(NodeDto::from(stored))))
+    Ok((StatusCode::CREATED, envelope::data(NodeDto::from(stored))))
 }
 
 /// Deletes a node and its edges (admins).

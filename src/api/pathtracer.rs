@@ -162,7 +162,7 @@ async fn trace(
     .await
     .map_err(|error| ApiError::Internal(anyhow::anyhow!("trace task failed: {error}")))?;
     match result {
-        Ok(result) => Ok(envelope::typed(result)),
+        Ok(result) => Ok(envelope::data(result)),
         // A node named in the body is a bad reference, not a missing resource at this path (the
         // tenant exists): 400, so a client can tell it from a tenant it cannot see.
         Err(TraceError::UnknownNode(node)) => Err(ApiError::Validation(format!(

@@ -287,7 +287,7 @@ async fn generate(
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        envelope::typed(ReportResponse::from(report)),
+        envelope::data(ReportResponse::from(report)),
     ))
 }
 
@@ -334,7 +334,7 @@ async fn list(
     let request = query.page_request_with_id_type(&sort, IdType::Uuid)?;
     let page =
         store::reports::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
-    Ok(envelope::typed_list(page, &request, ReportResponse::from))
+    Ok(envelope::list(page, &request, ReportResponse::from))
 }
 
 /// Gets a report's metadata and status.
@@ -358,7 +358,7 @@ async fn read(
     )
     .await
     .map_err(not_found_as_report)?;
-    Ok(envelope::typed(ReportResponse::from(report)))
+    Ok(envelope::data(ReportResponse::from(report)))
 }
 
 /// Downloads a READY report as a file (`Content-Disposition: attachment`).

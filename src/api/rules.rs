@@ -89,7 +89,7 @@ async fn list(
         total,
         next_cursor: None,
     };
-    Ok(envelope::typed_list(page, &request, |rule| rule))
+    Ok(envelope::list(page, &request, |rule| rule))
 }
 
 /// Rules are listed in id order.
@@ -135,7 +135,7 @@ async fn read(
         .iter()
         .find(|rule| rule.id == rule_id)
         .ok_or_else(|| ApiError::not_found("rule"))?;
-    Ok(envelope::typed(rule.clone()))
+    Ok(envelope::data(rule.clone()))
 }
 
 /// Queues an evaluation of the rules over the current graph (analysts, admins).
@@ -164,7 +164,7 @@ async fn evaluate(
     let job = store::jobs::create(&state.pool, context.tenant_id(), &new_job).await?;
     Ok((
         StatusCode::ACCEPTED,
-        envelope::typed(EvaluationJob {
+        envelope::data(EvaluationJob {
             job_id: job.job_id,
             status: job.status,
         }),

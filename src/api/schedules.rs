@@ -11,10 +11,11 @@ use uuid::Uuid;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::envelope::Envelope;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::jobs::{JobRequest, job_request_schema, validate_job_request};
-use super::schema::{self as openapi, TenantPath, envelope_schema, path_params};
+use super::schema::{self as openapi, TenantPath, path_params};
 use super::{AppState, TenantContext, envelope};
 use crate::model::Schedule;
 use crate::store;
@@ -93,9 +94,6 @@ fn job_template_schema() -> utoipa::openapi::schema::Schema {
     }
 }
 
-envelope_schema!(ScheduleEnvelope, ScheduleDto);
-envelope_schema!(ScheduleListEnvelope, Vec<ScheduleDto>);
-
 path_params!(SchedulePath {
     "tenant" => "Tenant id (slug)",
     "schedule_id" => "Schedule id (UUID)",
@@ -133,7 +131,7 @@ fn not_found_as_schedule(error: store::Error) -> ApiError {
     request_body = CreateSchedule,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = ScheduleEnvelope),
+        (status = 201, body = Envelope<ScheduleDto>),
         (status = 403, response = openapi::Forbidden),
         (status = 409, response = openapi::Conflict),
     )
@@ -142,7 +140,7 @@ async fn create(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiJson(mut body): ApiJson<CreateSchedule>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Envelope<ScheduleDto>>), ApiError> {
     context.require_write()?;
     super::extract::normalise_whole_numbers(&mut body.job.config);
     let next_run_at = next_run(&body.cron)?;
@@ -178,12 +176,12 @@ async fn create(
     tag = "jobs",
     params(TenantPath),
     security(("bearer" = [])),
-    responses((status = 200, body = ScheduleListEnvelope))
+    responses((status = 200, body = Envelope<Vec<ScheduleDto>>))
 )]
 async fn list(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<Vec<ScheduleDto>>>, ApiError> {
     let schedules = store::schedules::list(&state.pool, context.tenant_id()).await?;
     let dtos: Vec<ScheduleDto> = schedules.into_iter().map(ScheduleDto::from).collect();
     Ok(envelope::data(dtos))
@@ -196,13 +194,13 @@ async fn list(
     tag = "jobs",
     params(SchedulePath),
     security(("bearer" = [])),
-    responses((status = 200, body = ScheduleEnvelope))
+    responses((status = 200, body = Envelope<ScheduleDto>))
 )]
 async fn read(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, schedule_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<ScheduleDto>>, ApiError> {
     let schedule = store::schedules::get(
         &state.pool,
         context.tenant_id(),
@@ -246,7 +244,7 @@ async fn set_enabled(
     context: &TenantContext,
     schedule_id: &str,
     enabled: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<ScheduleDto>>, ApiError> {
     context.require_write()?;
     let schedule_id = parse_schedule_id(schedule_id)?;
     let current = store::schedules::get(&state.pool, context.tenant_id(), schedule_id)
@@ -273,7 +271,7 @@ async fn set_enabled(
     params(SchedulePath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ScheduleEnvelope),
+        (status = 200, body = Envelope<ScheduleDto>),
         (status = 403, response = openapi::Forbidden),
     )
 )]
@@ -281,7 +279,7 @@ async fn enable(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, schedule_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<ScheduleDto>>, ApiError> {
     set_enabled(&state, &context, &schedule_id, true).await
 }
 
@@ -293,7 +291,7 @@ async fn enable(
     params(SchedulePath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ScheduleEnvelope),
+        (status = 200, body = Envelope<ScheduleDto>),
         (status = 403, response = openapi::Forbidden),
     )
 )]
@@ -301,6 +299,6 @@ async fn disable(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
     ApiPath((_, schedule_id)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Envelope<ScheduleDto>>, ApiError> {
     set_enabled(&state, &context, &schedule_id, false).await
 }

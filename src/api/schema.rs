@@ -16,37 +16,6 @@ use crate::store::paging::{self, SortColumn};
 pub const BEARER: &str = "bearer";
 
 // ---------------------------------------------------------------------------------------------
-// Envelopes
-
-/// Declares a named envelope schema for a handler that still builds its answer as JSON:
-/// `envelope_schema!(JobEnvelope, JobDto)` for `{"data": JobDto, "meta": {}, "error": null}` and
-/// `envelope_schema!(JobListEnvelope, list JobDto)` for a paged list. Typed handlers return
-/// `envelope::Envelope<T>` / `envelope::ListEnvelope<T>` and name those in `body = …` instead.
-macro_rules! envelope_schema {
-    ($(#[$attr:meta])* $name:ident, list $item:ty) => {
-        $(#[$attr])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)] // A schema only until the handler returns `ListEnvelope<T>`.
-        struct $name {
-            data: Vec<$item>,
-            meta: $crate::api::envelope::ListMeta,
-            error: $crate::api::envelope::Null,
-        }
-    };
-    ($(#[$attr:meta])* $name:ident, $item:ty) => {
-        $(#[$attr])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)] // A schema only until the handler returns `Envelope<T>`.
-        struct $name {
-            data: $item,
-            meta: $crate::api::envelope::EmptyMeta,
-            error: $crate::api::envelope::Null,
-        }
-    };
-}
-pub(crate) use envelope_schema;
-
-// ---------------------------------------------------------------------------------------------
 // Shared error responses (`response = NotFound` in a path's `responses(...)`)
 
 fn error_response(description: &str) -> utoipa::openapi::Response {

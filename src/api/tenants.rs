@@ -175,7 +175,7 @@ async fn list(
     let sort = query.sort(BY_ID, "id")?;
     let request = query.page_request(&sort)?;
     let page = store::tenants::list(&state.pool, &request).await?;
-    Ok(envelope::typed_list(page, &request, TenantDto::from))
+    Ok(envelope::list(page, &request, TenantDto::from))
 }
 
 /// Creates a tenant (platform admins).
@@ -208,10 +208,7 @@ async fn create(
             }
             other => other.into(),
         })?;
-    Ok((
-        StatusCode::CREATED,
-        envelope::typed(TenantDto::from(tenant)),
-    ))
+    Ok((StatusCode::CREATED, envelope::data(TenantDto::from(tenant))))
 }
 
 /// Gets a tenant (platform admins).
@@ -235,7 +232,7 @@ async fn read(
     let tenant = store::tenants::get(&state.pool, &tenant_id)
         .await
         .map_err(not_found_as_tenant)?;
-    Ok(envelope::typed(TenantDto::from(tenant)))
+    Ok(envelope::data(TenantDto::from(tenant)))
 }
 
 /// Renames a tenant or changes its plan (platform admins).
@@ -272,7 +269,7 @@ async fn update(
     )
     .await
     .map_err(not_found_as_tenant)?;
-    Ok(envelope::typed(TenantDto::from(tenant)))
+    Ok(envelope::data(TenantDto::from(tenant)))
 }
 
 /// Deletes a tenant and all its data (platform admins).

@@ -162,7 +162,7 @@ async fn create(
     .await?;
     Ok((
         StatusCode::CREATED,
-        envelope::typed(WebhookDto::from(webhook)),
+        envelope::data(WebhookDto::from(webhook)),
     ))
 }
 
@@ -184,7 +184,7 @@ async fn list(
 ) -> Result<Json<Envelope<Vec<WebhookDto>>>, ApiError> {
     context.require_write()?;
     let webhooks = store::webhooks::list(&state.pool, context.tenant_id()).await?;
-    Ok(envelope::typed(
+    Ok(envelope::data(
         webhooks
             .into_iter()
             .map(WebhookDto::from)
@@ -217,7 +217,7 @@ async fn read(
     )
     .await
     .map_err(not_found_as_webhook)?;
-    Ok(envelope::typed(WebhookDto::from(webhook)))
+    Ok(envelope::data(WebhookDto::from(webhook)))
 }
 
 /// Deletes a webhook (admins).
@@ -273,7 +273,7 @@ async fn deliveries(
     let deliveries =
         store::webhooks::deliveries(&state.pool, context.tenant_id(), webhook_id).await?;
     let body: Vec<DeliveryDto> = deliveries.into_iter().map(DeliveryDto::from).collect();
-    Ok(envelope::typed(body))
+    Ok(envelope::data(body))
 }
 
 impl From<store::webhooks::Delivery> for DeliveryDto {
@@ -325,6 +325,6 @@ async fn send_test(
         .ok_or_else(|| ApiError::not_found("webhook"))?;
     Ok((
         StatusCode::ACCEPTED,
-        envelope::typed(DeliveryDto::from(delivery)),
+        envelope::data(DeliveryDto::from(delivery)),
     ))
 }

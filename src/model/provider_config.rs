@@ -203,8 +203,8 @@ struct FixtureShape {
     file: Option<String>,
     path: Option<String>,
     // Read through `config.get(OPERATOR_MARKER)`; declared so `deny_unknown_fields` accepts it.
-    #[allow(dead_code)]
-    requested_by: Option<String>,
+    #[serde(rename = "requested_by")]
+    _requested_by: Option<String>,
 }
 
 impl ProviderConfig {
