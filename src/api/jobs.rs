@@ -22,7 +22,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, QueryParams};
 use super::schema::{self as openapi, TenantPath, path_params, query_params};
 use super::{AppState, TenantContext, envelope};
-use crate::model::provider_config::{AwsConfig, DiscoveryPolicy, OPERATOR_MARKER, ProviderConfig};
+use crate::model::provider_config::{
+    AwsConfig, DiscoveryPolicy, FixtureSource, OPERATOR_MARKER, ProviderConfig,
+};
 use crate::model::{Job, JobKind, JobStatus};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::NewJob};
@@ -110,46 +112,6 @@ fn constant_schema(
         .enum_values(Some([value]))
 }
 
-/// The `fixture` provider's config: the shipped sample, an inventory sent inline, or a file named
-/// inside the operator's fixture directory. Never a server path.
-fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
-    let only = |name: &str, schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::Object)
-            .property(name, schema)
-            .required(name)
-            .additional_properties(Some(
-                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
-            ))
-    };
-    let sample = constant_schema(
-        utoipa::openapi::Type::Boolean,
-        serde_json::Value::Bool(true),
-    );
-    let inventory = utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::Object)
-        .description(Some(
-            "An inventory (`scopes`, `nodes`, `edges`) as `infracast generate` writes it; the \
-             request body limit bounds it",
-        ))
-        .property(
-            "nodes",
-            utoipa::openapi::ArrayBuilder::new().items(utoipa::openapi::ObjectBuilder::new()),
-        )
-        .required("nodes");
-    let file = utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .description(Some(
-            "A file name relative to the operator's fixture directory (INFRACAST_FIXTURE_DIR)",
-        ))
-        .pattern(Some("^[^/\\x00][^\\x00]{0,254}$"));
-    utoipa::openapi::schema::OneOfBuilder::new()
-        .item(only("sample", sample.into()))
-        .item(only("inventory", inventory.into()))
-        .item(only("file", file.into()))
-        .into()
-}
-
 /// A job request body: `{"provider": "aws", "config": {…}}` or `{"provider": "fixture", …}`,
 /// plus `extra` properties (`start` for `POST /jobs`).
 pub fn job_request_schema(
@@ -180,14 +142,16 @@ pub fn job_request_schema(
             "aws",
             <AwsConfig as utoipa::PartialSchema>::schema(),
         ))
-        .item(variant("fixture", fixture_config_schema().into()))
+        .item(variant(
+            "fixture",
+            <FixtureSource as utoipa::PartialSchema>::schema(),
+        ))
         .into()
 }
 
-/// The body of `POST /jobs`.
-struct CreateJobBody;
-
-impl utoipa::PartialSchema for CreateJobBody {
+// `CreateJob` is its own schema: the provider/config one-of (each config's schema comes from the
+// type `ProviderConfig::parse` produces) plus `start`.
+impl utoipa::PartialSchema for CreateJob {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         let start = utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::Boolean)
@@ -197,7 +161,7 @@ impl utoipa::PartialSchema for CreateJobBody {
     }
 }
 
-impl utoipa::ToSchema for CreateJobBody {}
+impl utoipa::ToSchema for CreateJob {}
 
 /// The changes a job made, by kind.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -385,7 +349,7 @@ fn not_found_as_job(error: store::Error) -> ApiError {
     path = "/api/v1/tenants/{tenant}/jobs",
     tag = "jobs",
     params(TenantPath),
-    request_body = CreateJobBody,
+    request_body = CreateJob,
     security(("bearer" = [])),
     responses(
         (status = 201, body = Envelope<JobDto>),

@@ -115,6 +115,55 @@ pub enum FixtureSource {
     OperatorPath(String),
 }
 
+// The schema of what a tenant may send as a fixture job's `config`, declared beside the parser that
+// accepts exactly these forms (`ProviderConfig::parse`); the CLI's `path` form is not a tenant's.
+impl utoipa::PartialSchema for FixtureSource {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        fixture_config_schema().into()
+    }
+}
+
+impl utoipa::ToSchema for FixtureSource {}
+
+/// The `fixture` provider's config: the shipped sample, an inventory sent inline, or a file named
+/// inside the operator's fixture directory. Never a server path.
+fn fixture_config_schema() -> utoipa::openapi::schema::Schema {
+    let only = |name: &str, schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Object)
+            .property(name, schema)
+            .required(name)
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
+    };
+    let sample = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Boolean)
+        .enum_values(Some([true]));
+    let inventory = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Object)
+        .description(Some(
+            "An inventory (`scopes`, `nodes`, `edges`) as `infracast generate` writes it; the \
+             request body limit bounds it",
+        ))
+        .property(
+            "nodes",
+            utoipa::openapi::ArrayBuilder::new().items(utoipa::openapi::ObjectBuilder::new()),
+        )
+        .required("nodes");
+    let file = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "A file name relative to the operator's fixture directory (INFRACAST_FIXTURE_DIR)",
+        ))
+        .pattern(Some("^[^/\\x00][^\\x00]{0,254}$"));
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(only("sample", sample.into()))
+        .item(only("inventory", inventory.into()))
+        .item(only("file", file.into()))
+        .into()
+}
+
 /// A discovery job's provider and its settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProviderConfig {
@@ -501,5 +550,38 @@ mod tests {
         let mismatched = json!({"nodes": [{"id": "aws:us-east-1:aws.ec2.vpc:vpc-1",
             "type": "aws.ec2.subnet", "provider": "aws", "region": "us-east-1"}]});
         assert!(parse(json!({"inventory": mismatched})).is_err());
+    }
+
+    #[test]
+    fn the_fixture_schema_documents_exactly_the_forms_a_tenant_may_send() {
+        let schema =
+            serde_json::to_value(<FixtureSource as utoipa::PartialSchema>::schema()).unwrap();
+        let forms: Vec<Vec<String>> = schema["oneOf"]
+            .as_array()
+            .expect("a one-of of the forms")
+            .iter()
+            .map(|form| {
+                form["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|name| name.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(forms, [["sample"], ["inventory"], ["file"]]);
+        // Each documented form parses; the operator's `path` form is not documented and a tenant's
+        // `path` is refused.
+        for config in [
+            json!({"sample": true}),
+            json!({"inventory": {"nodes": []}}),
+            json!({"file": "estate.json"}),
+        ] {
+            assert!(
+                ProviderConfig::parse("fixture", &config).is_ok(),
+                "{config} should parse"
+            );
+        }
+        assert!(ProviderConfig::parse("fixture", &json!({"path": "/srv/estate.json"})).is_err());
     }
 }
