@@ -25,7 +25,7 @@ use super::{AppState, TenantContext, envelope};
 use crate::model::provider_config::{
     AwsConfig, DiscoveryPolicy, FixtureSource, OPERATOR_MARKER, ProviderConfig,
 };
-use crate::model::{Job, JobKind, JobStatus};
+use crate::model::{ChangeKind, ChangedEntity, Job, JobChange, JobKind, JobStatus};
 use crate::store::paging::SortColumn;
 use crate::store::{self, jobs::NewJob};
 
@@ -181,20 +181,17 @@ struct DiffGroups {
 
 impl DiffGroups {
     /// Groups a job's recorded changes by what happened and to which entity.
-    fn from_changes(changes: Vec<store::jobs::Change>) -> DiffGroups {
+    fn from_changes(changes: Vec<JobChange>) -> DiffGroups {
         let mut groups = DiffGroups::default();
         for change in changes {
-            let ids = match change.change.as_str() {
-                "added" => &mut groups.added,
-                "changed" => &mut groups.changed,
-                "removed" => &mut groups.removed,
-                // The column's CHECK constraint allows nothing else.
-                _ => continue,
+            let ids = match change.change {
+                ChangeKind::Added => &mut groups.added,
+                ChangeKind::Changed => &mut groups.changed,
+                ChangeKind::Removed => &mut groups.removed,
             };
-            if change.entity == "node" {
-                ids.nodes.push(change.entity_id);
-            } else {
-                ids.edges.push(change.entity_id);
+            match change.entity {
+                ChangedEntity::Node => ids.nodes.push(change.entity_id),
+                ChangedEntity::Edge => ids.edges.push(change.entity_id),
             }
         }
         groups

@@ -84,6 +84,31 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// What a job did to an entity of the graph (one row of its diff).
+    ChangeKind, "change kind", {
+        Added => "added",
+        Changed => "changed",
+        Removed => "removed",
+    }
+);
+
+named_enum!(
+    /// Which kind of graph entity a diff row is about.
+    ChangedEntity, "changed entity", {
+        Node => "node",
+        Edge => "edge",
+    }
+);
+
+/// One entry of a job's diff: a node or edge it added, changed or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobChange {
+    pub entity: ChangedEntity,
+    pub entity_id: String,
+    pub change: ChangeKind,
+}
+
 impl JobStatus {
     /// Statuses a job never leaves.
     pub const TERMINAL: &'static [JobStatus] = &[

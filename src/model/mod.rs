@@ -20,7 +20,7 @@ pub use finding::{
     PathProof, ProofHop, ProofPorts,
 };
 pub use inventory::{Inventory, Scope, parse_inventory_text, parse_inventory_value};
-pub use job::{Job, JobKind, JobStatus, Schedule};
+pub use job::{ChangeKind, ChangedEntity, Job, JobChange, JobKind, JobStatus, Schedule};
 pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, PropertiesError, Provider};
 pub use properties::{NodeProperties, NodeType};
 pub use report::{Report, ReportFormat, ReportStatus};

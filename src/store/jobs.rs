@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::Error;
 use super::paging::{Page, PageRequest};
+use crate::model::{ChangeKind, ChangedEntity, JobChange};
 pub use crate::model::{Job, JobKind, JobStatus};
 
 /// A job row as stored; parsed into `model::Job` at this boundary.
@@ -621,17 +622,37 @@ pub async fn finish(
     Ok(())
 }
 
-/// One entry of a job's diff.
+/// One row of `job_changes`, as stored; parsed into a `JobChange` before it leaves the store.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Change {
-    pub entity: String,
-    pub entity_id: String,
-    pub change: String,
+struct ChangeRow {
+    entity: String,
+    entity_id: String,
+    change: String,
 }
 
-pub async fn changes(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Vec<Change>, Error> {
+impl TryFrom<ChangeRow> for JobChange {
+    type Error = Error;
+
+    fn try_from(row: ChangeRow) -> Result<JobChange, Error> {
+        let corrupt = |error: crate::model::UnknownName| {
+            Error::Corrupt(format!("job change of {}: {error}", row.entity_id))
+        };
+        Ok(JobChange {
+            entity: ChangedEntity::parse(&row.entity).map_err(corrupt)?,
+            change: ChangeKind::parse(&row.change).map_err(corrupt)?,
+            entity_id: row.entity_id.clone(),
+        })
+    }
+}
+
+/// The entries of a job's diff, by change, entity kind and id.
+pub async fn changes(
+    pool: &PgPool,
+    tenant_id: &str,
+    job_id: Uuid,
+) -> Result<Vec<JobChange>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let changes: Vec<Change> = sqlx::query_as(
+    let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT entity, entity_id, change FROM job_changes
          WHERE tenant_id = $1 AND job_id = $2 ORDER BY change, entity, entity_id",
     )
@@ -640,7 +661,7 @@ pub async fn changes(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Vec
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(changes)
+    rows.into_iter().map(JobChange::try_from).collect()
 }
 
 #[cfg(test)]
@@ -691,5 +712,23 @@ mod tests {
                 other => panic!("{kind}/{status}: expected a corrupt row, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_change_row_parses_into_enums_and_an_unknown_change_is_corrupt() {
+        let parsed = JobChange::try_from(ChangeRow {
+            entity: "edge".to_string(),
+            entity_id: "e-1".to_string(),
+            change: "removed".to_string(),
+        })
+        .unwrap();
+        assert_eq!(parsed.entity, ChangedEntity::Edge);
+        assert_eq!(parsed.change, ChangeKind::Removed);
+        let unknown = JobChange::try_from(ChangeRow {
+            entity: "node".to_string(),
+            entity_id: "n-1".to_string(),
+            change: "renamed".to_string(),
+        });
+        assert!(matches!(unknown, Err(Error::Corrupt(message)) if message.contains("renamed")));
     }
 }

@@ -129,7 +129,13 @@ async fn reconcile_records_diffs_and_tombstones_only_completed_scopes() {
     let changes = store::jobs::changes(&pool, "acme", job_id).await.unwrap();
     let summary: Vec<(String, String, String)> = changes
         .into_iter()
-        .map(|c| (c.change, c.entity, c.entity_id))
+        .map(|c| {
+            (
+                c.change.as_str().to_string(),
+                c.entity.as_str().to_string(),
+                c.entity_id,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
