@@ -235,9 +235,17 @@ impl QueryParams {
 
     /// `sort` against the allowed columns, or `default` when absent.
     pub fn sort(&self, allowed: &[SortColumn], default: &str) -> Result<Sort, ApiError> {
-        let raw = self
-            .non_empty("sort")?
-            .unwrap_or_else(|| default.to_string());
+        // An empty `sort=` is not "the default": the schema's enum has no empty name, so it is a 400.
+        let raw = match self.single("sort")? {
+            None => default.to_string(),
+            Some(given) if given.trim().is_empty() => {
+                return Err(ApiError::Validation(
+                    "`sort` is empty; name a field, `-field` for descending, or leave it out"
+                        .to_string(),
+                ));
+            }
+            Some(given) => given.trim().to_string(),
+        };
         Sort::parse(&raw, allowed).map_err(ApiError::Validation)
     }
 }

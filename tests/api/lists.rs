@@ -210,3 +210,53 @@ async fn a_frameworks_controls_page_and_filter_by_status() {
         .await
         .assert_error(400, "VALIDATION_ERROR");
 }
+
+/// `sort=` with no field is not the default order: the documented enum has no empty name (the
+/// fuzzer's `GET …/reports?sort=` was answered 200).
+#[tokio::test]
+async fn an_empty_sort_is_a_validation_error_on_every_sorted_list() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    for list in [
+        "nodes",
+        "edges",
+        "findings",
+        "jobs",
+        "reports",
+        "audit-events",
+    ] {
+        let sorted = app
+            .get(
+                &format!("/api/v1/tenants/acme/{list}?sort=-created_at"),
+                &key,
+            )
+            .await;
+        let default_order = app.get(&format!("/api/v1/tenants/acme/{list}"), &key).await;
+        assert_eq!(
+            default_order.status,
+            StatusCode::OK,
+            "{list}: {}",
+            default_order.body
+        );
+        for empty in ["sort=", "sort=%20"] {
+            let answer = app
+                .get(&format!("/api/v1/tenants/acme/{list}?{empty}"), &key)
+                .await;
+            answer.assert_error(400, "VALIDATION_ERROR");
+            assert!(
+                answer.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`sort` is empty"),
+                "{list}: {}",
+                answer.body
+            );
+        }
+        // A named field still sorts (or is refused for its own reason, never for emptiness).
+        assert!(
+            !sorted.body.to_string().contains("`sort` is empty"),
+            "{list}: {}",
+            sorted.body
+        );
+    }
+}
