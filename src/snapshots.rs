@@ -168,8 +168,6 @@ impl GraphSnapshots {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::model::{Node, NodeType};
     use crate::rules::RuleStatus;
@@ -187,16 +185,7 @@ mod tests {
     }
 
     fn node(node_type: NodeType, raw: &str, properties: serde_json::Value) -> Node {
-        Node {
-            id: NodeId::aws("us-east-1", node_type, raw),
-            node_type,
-            provider: "aws".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            name: raw.into(),
-            tags: BTreeMap::new(),
-            properties,
-        }
+        Node::aws("us-east-1", node_type, raw, properties)
     }
 
     #[test]
@@ -228,17 +217,12 @@ mod tests {
 
     #[test]
     fn an_instance_with_unreadable_properties_is_of_unknown_exposure_not_safe() {
-        let instance = Node {
-            id: NodeId::aws("us-east-1", NodeType::Instance, "i-1"),
-            node_type: NodeType::Instance,
-            provider: "aws".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            name: "i-1".into(),
-            tags: BTreeMap::new(),
-            // A string where a list belongs; the state the SSH rule looks at reads fine.
-            properties: serde_json::json!({"state": "running", "security_group_ids": "sg-1"}),
-        };
+        // A string where a list belongs; the state the SSH rule looks at reads fine.
+        let instance = node(
+            NodeType::Instance,
+            "i-1",
+            serde_json::json!({"state": "running", "security_group_ids": "sg-1"}),
+        );
         let id = instance.id.clone();
         let snapshot = snapshot_of(vec![instance]);
         let why = snapshot.exposure().unreadable(&id).unwrap();

@@ -354,6 +354,26 @@ impl Node {
         })
     }
 
+    /// An AWS resource as discovery (or a test) builds it: id from region, type and raw id, named
+    /// after the raw id, no account or tags.
+    pub fn aws(
+        region: &str,
+        node_type: NodeType,
+        resource_id: &str,
+        properties: serde_json::Value,
+    ) -> Self {
+        Node {
+            id: NodeId::aws(region, node_type, resource_id),
+            node_type,
+            provider: Provider::Aws.as_str().to_string(),
+            region: region.to_string(),
+            account: String::new(),
+            name: resource_id.to_string(),
+            tags: BTreeMap::new(),
+            properties,
+        }
+    }
+
     /// Checks that the properties read as the struct registered for the node's type.
     pub fn check_properties(&self) -> Result<(), PropertiesError> {
         self.node_type
@@ -453,16 +473,7 @@ mod tests {
     }
 
     fn node_of(node_type: NodeType, properties: serde_json::Value) -> Node {
-        Node {
-            id: NodeId::aws("us-east-1", node_type, "r-1"),
-            node_type,
-            provider: "aws".to_string(),
-            region: "us-east-1".to_string(),
-            account: String::new(),
-            name: String::new(),
-            tags: BTreeMap::new(),
-            properties,
-        }
+        Node::aws("us-east-1", node_type, "r-1", properties)
     }
 
     #[test]

@@ -649,21 +649,10 @@ impl<'g> NetworkView<'g> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
-        Node {
-            id: NodeId::aws("us-east-1", node_type, raw),
-            node_type,
-            provider: "aws".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            name: raw.into(),
-            tags: BTreeMap::new(),
-            properties,
-        }
+        Node::aws("us-east-1", node_type, raw, properties)
     }
 
     /// A VPC whose subnet has no explicit route table or NACL, a main table and a default ACL,
