@@ -168,8 +168,6 @@ impl GraphSnapshots {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::model::{Node, NodeType};
     use crate::rules::RuleStatus;
@@ -186,19 +184,45 @@ mod tests {
         })
     }
 
+    fn node(node_type: NodeType, raw: &str, properties: serde_json::Value) -> Node {
+        Node::aws("us-east-1", node_type, raw, properties)
+    }
+
+    #[test]
+    fn an_unreadable_route_table_makes_its_vpcs_exposure_unknown_not_safe() {
+        let instance = node(
+            NodeType::Instance,
+            "i-1",
+            serde_json::json!({"state": "running", "vpc_id": "vpc-1", "subnet_id": "subnet-1", "public_ip": "54.0.0.1"}),
+        );
+        let id = instance.id.clone();
+        // `routes` is a string where a list belongs: this table might route vpc-1 to an IGW.
+        let table_in = |vpc: &str| {
+            node(
+                NodeType::RouteTable,
+                "rtb-1",
+                serde_json::json!({"route_table_id": "rtb-1", "vpc_id": vpc, "routes": "0.0.0.0/0 igw-1"}),
+            )
+        };
+        let elsewhere = snapshot_of(vec![instance.clone(), table_in("vpc-2")]);
+        assert_eq!(elsewhere.exposure().unreadable(&id), None);
+        let same_vpc = snapshot_of(vec![instance, table_in("vpc-1")]);
+        let why = same_vpc.exposure().unreadable(&id).unwrap();
+        assert!(why.contains("rtb-1") && why.contains("malformed"), "{why}");
+        assert!(matches!(
+            SnapshotExposure(same_vpc.clone()).is_exposed(&id, 22, "tcp"),
+            ExposureAnswer::Unknown
+        ));
+    }
+
     #[test]
     fn an_instance_with_unreadable_properties_is_of_unknown_exposure_not_safe() {
-        let instance = Node {
-            id: NodeId::aws("us-east-1", NodeType::Instance, "i-1"),
-            node_type: NodeType::Instance,
-            provider: "aws".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            name: "i-1".into(),
-            tags: BTreeMap::new(),
-            // A string where a list belongs; the state the SSH rule looks at reads fine.
-            properties: serde_json::json!({"state": "running", "security_group_ids": "sg-1"}),
-        };
+        // A string where a list belongs; the state the SSH rule looks at reads fine.
+        let instance = node(
+            NodeType::Instance,
+            "i-1",
+            serde_json::json!({"state": "running", "security_group_ids": "sg-1"}),
+        );
         let id = instance.id.clone();
         let snapshot = snapshot_of(vec![instance]);
         let why = snapshot.exposure().unreadable(&id).unwrap();

@@ -89,6 +89,15 @@ macro_rules! node_types {
                 registered == std::any::TypeId::of::<T>()
             }
 
+            /// Reads `properties` as this type's registered struct and drops the result: `Err` when
+            /// they are malformed (a field of the wrong JSON type). For code that holds a node of
+            /// any type; code that knows the type reads it with `Node::properties_as`.
+            pub fn check_properties(self, properties: &serde_json::Value) -> Result<(), serde_json::Error> {
+                match self {
+                    $(NodeType::$variant => <$properties as serde::Deserialize>::deserialize(properties).map(drop),)*
+                }
+            }
+
             /// The registered defaults (`NodeProperties::defaults`) as JSON.
             pub fn default_properties(self) -> serde_json::Value {
                 match self {
@@ -345,6 +354,37 @@ impl Node {
         })
     }
 
+    /// An AWS resource as discovery (or a test) builds it: id from region, type and raw id, named
+    /// after the raw id, no account or tags.
+    pub fn aws(
+        region: &str,
+        node_type: NodeType,
+        resource_id: &str,
+        properties: serde_json::Value,
+    ) -> Self {
+        Node {
+            id: NodeId::aws(region, node_type, resource_id),
+            node_type,
+            provider: Provider::Aws.as_str().to_string(),
+            region: region.to_string(),
+            account: String::new(),
+            name: resource_id.to_string(),
+            tags: BTreeMap::new(),
+            properties,
+        }
+    }
+
+    /// Checks that the properties read as the struct registered for the node's type.
+    pub fn check_properties(&self) -> Result<(), PropertiesError> {
+        self.node_type
+            .check_properties(&self.properties)
+            .map_err(|error| PropertiesError::Malformed {
+                node_id: self.id.clone(),
+                node_type: self.node_type,
+                message: error.to_string(),
+            })
+    }
+
     /// The internet pseudo-node.
     pub fn internet() -> Self {
         Node {
@@ -433,16 +473,7 @@ mod tests {
     }
 
     fn node_of(node_type: NodeType, properties: serde_json::Value) -> Node {
-        Node {
-            id: NodeId::aws("us-east-1", node_type, "r-1"),
-            node_type,
-            provider: "aws".to_string(),
-            region: "us-east-1".to_string(),
-            account: String::new(),
-            name: String::new(),
-            tags: BTreeMap::new(),
-            properties,
-        }
+        Node::aws("us-east-1", node_type, "r-1", properties)
     }
 
     #[test]
@@ -485,8 +516,10 @@ mod tests {
             matches!(&error, PropertiesError::Malformed { node_type: NodeType::Volume, message, .. } if message.contains("invalid type")),
             "{error}"
         );
+        assert_eq!(volume.check_properties().unwrap_err(), error);
         // Missing fields are not malformed: hand-made nodes list only what they know.
         let sparse = node_of(NodeType::Volume, serde_json::json!({"volume_id": "vol-1"}));
+        assert!(sparse.check_properties().is_ok());
         assert!(
             !sparse
                 .properties_as::<VolumeProperties>()

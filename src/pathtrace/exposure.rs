@@ -268,11 +268,51 @@ fn analyse_endpoint(
     })
 }
 
+/// Network resources whose properties could not be read, by (region, VPC id) and why; the VPC is
+/// `None` when it cannot be told (an elastic IP, a gateway, a prefix list, a resource whose
+/// `vpc_id` is itself unreadable): such a resource concerns every endpoint of its region.
+fn unreadable_network_resources(graph: &TenantGraph) -> BTreeMap<(String, Option<String>), String> {
+    let mut unreadable = BTreeMap::new();
+    for node_type in [
+        NodeType::Vpc,
+        NodeType::Subnet,
+        NodeType::SecurityGroup,
+        NodeType::NetworkAcl,
+        NodeType::RouteTable,
+        NodeType::InternetGateway,
+        NodeType::ElasticIp,
+        NodeType::ManagedPrefixList,
+    ] {
+        for node in graph.nodes_of_type(node_type) {
+            let Err(error) = node.check_properties() else {
+                continue;
+            };
+            let vpc_id = match node_type {
+                NodeType::Vpc => Some(node.id.resource_id().to_string()),
+                NodeType::Subnet
+                | NodeType::SecurityGroup
+                | NodeType::NetworkAcl
+                | NodeType::RouteTable => node
+                    .properties
+                    .get("vpc_id")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string),
+                _ => None,
+            };
+            unreadable
+                .entry((node.region.clone(), vpc_id))
+                .or_insert_with(|| error.to_string());
+        }
+    }
+    unreadable
+}
+
 /// Computes the exposure of every instance and of every network interface not attached to an
 /// instance. Parallel over resources; the result is sorted by node id.
 pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
     let index = super::network::PathIndex::build(graph);
     let view = NetworkView::new(graph, Some(&index));
+    let unreadable_network = unreadable_network_resources(graph);
     let mut unreadable = BTreeMap::new();
     let mut instances = Vec::new();
     for node in graph.nodes_of_type(NodeType::Instance) {
@@ -294,6 +334,28 @@ pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
                 unreadable.insert(node.id.to_string(), error.to_string());
             }
         }
+    }
+    // A resource is only as analysable as the network around it: an unreadable route table,
+    // NACL, group, … of its VPC (or of unknown VPC, or an elastic IP of its region) might be the
+    // one that exposes it.
+    for resources in [&mut instances, &mut loose_interfaces] {
+        resources.retain(|node| {
+            let vpc_id = node
+                .properties
+                .get("vpc_id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string);
+            let why = unreadable_network
+                .get(&(node.region.clone(), vpc_id))
+                .or_else(|| unreadable_network.get(&(node.region.clone(), None)));
+            match why {
+                Some(why) => {
+                    unreadable.insert(node.id.to_string(), why.clone());
+                    false
+                }
+                None => true,
+            }
+        });
     }
     let mut entries: Vec<ExposureEntry> = instances
         .par_iter()

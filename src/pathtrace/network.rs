@@ -65,14 +65,23 @@ pub struct NetworkView<'g> {
 #[derive(Debug, Clone, Default)]
 pub struct PathIndex {
     elastic_ips: std::collections::HashMap<(String, String), String>,
+    /// Per region, why one of its elastic IPs could not be read (it might be any endpoint's).
+    unreadable_elastic_ips: std::collections::HashMap<String, String>,
 }
 
 impl PathIndex {
     pub fn build(graph: &TenantGraph) -> PathIndex {
         let mut elastic_ips = std::collections::HashMap::new();
+        let mut unreadable_elastic_ips = std::collections::HashMap::new();
         for node in graph.nodes_of_type(NodeType::ElasticIp) {
-            let Ok(address) = node.properties_as::<ElasticIpProperties>() else {
-                continue;
+            let address = match node.properties_as::<ElasticIpProperties>() {
+                Ok(address) => address,
+                Err(error) => {
+                    unreadable_elastic_ips
+                        .entry(node.region.clone())
+                        .or_insert_with(|| error.to_string());
+                    continue;
+                }
             };
             let Some(public_ip) = address.public_ip else {
                 continue;
@@ -84,7 +93,10 @@ impl PathIndex {
                 elastic_ips.insert((node.region.clone(), holder), public_ip.clone());
             }
         }
-        PathIndex { elastic_ips }
+        PathIndex {
+            elastic_ips,
+            unreadable_elastic_ips,
+        }
     }
 }
 
@@ -168,7 +180,7 @@ impl<'g> NetworkView<'g> {
                 other => return Err(format!("{other} is not an instance or network interface")),
             };
         if public_ip.is_none() {
-            public_ip = self.elastic_ip_of(region, endpoint_id.resource_id());
+            public_ip = self.elastic_ip_of(region, endpoint_id.resource_id())?;
         }
         let subnet_id = subnet_id.ok_or("the endpoint has no subnet")?;
         let subnet: SubnetProperties = self.typed(region, NodeType::Subnet, &subnet_id)?;
@@ -197,22 +209,35 @@ impl<'g> NetworkView<'g> {
         })
     }
 
-    fn elastic_ip_of(&self, region: &str, eni_or_instance: &str) -> Option<String> {
+    /// The public address of the elastic IP held by an ENI or instance. `Err` when an elastic IP
+    /// of the region cannot be read: it might be this one's, so "none" would be a guess.
+    fn elastic_ip_of(&self, region: &str, eni_or_instance: &str) -> Lookup<Option<String>> {
         if let Some(index) = self.index {
-            return index
+            if let Some(why) = index.unreadable_elastic_ips.get(region) {
+                return Err(why.clone());
+            }
+            return Ok(index
                 .elastic_ips
                 .get(&(region.to_string(), eni_or_instance.to_string()))
-                .cloned();
+                .cloned());
         }
-        self.graph
+        let mut held_by_it: Option<Option<String>> = None;
+        for node in self
+            .graph
             .nodes_of_type(NodeType::ElasticIp)
             .filter(|node| node.region == region)
-            .filter(|node| {
-                raw_field(node, "network_interface_id") == Some(eni_or_instance)
-                    || raw_field(node, "instance_id") == Some(eni_or_instance)
-            })
-            .find_map(|node| node.properties_as::<ElasticIpProperties>().ok())
-            .and_then(|address| address.public_ip)
+        {
+            let address = node
+                .properties_as::<ElasticIpProperties>()
+                .map_err(|error| error.to_string())?;
+            let held = [&address.network_interface_id, &address.instance_id]
+                .into_iter()
+                .any(|holder| holder.as_deref() == Some(eni_or_instance));
+            if held && held_by_it.is_none() {
+                held_by_it = Some(address.public_ip);
+            }
+        }
+        Ok(held_by_it.flatten())
     }
 
     /// The endpoint (ENI, else instance) that holds an address inside `network`, in `vpc_id`.
@@ -624,21 +649,10 @@ impl<'g> NetworkView<'g> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
     fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
-        Node {
-            id: NodeId::aws("us-east-1", node_type, raw),
-            node_type,
-            provider: "aws".into(),
-            region: "us-east-1".into(),
-            account: "1".into(),
-            name: raw.into(),
-            tags: BTreeMap::new(),
-            properties,
-        }
+        Node::aws("us-east-1", node_type, raw, properties)
     }
 
     /// A VPC whose subnet has no explicit route table or NACL, a main table and a default ACL,
@@ -661,6 +675,47 @@ mod tests {
             ],
             Vec::new(),
         )
+    }
+
+    #[test]
+    fn an_unreadable_elastic_ip_of_the_region_makes_public_addresses_unknown() {
+        let held = node(
+            NodeType::ElasticIp,
+            "eipalloc-1",
+            json!({"allocation_id": "eipalloc-1", "public_ip": "54.0.0.1", "network_interface_id": "eni-1"}),
+        );
+        let mut unreadable = node(
+            NodeType::ElasticIp,
+            "eipalloc-2",
+            json!({"allocation_id": "eipalloc-2", "public_ip": 54, "network_interface_id": "eni-2"}),
+        );
+        unreadable.region = "eu-west-1".into();
+        unreadable.id = NodeId::parse("aws:eu-west-1:aws.ec2.elastic_ip:eipalloc-2").unwrap();
+        let other_region = TenantGraph::build(vec![held.clone(), unreadable.clone()], Vec::new());
+        let index = PathIndex::build(&other_region);
+        for view in [
+            NetworkView::new(&other_region, None),
+            NetworkView::new(&other_region, Some(&index)),
+        ] {
+            assert_eq!(
+                view.elastic_ip_of("us-east-1", "eni-1"),
+                Ok(Some("54.0.0.1".to_string()))
+            );
+        }
+        unreadable.region = "us-east-1".into();
+        unreadable.id = NodeId::aws("us-east-1", NodeType::ElasticIp, "eipalloc-2");
+        let same_region = TenantGraph::build(vec![held, unreadable], Vec::new());
+        let index = PathIndex::build(&same_region);
+        for view in [
+            NetworkView::new(&same_region, None),
+            NetworkView::new(&same_region, Some(&index)),
+        ] {
+            let why = view.elastic_ip_of("us-east-1", "eni-1").unwrap_err();
+            assert!(
+                why.contains("eipalloc-2") && why.contains("malformed"),
+                "{why}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Every shipped rule judged on its own worked examples (violating and compliant), loading errors,
 //! and the tidy check that no rule ships without both kinds of example.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use infracast::graph::TenantGraph;
@@ -29,14 +29,8 @@ impl InternetExposure for ExposedPorts {
 
 fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
     Node {
-        id: NodeId::aws("us-east-1", node_type, raw),
-        node_type,
-        provider: "aws".into(),
-        region: "us-east-1".into(),
         account: "1".into(),
-        name: raw.into(),
-        tags: BTreeMap::new(),
-        properties,
+        ..Node::aws("us-east-1", node_type, raw, properties)
     }
 }
 
