@@ -542,7 +542,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                     (None, None) => "no answer yet".to_string(),
                 }
             );
-            if delivery.status == "delivered" {
+            if delivery.status == crate::model::DeliveryStatus::Delivered {
                 Ok(())
             } else {
                 bail!("the receiver did not accept the test event")

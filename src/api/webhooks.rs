@@ -15,8 +15,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::schema::{self, TenantPath, path_params};
 use super::{AppState, TenantContext, envelope};
+use crate::model::{Delivery, DeliveryStatus, Webhook};
 use crate::netguard;
-use crate::store::{self, webhooks::Webhook};
+use crate::store;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -78,8 +79,7 @@ struct DeliveryDto {
     id: Uuid,
     event_id: Uuid,
     event: String,
-    /// `pending`, `delivered` or `failed`.
-    status: String,
+    status: DeliveryStatus,
     attempts: i32,
     next_attempt_at: chrono::DateTime<chrono::Utc>,
     last_status_code: Option<i32>,
@@ -276,8 +276,8 @@ async fn deliveries(
     Ok(envelope::data(body))
 }
 
-impl From<store::webhooks::Delivery> for DeliveryDto {
-    fn from(delivery: store::webhooks::Delivery) -> Self {
+impl From<Delivery> for DeliveryDto {
+    fn from(delivery: Delivery) -> Self {
         DeliveryDto {
             id: delivery.id,
             event_id: delivery.event_id,

@@ -9,8 +9,9 @@ use sha2::Sha256;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
+use crate::model::{DeliveryStatus, DueDelivery};
 use crate::netguard;
-use crate::store::{self, webhooks::DueDelivery};
+use crate::store;
 
 pub const MAX_ATTEMPTS: i32 = 6;
 
@@ -57,7 +58,7 @@ async fn send(delivery: &DueDelivery, allow_internal: bool) -> AttemptResult {
         "type": delivery.event_type,
         "tenant": delivery.tenant_id,
         "created_at": delivery.event_created_at,
-        "data": delivery.payload.0,
+        "data": delivery.payload,
     })
     .to_string();
     let timestamp = chrono::Utc::now().timestamp();
@@ -101,17 +102,31 @@ pub async fn deliver_due(pool: &PgPool, allow_internal: bool) -> Result<usize, s
         let attempt = send(delivery, allow_internal).await;
         let (status, code, error, response, retry_in) = match attempt {
             AttemptResult::Delivered(code, text) => {
-                ("delivered", Some(code), None, Some(text), 0.0)
+                (DeliveryStatus::Delivered, Some(code), None, Some(text), 0.0)
             }
-            AttemptResult::Permanent(code, text) => {
-                ("failed", code, Some(text.clone()), Some(text), 0.0)
-            }
-            AttemptResult::Retry(code, text) if delivery.attempts + 1 >= MAX_ATTEMPTS => {
-                ("failed", code, Some(text.clone()), Some(text), 0.0)
-            }
+            AttemptResult::Permanent(code, text) => (
+                DeliveryStatus::Failed,
+                code,
+                Some(text.clone()),
+                Some(text),
+                0.0,
+            ),
+            AttemptResult::Retry(code, text) if delivery.attempts + 1 >= MAX_ATTEMPTS => (
+                DeliveryStatus::Failed,
+                code,
+                Some(text.clone()),
+                Some(text),
+                0.0,
+            ),
             AttemptResult::Retry(code, text) => {
                 let backoff = 2f64.powi(delivery.attempts).min(300.0);
-                ("pending", code, Some(text.clone()), Some(text), backoff)
+                (
+                    DeliveryStatus::Pending,
+                    code,
+                    Some(text.clone()),
+                    Some(text),
+                    backoff,
+                )
             }
         };
         store::webhooks::record_attempt(

@@ -13,6 +13,7 @@ pub mod properties;
 pub mod provider_config;
 mod report;
 mod severity;
+mod webhook;
 
 pub use edge::{Edge, EdgeKind, edge_id};
 pub use finding::{
@@ -25,6 +26,7 @@ pub use node::{INTERNET_NODE_ID, Node, NodeId, NodeIdError, PropertiesError, Pro
 pub use properties::{NodeProperties, NodeType};
 pub use report::{Report, ReportFormat, ReportStatus};
 pub use severity::Severity;
+pub use webhook::{Delivery, DeliveryStatus, DueDelivery, Webhook};
 
 /// Error for a string that is not one of a closed set of names (node types, edge kinds, …).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -15,15 +15,32 @@ pub const EVENT_TYPES: &[&str] = &[
     "job.failed",
 ];
 
+pub use crate::model::{Delivery, DeliveryStatus, DueDelivery, Webhook};
+
+/// A `webhooks` row as stored; callers get the model's `Webhook`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Webhook {
-    pub tenant_id: String,
-    pub id: Uuid,
-    pub url: String,
-    pub events: Vec<String>,
-    pub secret: String,
-    pub enabled: bool,
-    pub created_at: DateTime<Utc>,
+struct WebhookRow {
+    tenant_id: String,
+    id: Uuid,
+    url: String,
+    events: Vec<String>,
+    secret: String,
+    enabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(row: WebhookRow) -> Webhook {
+        Webhook {
+            tenant_id: row.tenant_id,
+            id: row.id,
+            url: row.url,
+            events: row.events,
+            secret: row.secret,
+            enabled: row.enabled,
+            created_at: row.created_at,
+        }
+    }
 }
 
 const WEBHOOK_COLUMNS: &str = "tenant_id, id, url, events, secret, enabled, created_at";
@@ -36,7 +53,7 @@ pub async fn create(
     secret: &str,
 ) -> Result<Webhook, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let webhook: WebhookRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhooks (tenant_id, id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING {WEBHOOK_COLUMNS}"
     )))
     .bind(tenant_id)
@@ -47,24 +64,24 @@ pub async fn create(
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(webhook)
+    Ok(webhook.into())
 }
 
 pub async fn list(pool: &PgPool, tenant_id: &str) -> Result<Vec<Webhook>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let webhooks: Vec<Webhook> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let webhooks: Vec<WebhookRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id"
     )))
     .bind(tenant_id)
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(webhooks)
+    Ok(webhooks.into_iter().map(Webhook::from).collect())
 }
 
 pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Webhook, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let webhook: Webhook = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let webhook: WebhookRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
     )))
     .bind(tenant_id)
@@ -72,7 +89,7 @@ pub async fn get(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<Webhook, Er
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(webhook)
+    Ok(webhook.into())
 }
 
 pub async fn delete(pool: &PgPool, tenant_id: &str, id: Uuid) -> Result<(), Error> {
@@ -167,18 +184,34 @@ pub async fn enqueue_ping(pool: &PgPool, tenant_id: &str, webhook_id: Uuid) -> R
     Ok(delivery_id)
 }
 
-/// A delivery due now, with what is needed to send it.
+/// A due delivery as the claiming statement returns it; callers get the model's `DueDelivery`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct DueDelivery {
-    pub tenant_id: String,
-    pub id: Uuid,
-    pub attempts: i32,
-    pub url: String,
-    pub secret: String,
-    pub event_id: Uuid,
-    pub event_type: String,
-    pub payload: sqlx::types::Json<Value>,
-    pub event_created_at: DateTime<Utc>,
+struct DueDeliveryRow {
+    tenant_id: String,
+    id: Uuid,
+    attempts: i32,
+    url: String,
+    secret: String,
+    event_id: Uuid,
+    event_type: String,
+    payload: sqlx::types::Json<Value>,
+    event_created_at: DateTime<Utc>,
+}
+
+impl From<DueDeliveryRow> for DueDelivery {
+    fn from(row: DueDeliveryRow) -> DueDelivery {
+        DueDelivery {
+            tenant_id: row.tenant_id,
+            id: row.id,
+            attempts: row.attempts,
+            url: row.url,
+            secret: row.secret,
+            event_id: row.event_id,
+            event_type: row.event_type,
+            payload: row.payload.0,
+            event_created_at: row.event_created_at,
+        }
+    }
 }
 
 /// Takes up to `limit` due deliveries, pushing their next attempt `lease_seconds` ahead so another
@@ -188,7 +221,7 @@ pub async fn claim_due(
     limit: i64,
     lease_seconds: f64,
 ) -> Result<Vec<DueDelivery>, Error> {
-    let due: Vec<DueDelivery> = sqlx::query_as(
+    let due: Vec<DueDeliveryRow> = sqlx::query_as(
         "WITH due AS (
             SELECT tenant_id, id FROM webhook_deliveries
             WHERE status = 'pending' AND next_attempt_at <= now()
@@ -205,14 +238,14 @@ pub async fn claim_due(
     .bind(lease_seconds)
     .fetch_all(pool)
     .await?;
-    Ok(due)
+    Ok(due.into_iter().map(DueDelivery::from).collect())
 }
 
 /// Records one attempt: delivered, failed for good, or retried after `retry_in_seconds`.
 pub async fn record_attempt(
     pool: &PgPool,
     delivery: &DueDelivery,
-    status: &str,
+    status: DeliveryStatus,
     status_code: Option<i32>,
     error: Option<&str>,
     response: Option<&str>,
@@ -226,7 +259,7 @@ pub async fn record_attempt(
     )
     .bind(&delivery.tenant_id)
     .bind(delivery.id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(status_code)
     .bind(error)
     .bind(response)
@@ -236,19 +269,42 @@ pub async fn record_attempt(
     Ok(())
 }
 
+/// A delivery as listed; its status is parsed into the model's `DeliveryStatus` on the way out.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Delivery {
-    pub id: Uuid,
-    pub event_id: Uuid,
-    pub event_type: String,
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_status_code: Option<i32>,
-    pub last_error: Option<String>,
-    pub last_response: Option<String>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
+struct DeliveryRow {
+    id: Uuid,
+    event_id: Uuid,
+    event_type: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: DateTime<Utc>,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    last_response: Option<String>,
+    delivered_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = Error;
+
+    fn try_from(row: DeliveryRow) -> Result<Delivery, Error> {
+        let status = DeliveryStatus::parse(&row.status)
+            .map_err(|error| Error::Corrupt(format!("webhook delivery {}: {error}", row.id)))?;
+        Ok(Delivery {
+            id: row.id,
+            event_id: row.event_id,
+            event_type: row.event_type,
+            status,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            last_status_code: row.last_status_code,
+            last_error: row.last_error,
+            last_response: row.last_response,
+            delivered_at: row.delivered_at,
+            created_at: row.created_at,
+        })
+    }
 }
 
 pub async fn deliveries(
@@ -257,7 +313,7 @@ pub async fn deliveries(
     webhook_id: Uuid,
 ) -> Result<Vec<Delivery>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let deliveries: Vec<Delivery> = sqlx::query_as(
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT d.id, d.event_id, e.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code,
                 d.last_error, d.last_response, d.delivered_at, d.created_at
          FROM webhook_deliveries d JOIN webhook_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
@@ -268,5 +324,5 @@ pub async fn deliveries(
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
-    Ok(deliveries)
+    deliveries.into_iter().map(Delivery::try_from).collect()
 }
