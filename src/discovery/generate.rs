@@ -211,7 +211,7 @@ pub fn add_vpc(
 
     let local_route = Route {
         destination_cidr: Some(vpc_cidr.clone()),
-        target_type: "local".into(),
+        target_type: RouteTarget::Local,
         target_id: "local".into(),
         state: "active".into(),
         ..Default::default()
@@ -230,7 +230,7 @@ pub fn add_vpc(
                 local_route.clone(),
                 Route {
                     destination_cidr: Some("0.0.0.0/0".into()),
-                    target_type: "internet_gateway".into(),
+                    target_type: RouteTarget::InternetGateway,
                     target_id: igw_raw.clone(),
                     state: "active".into(),
                     ..Default::default()
@@ -258,7 +258,7 @@ pub fn add_vpc(
                 local_route,
                 Route {
                     destination_cidr: Some("0.0.0.0/0".into()),
-                    target_type: "nat_gateway".into(),
+                    target_type: RouteTarget::NatGateway,
                     target_id: nat_raw.clone(),
                     state: "active".into(),
                     ..Default::default()

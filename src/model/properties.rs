@@ -382,6 +382,66 @@ impl NodeProperties for VpcProperties {
     }
 }
 
+/// What a route sends traffic to (a route's `target_type`). A name this build does not know
+/// reads as `Other`, as discovery records targets it does not model (carrier, local gateways).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteTarget {
+    Local,
+    InternetGateway,
+    EgressOnlyInternetGateway,
+    NatGateway,
+    VpcPeeringConnection,
+    TransitGateway,
+    NetworkInterface,
+    Instance,
+    VpcEndpoint,
+    /// A gateway id of a kind discovery could not tell.
+    Gateway,
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+impl RouteTarget {
+    pub const ALL: [RouteTarget; 11] = [
+        RouteTarget::Local,
+        RouteTarget::InternetGateway,
+        RouteTarget::EgressOnlyInternetGateway,
+        RouteTarget::NatGateway,
+        RouteTarget::VpcPeeringConnection,
+        RouteTarget::TransitGateway,
+        RouteTarget::NetworkInterface,
+        RouteTarget::Instance,
+        RouteTarget::VpcEndpoint,
+        RouteTarget::Gateway,
+        RouteTarget::Other,
+    ];
+
+    /// The name recorded in a route's `target_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteTarget::Local => "local",
+            RouteTarget::InternetGateway => "internet_gateway",
+            RouteTarget::EgressOnlyInternetGateway => "egress_only_internet_gateway",
+            RouteTarget::NatGateway => "nat_gateway",
+            RouteTarget::VpcPeeringConnection => "vpc_peering_connection",
+            RouteTarget::TransitGateway => "transit_gateway",
+            RouteTarget::NetworkInterface => "network_interface",
+            RouteTarget::Instance => "instance",
+            RouteTarget::VpcEndpoint => "vpc_endpoint",
+            RouteTarget::Gateway => "gateway",
+            RouteTarget::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for RouteTarget {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 /// One route of a route table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -389,10 +449,7 @@ pub struct Route {
     pub destination_cidr: Option<String>,
     pub destination_ipv6_cidr: Option<String>,
     pub destination_prefix_list_id: Option<String>,
-    /// `local`, `internet_gateway`, `egress_only_internet_gateway`, `nat_gateway`,
-    /// `vpc_peering_connection`, `transit_gateway`, `network_interface`, `instance`,
-    /// `vpc_endpoint`, `gateway` (unknown gateway kind) or `other`.
-    pub target_type: String,
+    pub target_type: RouteTarget,
     pub target_id: String,
     /// `active` or `blackhole`.
     pub state: String,
@@ -424,14 +481,14 @@ impl NodeProperties for RouteTableProperties {
             routes: vec![
                 Route {
                     destination_cidr: Some("10.0.0.0/16".into()),
-                    target_type: "local".into(),
+                    target_type: RouteTarget::Local,
                     target_id: "local".into(),
                     state: "active".into(),
                     ..Default::default()
                 },
                 Route {
                     destination_cidr: Some("0.0.0.0/0".into()),
-                    target_type: "internet_gateway".into(),
+                    target_type: RouteTarget::InternetGateway,
                     target_id: "igw-0a1".into(),
                     state: "active".into(),
                     ..Default::default()
@@ -833,5 +890,30 @@ impl NodeProperties for InternetProperties {
 
     fn example() -> Self {
         Self::defaults()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_targets_read_the_names_discovery_records_and_unknown_ones_as_other() {
+        for target in RouteTarget::ALL {
+            let name = serde_json::Value::String(target.as_str().to_string());
+            assert_eq!(serde_json::to_value(target).unwrap(), name);
+            assert_eq!(serde_json::from_value::<RouteTarget>(name).unwrap(), target);
+            assert_eq!(target.to_string(), target.as_str());
+        }
+        let route: Route = serde_json::from_value(serde_json::json!({
+            "destination_cidr": "0.0.0.0/0",
+            "target_type": "egress_only_internet_gateway",
+            "target_id": "eigw-1",
+        }))
+        .unwrap();
+        assert_eq!(route.target_type, RouteTarget::EgressOnlyInternetGateway);
+        let carrier: Route =
+            serde_json::from_value(serde_json::json!({"target_type": "carrier_gateway"})).unwrap();
+        assert_eq!(carrier.target_type, RouteTarget::Other);
     }
 }

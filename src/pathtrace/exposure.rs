@@ -13,9 +13,9 @@ use serde_json::json;
 use super::Protocol;
 use super::matching::{self, PortSet};
 use super::network::{Endpoint, NetworkView, Peer};
-use super::result::{Hop, HopComponent, ReasonCode, RouteTargetKind, Verdict};
+use super::result::{Hop, HopComponent, ReasonCode, Verdict};
 use crate::graph::TenantGraph;
-use crate::model::properties::{InstanceProperties, NetworkInterfaceProperties};
+use crate::model::properties::{InstanceProperties, NetworkInterfaceProperties, RouteTarget};
 use crate::model::{NodeId, NodeType};
 
 /// Which internet a port is open to: all of IPv4 (`0.0.0.0/0`) or all of IPv6 (`::/0`).
@@ -164,7 +164,7 @@ fn analyse_endpoint(
         let Some((route, network)) = view.longest_prefix_route(region, &table, &internet) else {
             continue;
         };
-        if RouteTargetKind::parse(&route.target_type) != Some(RouteTargetKind::InternetGateway)
+        if route.target_type != RouteTarget::InternetGateway
             || route.state == "blackhole"
             || !view
                 .attached_internet_gateway(region, &route.target_id, &endpoint.vpc.vpc_id)

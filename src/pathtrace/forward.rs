@@ -6,13 +6,11 @@ use ipnetwork::IpNetwork;
 use serde_json::json;
 
 use super::network::{Endpoint, NetworkView, Peer};
-use super::result::{
-    Disposition, HopComponent, ReasonCode, Recorder, RouteTargetKind, TraceResult, Verdict,
-};
+use super::result::{Disposition, HopComponent, ReasonCode, Recorder, TraceResult, Verdict};
 use super::{Destination, Protocol, TraceQuery};
 use crate::graph::TenantGraph;
 use crate::model::properties::{
-    NatGatewayProperties, SubnetProperties, TransitGatewayAttachmentProperties,
+    NatGatewayProperties, RouteTarget, SubnetProperties, TransitGatewayAttachmentProperties,
     VpcPeeringConnectionProperties, VpcProperties,
 };
 use crate::model::{Node, NodeId, NodeType};
@@ -486,8 +484,8 @@ fn run(
     }
     flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Forward, Some(matched), ReasonCode::RouteMatched, format!("route table {} ({association}) sends {destination} via route {matched_network} to {} {}", table.route_table_id, route.target_type, route.target_id));
 
-    match RouteTargetKind::parse(&route.target_type) {
-        Some(RouteTargetKind::Local) => {
+    match route.target_type {
+        RouteTarget::Local => {
             let Some(target) = destination_endpoint.or_else(|| {
                 flow.view
                     .endpoint_at(&region, &source.vpc.vpc_id, &destination)
@@ -503,11 +501,8 @@ fn run(
             flow.deliver(source, &source_address, &target, &target_address)?;
             Ok(Disposition::Accepted)
         }
-        Some(
-            target
-            @ (RouteTargetKind::InternetGateway | RouteTargetKind::EgressOnlyInternetGateway),
-        ) => {
-            let gateway_type = if target == RouteTargetKind::InternetGateway {
+        target @ (RouteTarget::InternetGateway | RouteTarget::EgressOnlyInternetGateway) => {
+            let gateway_type = if target == RouteTarget::InternetGateway {
                 NodeType::InternetGateway
             } else {
                 NodeType::EgressOnlyInternetGateway
@@ -567,22 +562,14 @@ fn run(
             flow.return_nacl(&region, &source.subnet, &source.vpc, false, &destination)?;
             Ok(Disposition::ExitsNetwork)
         }
-        Some(RouteTargetKind::NatGateway) => via_nat(
+        RouteTarget::NatGateway => via_nat(
             flow,
             source,
             &source_address,
             &destination,
             &route.target_id,
         ),
-        Some(RouteTargetKind::VpcPeeringConnection) => via_peering(
-            flow,
-            source,
-            &source_address,
-            &destination,
-            destination_endpoint,
-            &route.target_id,
-        ),
-        Some(RouteTargetKind::TransitGateway) => via_transit_gateway(
+        RouteTarget::VpcPeeringConnection => via_peering(
             flow,
             source,
             &source_address,
@@ -590,8 +577,16 @@ fn run(
             destination_endpoint,
             &route.target_id,
         ),
-        None => {
-            let other = &route.target_type;
+        RouteTarget::TransitGateway => via_transit_gateway(
+            flow,
+            source,
+            &source_address,
+            &destination,
+            destination_endpoint,
+            &route.target_id,
+        ),
+        other_target => {
+            let other = other_target;
             flow.recorder
                 .assume(format!("routing through a {other} is not modelled"));
             flow.recorder.hop(
@@ -700,8 +695,7 @@ fn via_nat(
     let table_node = id(&region, NodeType::RouteTable, &table.route_table_id);
     let route = flow.view.longest_prefix_route(&region, &table, destination);
     let Some((route, matched_network)) = route.filter(|(route, _)| {
-        RouteTargetKind::parse(&route.target_type) == Some(RouteTargetKind::InternetGateway)
-            && route.state != "blackhole"
+        route.target_type == RouteTarget::InternetGateway && route.state != "blackhole"
     }) else {
         flow.recorder.hop(&table_node, HopComponent::RouteTable, Verdict::Deny, Some(json!({"route_table_id": table.route_table_id})), ReasonCode::NoRouteToDestination, format!("route table {} of the NAT's subnet {subnet_id} has no usable route to {destination} through an internet gateway", table.route_table_id));
         return Err((Disposition::NoRoute, false));
@@ -869,8 +863,7 @@ fn via_peering(
         });
     match back {
         Some((table, (route, network)))
-            if RouteTargetKind::parse(&route.target_type)
-                == Some(RouteTargetKind::VpcPeeringConnection)
+            if route.target_type == RouteTarget::VpcPeeringConnection
                 && route.target_id == peering_id
                 && route.state != "blackhole" =>
         {
@@ -964,8 +957,7 @@ fn via_transit_gateway(
                 .longest_prefix_route(&target.region, &table, source_address)
         })
         .is_some_and(|(route, _)| {
-            RouteTargetKind::parse(&route.target_type) == Some(RouteTargetKind::TransitGateway)
-                && route.target_id == gateway_id
+            route.target_type == RouteTarget::TransitGateway && route.target_id == gateway_id
         });
     if !routes_back {
         flow.recorder.return_hop(

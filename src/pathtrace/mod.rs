@@ -20,8 +20,7 @@ pub use exposure::{
 };
 pub use network::PathIndex;
 pub use result::{
-    BlockedAt, Disposition, Explanation, Hop, HopComponent, ReasonCode, RouteTargetKind,
-    TraceResult, Verdict,
+    BlockedAt, Disposition, Explanation, Hop, HopComponent, ReasonCode, TraceResult, Verdict,
 };
 
 use crate::graph::TenantGraph;

@@ -166,47 +166,6 @@ impl PartialEq<&str> for ReasonCode {
     }
 }
 
-/// What a route sends traffic to, as the tracer models it (a route's `target_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RouteTargetKind {
-    Local,
-    InternetGateway,
-    EgressOnlyInternetGateway,
-    NatGateway,
-    VpcPeeringConnection,
-    TransitGateway,
-}
-
-impl RouteTargetKind {
-    const ALL: [RouteTargetKind; 6] = [
-        RouteTargetKind::Local,
-        RouteTargetKind::InternetGateway,
-        RouteTargetKind::EgressOnlyInternetGateway,
-        RouteTargetKind::NatGateway,
-        RouteTargetKind::VpcPeeringConnection,
-        RouteTargetKind::TransitGateway,
-    ];
-
-    /// The kind named by a route's `target_type`; `None` for targets the tracer does not model.
-    pub fn parse(target_type: &str) -> Option<RouteTargetKind> {
-        RouteTargetKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == target_type)
-    }
-
-    /// The name discovery records as the route's `target_type`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RouteTargetKind::Local => "local",
-            RouteTargetKind::InternetGateway => "internet_gateway",
-            RouteTargetKind::EgressOnlyInternetGateway => "egress_only_internet_gateway",
-            RouteTargetKind::NatGateway => "nat_gateway",
-            RouteTargetKind::VpcPeeringConnection => "vpc_peering_connection",
-            RouteTargetKind::TransitGateway => "transit_gateway",
-        }
-    }
-}
-
 /// One step of the path, with the exact rule or route that decided it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hop {
@@ -346,18 +305,6 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn route_target_kinds_parse_the_names_discovery_records() {
-        for kind in RouteTargetKind::ALL {
-            assert_eq!(RouteTargetKind::parse(kind.as_str()), Some(kind));
-        }
-        assert_eq!(
-            RouteTargetKind::parse("egress_only_internet_gateway"),
-            Some(RouteTargetKind::EgressOnlyInternetGateway)
-        );
-        assert_eq!(RouteTargetKind::parse("carrier_gateway"), None);
-    }
 
     #[test]
     fn the_trace_vocabulary_serialises_to_the_names_it_displays() {

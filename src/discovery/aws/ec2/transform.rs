@@ -116,34 +116,37 @@ pub fn transform_subnet(origin: &Origin, subnet: &ec2::Subnet) -> Option<Node> {
     ))
 }
 
-fn route_target(route: &ec2::Route) -> (String, String) {
-    let candidates: [(&str, Option<&str>); 8] = [
-        ("nat_gateway", route.nat_gateway_id()),
-        ("vpc_peering_connection", route.vpc_peering_connection_id()),
-        ("transit_gateway", route.transit_gateway_id()),
+fn route_target(route: &ec2::Route) -> (RouteTarget, String) {
+    let candidates: [(RouteTarget, Option<&str>); 8] = [
+        (RouteTarget::NatGateway, route.nat_gateway_id()),
         (
-            "egress_only_internet_gateway",
+            RouteTarget::VpcPeeringConnection,
+            route.vpc_peering_connection_id(),
+        ),
+        (RouteTarget::TransitGateway, route.transit_gateway_id()),
+        (
+            RouteTarget::EgressOnlyInternetGateway,
             route.egress_only_internet_gateway_id(),
         ),
-        ("network_interface", route.network_interface_id()),
-        ("instance", route.instance_id()),
-        ("gateway", route.gateway_id()),
+        (RouteTarget::NetworkInterface, route.network_interface_id()),
+        (RouteTarget::Instance, route.instance_id()),
+        (RouteTarget::Gateway, route.gateway_id()),
         (
-            "other",
+            RouteTarget::Other,
             route.carrier_gateway_id().or(route.local_gateway_id()),
         ),
     ];
     for (kind, id) in candidates {
         let Some(id) = id else { continue };
         let kind = match (kind, id) {
-            ("gateway", "local") => "local",
-            ("gateway", id) if id.starts_with("igw-") => "internet_gateway",
-            ("gateway", id) if id.starts_with("vpce-") => "vpc_endpoint",
+            (RouteTarget::Gateway, "local") => RouteTarget::Local,
+            (RouteTarget::Gateway, id) if id.starts_with("igw-") => RouteTarget::InternetGateway,
+            (RouteTarget::Gateway, id) if id.starts_with("vpce-") => RouteTarget::VpcEndpoint,
             (kind, _) => kind,
         };
-        return (kind.to_string(), id.to_string());
+        return (kind, id.to_string());
     }
-    ("other".to_string(), String::new())
+    (RouteTarget::Other, String::new())
 }
 
 pub fn transform_route_table(origin: &Origin, table: &ec2::RouteTable) -> Option<Node> {
