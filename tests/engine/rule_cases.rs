@@ -12,7 +12,8 @@ use infracast::rules::{
 };
 use serde_json::Value;
 
-struct ExposedPorts(BTreeSet<(String, u16, String)>);
+/// Exposure as a test states it: these (node id, port, protocol) triples are exposed.
+pub(crate) struct ExposedPorts(pub(crate) BTreeSet<(String, u16, String)>);
 
 impl InternetExposure for ExposedPorts {
     fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
@@ -27,7 +28,7 @@ impl InternetExposure for ExposedPorts {
     }
 }
 
-fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
+pub(crate) fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
     Node {
         account: "1".into(),
         ..Node::aws("us-east-1", node_type, raw, properties)

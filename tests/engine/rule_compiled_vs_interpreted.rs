@@ -9,27 +9,14 @@ use std::sync::Arc;
 
 use infracast::discovery::generate::generate_estate;
 use infracast::graph::TenantGraph;
-use infracast::model::{Edge, EdgeKind, Node, NodeId, NodeType};
+use infracast::model::{Edge, EdgeKind, NodeId, NodeType};
 use infracast::pathtrace::{self, ExposureReport, Protocol};
 use infracast::rules::{
     self, Evaluation, ExposureAnswer, InternetExposure, NoExposureAnalysis, RuleSet, RuleStatus,
 };
 use serde_json::{Value, json};
 
-struct ExposedPorts(BTreeSet<(String, u16, String)>);
-
-impl InternetExposure for ExposedPorts {
-    fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
-        if self
-            .0
-            .contains(&(node_id.to_string(), port, protocol.to_string()))
-        {
-            ExposureAnswer::Exposed { proof: Value::Null }
-        } else {
-            ExposureAnswer::NotExposed
-        }
-    }
-}
+use crate::rule_cases::{ExposedPorts, node};
 
 /// The path tracer's answer, as the engine wires it for rules.
 struct TracedExposure(ExposureReport);
@@ -43,19 +30,6 @@ impl InternetExposure for TracedExposure {
             Some(_) => ExposureAnswer::Exposed { proof: Value::Null },
             None => ExposureAnswer::NotExposed,
         }
-    }
-}
-
-fn node(node_type: NodeType, raw: &str, properties: Value) -> Node {
-    Node {
-        id: NodeId::aws("us-east-1", node_type, raw),
-        node_type,
-        provider: "aws".into(),
-        region: "us-east-1".into(),
-        account: "1".into(),
-        name: raw.into(),
-        tags: BTreeMap::new(),
-        properties,
     }
 }
 
