@@ -122,35 +122,13 @@ pub async fn revoke_key(pool: &PgPool, tenant_id: &str, key_id: Uuid) -> Result<
 }
 
 /// A stored access or refresh token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredToken {
     pub tenant_id: String,
     pub key_id: Uuid,
     pub role: String,
     pub kind: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// An `auth_tokens` row as the lookup reads it; callers get `StoredToken`.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-struct StoredTokenRow {
-    tenant_id: String,
-    key_id: Uuid,
-    role: String,
-    kind: String,
-    expires_at: DateTime<Utc>,
-}
-
-impl From<StoredTokenRow> for StoredToken {
-    fn from(row: StoredTokenRow) -> StoredToken {
-        StoredToken {
-            tenant_id: row.tenant_id,
-            key_id: row.key_id,
-            role: row.role,
-            kind: row.kind,
-            expires_at: row.expires_at,
-        }
-    }
 }
 
 pub async fn insert_token(
@@ -180,7 +158,7 @@ pub async fn find_live_token(
     token_hash: &[u8],
     kind: &str,
 ) -> Result<Option<StoredToken>, Error> {
-    let token: Option<StoredTokenRow> = sqlx::query_as(
+    let token: Option<StoredToken> = sqlx::query_as(
         "SELECT t.tenant_id, t.key_id, t.role, t.kind, t.expires_at
          FROM auth_tokens t
          JOIN api_keys k ON k.tenant_id = t.tenant_id AND k.key_id = t.key_id
@@ -191,7 +169,7 @@ pub async fn find_live_token(
     .bind(kind)
     .fetch_optional(pool)
     .await?;
-    Ok(token.map(StoredToken::from))
+    Ok(token)
 }
 
 /// Revokes one token (refresh tokens are single-use). Returns false when it was not live.

@@ -44,7 +44,7 @@ pub struct NewAuditEvent {
 }
 
 /// A recorded event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEvent {
     pub tenant_id: String,
     pub event_id: Uuid,
@@ -59,44 +59,6 @@ pub struct AuditEvent {
     pub status: i32,
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
-}
-
-/// An `audit_events` row as stored; callers get `AuditEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-struct AuditEventRow {
-    tenant_id: String,
-    event_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    actor_key_id: Option<Uuid>,
-    actor_role: Option<String>,
-    action: String,
-    method: String,
-    path: String,
-    target_type: Option<String>,
-    target_id: Option<String>,
-    status: i32,
-    request_id: Option<String>,
-    client_ip: Option<String>,
-}
-
-impl From<AuditEventRow> for AuditEvent {
-    fn from(row: AuditEventRow) -> AuditEvent {
-        AuditEvent {
-            tenant_id: row.tenant_id,
-            event_id: row.event_id,
-            occurred_at: row.occurred_at,
-            actor_key_id: row.actor_key_id,
-            actor_role: row.actor_role,
-            action: row.action,
-            method: row.method,
-            path: row.path,
-            target_type: row.target_type,
-            target_id: row.target_id,
-            status: row.status,
-            request_id: row.request_id,
-            client_ip: row.client_ip,
-        }
-    }
 }
 
 const COLUMNS: &str = "tenant_id, event_id, occurred_at, actor_key_id, actor_role, action, method, \
@@ -262,13 +224,7 @@ pub async fn list(
         select.push(" OFFSET ");
         select.push_bind(i64::from(request.page.saturating_sub(1)) * i64::from(request.per_page));
     }
-    let mut rows: Vec<AuditEvent> = select
-        .build_query_as::<AuditEventRow>()
-        .fetch_all(&mut *transaction)
-        .await?
-        .into_iter()
-        .map(AuditEvent::from)
-        .collect();
+    let mut rows: Vec<AuditEvent> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
 
     let has_more = rows.len() > request.per_page as usize;
