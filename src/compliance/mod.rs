@@ -66,9 +66,13 @@ pub fn load(
 ) -> Result<Vec<Framework>, LoadError> {
     let mut frameworks = Vec::new();
     for (path, text) in sources {
-        let framework: Framework = toml::from_str(&text).map_err(|error| LoadError {
+        let mut framework: Framework = toml::from_str(&text).map_err(|error| LoadError {
             path: path.clone(),
             message: error.to_string(),
+        })?;
+        framework.controls = merge_controls(framework.controls).map_err(|message| LoadError {
+            path: path.clone(),
+            message,
         })?;
         for control in &framework.controls {
             for rule_id in &control.rules {
@@ -84,6 +88,70 @@ pub fn load(
     }
     frameworks.sort_by(|left, right| (&left.id, &left.revision).cmp(&(&right.id, &right.revision)));
     Ok(frameworks)
+}
+
+/// Merges the blocks of a control id that appears more than once (each service's rules append
+/// their own `[[control]]` block, so files only grow at the end and branches merge without
+/// conflicts) and puts the controls in natural id order (`1.2` < `1.10`, `AC-2` < `AC-10`).
+/// The first block gives the section and description; every block must repeat the same title,
+/// so a typo in an id cannot silently join two different controls.
+fn merge_controls(controls: Vec<Control>) -> Result<Vec<Control>, String> {
+    let mut merged: Vec<Control> = Vec::new();
+    for control in controls {
+        match merged.iter_mut().find(|existing| existing.id == control.id) {
+            None => merged.push(control),
+            Some(existing) if existing.title != control.title => {
+                return Err(format!(
+                    "control {} appears twice with different titles (`{}` and `{}`)",
+                    control.id, existing.title, control.title
+                ));
+            }
+            Some(existing) => {
+                for rule in control.rules {
+                    if !existing.rules.contains(&rule) {
+                        existing.rules.push(rule);
+                    }
+                }
+            }
+        }
+    }
+    merged.sort_by_key(|control| natural_key(&control.id));
+    Ok(merged)
+}
+
+/// One piece of a control id: a run of digits compares as a number, anything else as text.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum IdPart {
+    Number(u64),
+    Text(String),
+}
+
+/// The id split into digit and non-digit runs, so ids sort the way their documents list them.
+fn natural_key(id: &str) -> Vec<IdPart> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut in_digits = false;
+    let flush = |current: &mut String, in_digits: bool, parts: &mut Vec<IdPart>| {
+        if current.is_empty() {
+            return;
+        }
+        let part = match current.parse::<u64>() {
+            Ok(number) if in_digits => IdPart::Number(number),
+            _ => IdPart::Text(current.clone()),
+        };
+        parts.push(part);
+        current.clear();
+    };
+    for character in id.chars() {
+        let is_digit = character.is_ascii_digit();
+        if is_digit != in_digits {
+            flush(&mut current, in_digits, &mut parts);
+            in_digits = is_digit;
+        }
+        current.push(character);
+    }
+    flush(&mut current, in_digits, &mut parts);
+    parts
 }
 
 /// The frameworks shipped in the binary.
@@ -270,5 +338,46 @@ pub fn score(
         controls_manual: count(ControlStatus::Manual),
         controls_not_applicable: count(ControlStatus::NotApplicable),
         controls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn control(id: &str, title: &str, rules: &[&str]) -> Control {
+        Control {
+            id: id.to_string(),
+            section: String::new(),
+            title: title.to_string(),
+            description: String::new(),
+            rules: rules.iter().map(|rule| rule.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn repeated_control_blocks_merge_their_rules_in_natural_id_order() {
+        let merged = merge_controls(vec![
+            control("1.10", "Ten", &["aws.iam.a"]),
+            control("AC-10", "Ten", &[]),
+            control("1.2", "Two", &["aws.iam.b"]),
+            control("AC-2", "Account", &["aws.iam.c"]),
+            control("1.10", "Ten", &["aws.iam.d", "aws.iam.a"]),
+        ])
+        .expect("same titles merge");
+        let ids: Vec<&str> = merged.iter().map(|control| control.id.as_str()).collect();
+        assert_eq!(ids, ["1.2", "1.10", "AC-2", "AC-10"]);
+        assert_eq!(merged[1].rules, ["aws.iam.a", "aws.iam.d"]);
+    }
+
+    #[test]
+    fn a_repeated_control_id_with_another_title_is_refused() {
+        let error = merge_controls(vec![
+            control("3.1", "Trail", &["aws.cloudtrail.a"]),
+            control("3.1", "Trial", &["aws.cloudtrail.b"]),
+        ])
+        .expect_err("different titles are two controls sharing an id by mistake");
+        assert!(error.contains("3.1"), "{error}");
+        assert!(error.contains("Trial"), "{error}");
     }
 }
