@@ -514,6 +514,11 @@ pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
     let mut random = StdRng::seed_from_u64(seed);
     let mut builder = EstateBuilder::new(ACCOUNT, REGION);
     add_region_settings(&mut builder, random.random_bool(0.5));
+    // Drawn from its own generator so adding monitoring left the rest of the estate unchanged.
+    add_monitoring(
+        &mut builder,
+        &random_monitoring(&mut StdRng::seed_from_u64(seed ^ 0x4c06)),
+    );
     let vpc_count = instances.div_ceil(INSTANCES_PER_VPC).max(1);
     let mut vpcs = Vec::with_capacity(vpc_count);
     for index in 0..vpc_count {
@@ -647,6 +652,219 @@ pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
         }
     }
     builder.finish()
+}
+
+/// What one region's monitoring looks like (CloudWatch Logs, alarms, SNS, Security Hub).
+#[derive(Debug, Clone)]
+pub struct MonitoringSpec {
+    /// CIS 4.x controls with a metric filter on the trail's log group, an alarm on its metric and
+    /// the subscribed topic as the alarm's action: the region's `monitored_controls`.
+    pub alarmed_controls: Vec<&'static str>,
+    /// Controls with a metric filter and an alarm whose topic has no confirmed subscriber.
+    pub unheard_controls: Vec<&'static str>,
+    /// Controls with a metric filter and no alarm.
+    pub unalarmed_controls: Vec<&'static str>,
+    pub trail_log_group_retention_days: Option<i32>,
+    pub security_hub_enabled: bool,
+}
+
+/// Adds a region's monitoring: the multi-region trail's log group (`cloudtrail/management`, whose
+/// trail another service describes), the CIS metric filters (the benchmark's own patterns), their
+/// alarms, a subscribed topic `security-alerts` and an unconfirmed one `ops-alerts`, an
+/// application log group without retention or key, and the CIS 4.x summary and Security Hub
+/// nodes. The summary states what the spec says is monitored; `cloudwatch::link` derives the same
+/// from discovered nodes.
+pub fn add_monitoring(builder: &mut EstateBuilder, spec: &MonitoringSpec) {
+    use crate::discovery::aws::logs::cis_patterns::{BENCHMARK_PATTERNS, matching_controls};
+    let account = builder.account.clone();
+    let region = builder.region.clone();
+    let trail_group = "cloudtrail/management";
+    let trail_group_id = builder.node(
+        NodeType::LogGroup,
+        trail_group,
+        "",
+        &[],
+        &LogGroupProperties {
+            log_group_name: trail_group.into(),
+            arn: Some(format!(
+                "arn:aws:logs:{region}:{account}:log-group:{trail_group}:*"
+            )),
+            retention_in_days: spec.trail_log_group_retention_days,
+            kms_key_id: Some(format!("arn:aws:kms:{region}:{account}:key/trail-logs")),
+            stored_bytes: Some(1 << 30),
+            metric_filter_count: (spec.alarmed_controls.len()
+                + spec.unheard_controls.len()
+                + spec.unalarmed_controls.len()) as i64,
+        },
+    );
+    builder.node(
+        NodeType::LogGroup,
+        "/app/web",
+        "",
+        &[],
+        &LogGroupProperties {
+            log_group_name: "/app/web".into(),
+            arn: Some(format!(
+                "arn:aws:logs:{region}:{account}:log-group:/app/web:*"
+            )),
+            ..Default::default()
+        },
+    );
+    let topic = |builder: &mut EstateBuilder, name: &str, confirmed: bool| {
+        let arn = format!("arn:aws:sns:{region}:{account}:{name}");
+        let id = builder.node(
+            NodeType::SnsTopic,
+            &arn,
+            name,
+            &[],
+            &SnsTopicProperties {
+                topic_arn: arn.clone(),
+                topic_name: name.into(),
+                kms_master_key_id: confirmed.then(|| "alias/aws/sns".to_string()),
+                subscriptions: vec![SnsSubscription {
+                    protocol: "email".into(),
+                    endpoint: format!("{name}@example.com"),
+                    confirmed,
+                }],
+                confirmed_subscription_count: i64::from(confirmed),
+            },
+        );
+        (arn, id)
+    };
+    let heard = topic(builder, "security-alerts", true);
+    let unheard = topic(builder, "ops-alerts", false);
+    // (controls, the topic their alarms notify: ARN and node id; none for no alarm)
+    type TopicRef<'a> = Option<&'a (String, NodeId)>;
+    let groups: [(&[&str], TopicRef); 3] = [
+        (&spec.alarmed_controls, Some(&heard)),
+        (&spec.unheard_controls, Some(&unheard)),
+        (&spec.unalarmed_controls, None),
+    ];
+    for (controls, topic) in groups {
+        for control in controls {
+            let Some((_, pattern)) = BENCHMARK_PATTERNS.iter().find(|(id, _)| id == control) else {
+                continue;
+            };
+            let matched = matching_controls(pattern);
+            let metric = format!("cis-{}", control.replace('.', "-"));
+            let filter_raw = format!("{trail_group}:{metric}");
+            let filter = builder.node(
+                NodeType::MetricFilter,
+                &filter_raw,
+                &metric,
+                &[],
+                &MetricFilterProperties {
+                    filter_name: metric.clone(),
+                    log_group_name: trail_group.into(),
+                    filter_pattern: pattern.to_string(),
+                    metric_transformations: vec![MetricTransformation {
+                        metric_namespace: "CISBenchmark".into(),
+                        metric_name: metric.clone(),
+                    }],
+                    cis_controls: matched.iter().map(|cis| cis.control.to_string()).collect(),
+                    cis_checks: matched.iter().map(|cis| cis.check.to_string()).collect(),
+                },
+            );
+            builder.edge(EdgeKind::FiltersLogGroup, &filter, &trail_group_id);
+            let Some((topic_arn, topic_id)) = topic else {
+                continue;
+            };
+            let alarm = builder.node(
+                NodeType::Alarm,
+                &metric,
+                "",
+                &[],
+                &AlarmProperties {
+                    alarm_name: metric.clone(),
+                    arn: Some(format!(
+                        "arn:aws:cloudwatch:{region}:{account}:alarm:{metric}"
+                    )),
+                    metric_namespace: Some("CISBenchmark".into()),
+                    metric_name: Some(metric.clone()),
+                    state: Some("OK".into()),
+                    actions_enabled: true,
+                    alarm_actions: vec![topic_arn.clone()],
+                    sns_topic_arns: vec![topic_arn.clone()],
+                },
+            );
+            builder.edge(EdgeKind::AlarmsOn, &alarm, &filter);
+            builder.edge(EdgeKind::Notifies, &alarm, topic_id);
+        }
+    }
+    builder.node(
+        NodeType::Alarm,
+        "web-5xx",
+        "",
+        &[],
+        &AlarmProperties {
+            alarm_name: "web-5xx".into(),
+            metric_namespace: Some("AWS/ApplicationELB".into()),
+            metric_name: Some("HTTPCode_Target_5XX_Count".into()),
+            state: Some("INSUFFICIENT_DATA".into()),
+            actions_enabled: false,
+            ..Default::default()
+        },
+    );
+    let mut monitored: Vec<String> = spec
+        .alarmed_controls
+        .iter()
+        .map(|control| control.to_string())
+        .collect();
+    monitored.sort_by_key(|control| {
+        control
+            .split('.')
+            .map(|part| part.parse::<u32>().unwrap_or(u32::MAX))
+            .collect::<Vec<_>>()
+    });
+    builder.node(
+        NodeType::CisMonitoring,
+        &account,
+        &format!("CIS monitoring {region}"),
+        &[],
+        &CisMonitoringProperties {
+            trail_log_groups: vec![trail_group.into()],
+            judged_in_regions: Vec::new(),
+            monitored_controls: monitored.clone(),
+            controls_alarmed_on_any_log_group: monitored,
+        },
+    );
+    builder.node(
+        NodeType::SecurityHub,
+        &account,
+        &format!("Security Hub {region}"),
+        &[],
+        &SecurityHubProperties {
+            enabled: spec.security_hub_enabled,
+            hub_arn: spec
+                .security_hub_enabled
+                .then(|| format!("arn:aws:securityhub:{region}:{account}:hub/default")),
+            subscribed_at: None,
+        },
+    );
+}
+
+/// The generator's monitoring: each CIS 4.x control alarmed with probability 0.6, otherwise
+/// filtered without an alarm (0.2), alarmed to nobody (0.1) or missing.
+fn random_monitoring(random: &mut StdRng) -> MonitoringSpec {
+    use crate::discovery::aws::logs::cis_patterns::BENCHMARK_PATTERNS;
+    let mut spec = MonitoringSpec {
+        alarmed_controls: Vec::new(),
+        unheard_controls: Vec::new(),
+        unalarmed_controls: Vec::new(),
+        trail_log_group_retention_days: random.random_bool(0.5).then_some(365),
+        security_hub_enabled: random.random_bool(0.5),
+    };
+    for (control, _) in BENCHMARK_PATTERNS {
+        let draw: f64 = random.random();
+        if draw < 0.6 {
+            spec.alarmed_controls.push(control);
+        } else if draw < 0.8 {
+            spec.unalarmed_controls.push(control);
+        } else if draw < 0.9 {
+            spec.unheard_controls.push(control);
+        }
+    }
+    spec
 }
 
 #[cfg(test)]

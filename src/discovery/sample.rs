@@ -14,12 +14,16 @@
 //! 10. an unattached elastic IP and an unattached volume;
 //! 11. EBS encryption by default is off;
 //! 12. the prod NACL allows SSH from 0.0.0.0/0;
-//! 13. instances of the shared VPC sit in public subnets auto-assigning public IPs.
+//! 13. instances of the shared VPC sit in public subnets auto-assigning public IPs;
+//! 14. CIS 4.x: only 4.1, 4.3, 4.4, 4.5 and 4.10 alarm to a subscribed topic; 4.2 alarms to a topic
+//!     nobody confirmed, 4.6 has a filter without an alarm, the others have nothing; Security Hub
+//!     is off; the `/app/web` log group keeps events forever without a KMS key.
 
 use serde_json::{Value, json};
 
 use super::build::EstateBuilder;
 use super::generate::{InstanceSpec, VpcParts, add_instance, add_region_settings, add_vpc};
+use super::generate::{MonitoringSpec, add_monitoring};
 use crate::model::properties::*;
 use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
 
@@ -91,6 +95,17 @@ fn instance(
 pub fn sample_estate() -> Inventory {
     let mut builder = EstateBuilder::new(ACCOUNT, REGION);
     add_region_settings(&mut builder, false);
+    // Misconfiguration 14.
+    add_monitoring(
+        &mut builder,
+        &MonitoringSpec {
+            alarmed_controls: vec!["4.1", "4.3", "4.4", "4.5", "4.10"],
+            unheard_controls: vec!["4.2"],
+            unalarmed_controls: vec!["4.6"],
+            trail_log_group_retention_days: Some(365),
+            security_hub_enabled: false,
+        },
+    );
     let prod = add_vpc(&mut builder, "prod", "vpc-0prod", 0, 0, true, true);
     let shared = add_vpc(&mut builder, "shared", "vpc-0shared", 1, 0, false, false);
 

@@ -48,6 +48,10 @@ edge_kinds! {
     PeersWith => "peers_with",
     References => "references",
     SnapshotOf => "snapshot_of",
+    // logs, cloudwatch: metric filter → log group, alarm → metric filter, alarm → SNS topic
+    FiltersLogGroup => "filters_log_group",
+    AlarmsOn => "alarms_on",
+    Notifies => "notifies",
 }
 
 impl fmt::Display for EdgeKind {

@@ -45,6 +45,13 @@ node_types! {
     FlowLog => "aws.ec2.flow_log", FlowLogProperties,
     RegionSettings => "aws.ec2.region_settings", RegionSettingsProperties,
     Internet => "internet", InternetProperties,
+    // logs, cloudwatch, sns, securityhub (model/properties/monitoring.rs)
+    LogGroup => "aws.logs.log_group", LogGroupProperties,
+    MetricFilter => "aws.logs.metric_filter", MetricFilterProperties,
+    Alarm => "aws.cloudwatch.alarm", AlarmProperties,
+    CisMonitoring => "aws.cloudwatch.cis_monitoring", CisMonitoringProperties,
+    SnsTopic => "aws.sns.topic", SnsTopicProperties,
+    SecurityHub => "aws.securityhub.hub", SecurityHubProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -85,6 +92,9 @@ pub fn example_neighbour_type(kind: EdgeKind) -> NodeType {
         | EdgeKind::RoutesTo
         | EdgeKind::PeersWith
         | EdgeKind::SnapshotOf => NodeType::Vpc,
+        EdgeKind::FiltersLogGroup => NodeType::LogGroup,
+        EdgeKind::AlarmsOn => NodeType::MetricFilter,
+        EdgeKind::Notifies => NodeType::SnsTopic,
     }
 }
 
@@ -917,3 +927,7 @@ mod tests {
         assert_eq!(carrier.target_type, RouteTarget::Other);
     }
 }
+
+// logs, cloudwatch, sns, securityhub
+mod monitoring;
+pub use monitoring::*;

@@ -9,6 +9,12 @@
 mod classify;
 pub mod ec2;
 pub mod service;
+// monitoring: CloudWatch Logs, SNS, CloudWatch alarms and CIS 4.x, Security Hub
+pub mod cloudwatch;
+pub mod logs;
+mod paged;
+pub mod securityhub;
+pub mod sns;
 
 use std::time::Duration;
 

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use aws_config::SdkConfig;
 
 use super::ec2;
+use super::{cloudwatch, logs, securityhub, sns};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -59,4 +60,11 @@ pub struct AwsService {
 }
 
 /// Every service discovery runs, in order.
-pub const SERVICES: &[AwsService] = &[ec2::SERVICE];
+pub const SERVICES: &[AwsService] = &[
+    ec2::SERVICE,
+    // monitoring (`cloudwatch` after `logs` and `sns`: its link reads their nodes)
+    logs::SERVICE,
+    sns::SERVICE,
+    cloudwatch::SERVICE,
+    securityhub::SERVICE,
+];
