@@ -328,7 +328,7 @@ async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4
         let filter_id = format!("aws:{REGION}:aws.logs.metric_filter:{TRAIL_GROUP}:{filter}");
         assert_eq!(
             edge_destinations(&app, &key, "filters_log_group", &filter_id).await,
-            [trail_group_id.clone()]
+            vec![trail_group_id.clone()]
         );
     }
 
