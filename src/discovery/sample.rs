@@ -377,6 +377,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sample_monitoring_is_what_cloudwatch_link_derives_from_its_nodes() {
+        let mut estate = sample_estate();
+        let summary_of = |nodes: &[crate::model::Node]| {
+            nodes
+                .iter()
+                .find(|node| node.node_type == NodeType::CisMonitoring)
+                .unwrap()
+                .properties_as::<CisMonitoringProperties>()
+                .unwrap()
+        };
+        let stated = summary_of(&estate.nodes);
+        assert_eq!(
+            stated.monitored_controls,
+            ["4.1", "4.3", "4.4", "4.5", "4.10"]
+        );
+        for node in &mut estate.nodes {
+            if node.node_type == NodeType::CisMonitoring {
+                node.properties = serde_json::json!({});
+            }
+        }
+        let trail = serde_json::json!({
+            "is_multi_region": true,
+            "is_logging": true,
+            "cloud_watch_logs_log_group_arn":
+                format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:cloudtrail/management:*"),
+        });
+        let edges = crate::discovery::aws::cloudwatch::link_with_trails(
+            REGION,
+            &mut estate.nodes,
+            &[trail],
+        );
+        assert_eq!(summary_of(&estate.nodes), stated);
+        // The derived alarm edges are the ones the sample states.
+        for edge in &edges {
+            assert!(estate.edges.contains(edge), "{edge:?}");
+        }
+        assert_eq!(
+            edges.len(),
+            2 * 6,
+            "alarms on 4.1, 4.2, 4.3, 4.4, 4.5, 4.10: filter + topic"
+        );
+        let hub = estate
+            .nodes
+            .iter()
+            .find(|node| node.node_type == NodeType::SecurityHub)
+            .unwrap()
+            .properties_as::<SecurityHubProperties>()
+            .unwrap();
+        assert!(!hub.enabled);
+    }
+
+    #[test]
     fn sample_estate_is_consistent_and_carries_its_misconfigurations() {
         let estate = sample_estate();
         let instances: Vec<_> = estate

@@ -26,8 +26,13 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
     link_with_trails(region, nodes, &trails)
 }
 
-/// `link`, given the properties of the region's trail nodes.
-fn link_with_trails(region: &str, nodes: &mut [Node], trails: &[serde_json::Value]) -> Vec<Edge> {
+/// `link`, given the properties of the region's trail nodes (tests and the generator's checks
+/// state trails without a trail node type).
+pub fn link_with_trails(
+    region: &str,
+    nodes: &mut [Node],
+    trails: &[serde_json::Value],
+) -> Vec<Edge> {
     let ids: HashSet<&NodeId> = nodes.iter().map(|node| &node.id).collect();
     let topics_with_subscribers: HashSet<String> = nodes
         .iter()

@@ -9,7 +9,7 @@ mod edges;
 mod fetch;
 pub mod transform;
 
-pub use edges::link;
+pub use edges::{link, link_with_trails};
 
 use super::service::{AwsService, CollectFuture, Collected, RegionContext};
 
