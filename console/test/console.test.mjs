@@ -155,6 +155,7 @@ test('the overview shows each framework score and its coverage as the API comput
     coverage.includes(`${cis.controls_passing + cis.controls_failing} / ${cis.controls_total}`),
     `coverage shown: ${coverage}`,
   );
+  assert.ok(coverage.includes(`(${Math.round(cis.coverage)}%)`), `coverage share shown: ${coverage}`);
   const exposure = await apiGet('/exposure?per_page=1');
   assert.equal(await text('[data-testid=exposed-count]'), String(exposure.meta.total));
   const highOpen = await apiGet('/findings?severity=high&status=open&per_page=1');
@@ -175,7 +176,14 @@ test('a failing control opens, its resource opens, and the neighbourhood walks o
   await clickLink(`[data-framework="${FRAMEWORK}"]`);
   await page.waitForSelector('details.control[data-status=FAIL]', { timeout: WAIT_MS });
   // The first failing control with a failing resource that has edges (a drawing to check).
-  const { data: controls } = await apiGet(`/compliance/controls?framework=${FRAMEWORK}`);
+  const { data: controls, meta } = await apiGet(`/compliance/controls?framework=${FRAMEWORK}`);
+  // The page says which stored evaluation its scores are.
+  assert.ok(meta.evaluation, 'the demo tenant has been evaluated');
+  await waitForText(
+    '[data-testid=scored-evaluation]',
+    (shown) => shown.includes(`job ${String(meta.evaluation.job_id).slice(0, 8)}`) && shown.includes(`graph generation ${meta.evaluation.graph_generation}`),
+    'the scored evaluation',
+  );
   let failing = null;
   let resource = null;
   let edges = [];

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -207,6 +208,17 @@ func TestComplianceAndAcceptingAFinding(t *testing.T) {
 	controls := must(client.Compliance.Controls(ctx, demo, frameworks[0].ID))
 	if int64(len(controls.Controls)) != frameworks[0].ControlsTotal {
 		t.Fatalf("%d controls, the framework says %d", len(controls.Controls), frameworks[0].ControlsTotal)
+	}
+	// Coverage beside the score, and the stored evaluation the scores are.
+	first := frameworks[0]
+	if first.ControlsAssessed != first.ControlsPassing+first.ControlsFailing || controls.ControlsAssessed != first.ControlsAssessed {
+		t.Fatalf("assessed %d (controls answer %d), pass %d + fail %d", first.ControlsAssessed, controls.ControlsAssessed, first.ControlsPassing, first.ControlsFailing)
+	}
+	if want := fmt.Sprintf("%d of %d controls assessed", first.ControlsAssessed, first.ControlsTotal); !strings.HasPrefix(first.CoverageText, want) {
+		t.Fatalf("coverage text %q does not start with %q", first.CoverageText, want)
+	}
+	if summary.Evaluation == nil || first.Evaluation == nil || first.Evaluation.EvaluationID != summary.Evaluation.EvaluationID {
+		t.Fatalf("the scores do not name one stored evaluation: %+v %+v", summary.Evaluation, first.Evaluation)
 	}
 	open := must(client.Findings.List(ctx, demo, &infracast.FindingFilter{Status: []string{"open"}}, &infracast.ListOptions{PerPage: 1}))
 	finding := open.Items[0]

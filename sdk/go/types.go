@@ -282,7 +282,17 @@ type ComplianceSummary struct {
 		Score     *float64      `json:"score"`
 		Formula   string        `json:"formula"`
 		Controls  ControlCounts `json:"controls"`
+		// ControlsTotal counts every control of the revision.
+		ControlsTotal int64 `json:"controls_total"`
+		// ControlsAssessed is PASS + FAIL: the controls the score is about.
+		ControlsAssessed int64 `json:"controls_assessed"`
+		// Coverage is 100 × ControlsAssessed / ControlsTotal; nil for a framework without controls.
+		Coverage *float64 `json:"coverage"`
+		// CoverageText reads e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+		CoverageText string `json:"coverage_text"`
 	} `json:"frameworks"`
+	// Evaluation is the evaluation these scores are; nil before the tenant's first.
+	Evaluation     *ScoredEvaluation `json:"evaluation"`
 	LastEvaluation *struct {
 		At     time.Time       `json:"at"`
 		Counts json.RawMessage `json:"counts"`
@@ -299,14 +309,32 @@ type FrameworkScore struct {
 	ControlsFailing       int64    `json:"controls_failing"`
 	ControlsManual        int64    `json:"controls_manual"`
 	ControlsNotApplicable int64    `json:"controls_not_applicable"`
-	ControlsTotal         int64    `json:"controls_total"`
+	// ControlsTotal counts every control of the revision.
+	ControlsTotal int64 `json:"controls_total"`
+	// ControlsAssessed is PASS + FAIL: the controls the score is about.
+	ControlsAssessed int64 `json:"controls_assessed"`
+	// Coverage is 100 × ControlsAssessed / ControlsTotal; nil for a framework without controls.
+	Coverage *float64 `json:"coverage"`
+	// CoverageText reads e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+	CoverageText string            `json:"coverage_text"`
+	Evaluation   *ScoredEvaluation `json:"evaluation"`
+}
+
+// ScoredEvaluation is the evaluation a stored compliance result reflects.
+type ScoredEvaluation struct {
+	EvaluationID    string    `json:"evaluation_id"`
+	JobID           *string   `json:"job_id"`
+	GraphGeneration int64     `json:"graph_generation"`
+	EvaluatedAt     time.Time `json:"evaluated_at"`
 }
 
 type ControlScore struct {
-	ID                 string   `json:"id"`
-	Section            string   `json:"section"`
-	Title              string   `json:"title"`
-	Status             string   `json:"status"`
+	ID      string `json:"id"`
+	Section string `json:"section"`
+	Title   string `json:"title"`
+	Status  string `json:"status"`
+	// ManualCheck says, for a MANUAL control, what to check by hand.
+	ManualCheck        *string  `json:"manual_check"`
 	Rules              []string `json:"rules"`
 	RulesPassing       int64    `json:"rules_passing"`
 	RulesFailing       int64    `json:"rules_failing"`
@@ -315,9 +343,14 @@ type ControlScore struct {
 	ResourcesPassing   int64    `json:"resources_passing"`
 	ResourcesFailing   int64    `json:"resources_failing"`
 	ResourcesAccepted  int64    `json:"resources_accepted"`
+	FailingRules       []string `json:"failing_rules"`
+	ErroredRules       []string `json:"errored_rules"`
+	ErroredResources   []string `json:"errored_resources"`
 	Score              *float64 `json:"score"`
 	Formula            string   `json:"formula"`
-	FailingResources   []struct {
+	// FailingResourcesTotal counts every unaccepted failure; FailingResources lists the first.
+	FailingResourcesTotal int64 `json:"failing_resources_total"`
+	FailingResources      []struct {
 		NodeID string `json:"node_id"`
 		RuleID string `json:"rule_id"`
 		Reason string `json:"reason"`
@@ -325,16 +358,24 @@ type ControlScore struct {
 }
 
 type FrameworkControls struct {
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	Revision              string         `json:"revision"`
-	Score                 *float64       `json:"score"`
-	Formula               string         `json:"formula"`
-	ControlsPassing       int64          `json:"controls_passing"`
-	ControlsFailing       int64          `json:"controls_failing"`
-	ControlsManual        int64          `json:"controls_manual"`
-	ControlsNotApplicable int64          `json:"controls_not_applicable"`
-	Controls              []ControlScore `json:"controls"`
+	ID                    string   `json:"id"`
+	Name                  string   `json:"name"`
+	Revision              string   `json:"revision"`
+	Score                 *float64 `json:"score"`
+	Formula               string   `json:"formula"`
+	ControlsPassing       int64    `json:"controls_passing"`
+	ControlsFailing       int64    `json:"controls_failing"`
+	ControlsManual        int64    `json:"controls_manual"`
+	ControlsNotApplicable int64    `json:"controls_not_applicable"`
+	// ControlsTotal counts every control of the revision.
+	ControlsTotal int64 `json:"controls_total"`
+	// ControlsAssessed is PASS + FAIL: the controls the score is about.
+	ControlsAssessed int64 `json:"controls_assessed"`
+	// Coverage is 100 × ControlsAssessed / ControlsTotal; nil for a framework without controls.
+	Coverage *float64 `json:"coverage"`
+	// CoverageText reads e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+	CoverageText string         `json:"coverage_text"`
+	Controls     []ControlScore `json:"controls"`
 }
 
 type Webhook struct {

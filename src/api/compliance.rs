@@ -1,7 +1,15 @@
-//! Compliance under `/api/v1/tenants/{tenant}/compliance/…`: `summary` (score per framework,
-//! counts by status, last evaluation time), `frameworks` (each revision with its score and
-//! formula) and `controls?framework=` (status, resource counts, rules, failing resources).
-//! Scores come from the rule results of the tenant's current snapshot and its accepted findings.
+//! Compliance under `/api/v1/tenants/{tenant}/compliance/…`: `summary` (score and coverage per
+//! framework, counts by status, the evaluation scored), `frameworks` (each revision with its score,
+//! formula and coverage) and `controls?framework=` (status, resource counts, rules, failing
+//! resources, the manual check of MANUAL controls).
+//!
+//! Scores are read, not recomputed: the evaluation that follows a discovery (or `POST
+//! /evaluations`) stores the result it implies (`store::compliance`), and each answer says which
+//! evaluation, job and graph generation it reflects; while the next evaluation runs the previous
+//! result answers. The tenant's current acceptances are applied at read time
+//! (`compliance::apply_acceptance`, costing the number of accepted findings), so accepting or
+//! reopening a finding moves the score at once. Before a tenant's first evaluation every answer
+//! has `evaluation: null`, no score, and its automated controls NOT_APPLICABLE.
 
 use axum::extract::State;
 use axum::{Extension, Json};
@@ -16,8 +24,9 @@ use super::error::ApiError;
 use super::extract::QueryParams;
 use super::schema::{self, TenantPath, query_params};
 use super::{AppState, TenantContext, envelope};
-use crate::compliance::{self, ControlScore, ControlStatus, FrameworkScore};
+use crate::compliance::{self, Acceptance, ControlScore, ControlStatus, FrameworkScore};
 use crate::store;
+use crate::store::compliance::EvaluationRef;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,16 +57,47 @@ struct SummaryFramework {
     framework: String,
     name: String,
     revision: String,
-    /// Share of passing controls among PASS and FAIL ones; null when none applies.
+    /// 100 × PASS / (PASS + FAIL) controls; null when none passed or failed. Read it with the
+    /// coverage: MANUAL and NOT_APPLICABLE controls are not in it.
     score: Option<f64>,
     formula: String,
     controls: ControlCounts,
+    /// Every control of the revision.
+    controls_total: usize,
+    /// PASS + FAIL controls: what the score is about.
+    controls_assessed: usize,
+    /// 100 × controls_assessed / controls_total; null for a framework without controls.
+    coverage: Option<f64>,
+    /// e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+    coverage_text: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct LastEvaluation {
     at: chrono::DateTime<chrono::Utc>,
     counts: Value,
+}
+
+/// The evaluation a stored compliance result reflects.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+struct ScoredEvaluation {
+    evaluation_id: uuid::Uuid,
+    /// The job (discovery or evaluation) that ran it; null when none did.
+    job_id: Option<uuid::Uuid>,
+    /// The tenant's graph generation (snapshot) that was evaluated.
+    graph_generation: i64,
+    evaluated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&EvaluationRef> for ScoredEvaluation {
+    fn from(evaluation: &EvaluationRef) -> Self {
+        ScoredEvaluation {
+            evaluation_id: evaluation.evaluation_id,
+            job_id: evaluation.job_id,
+            graph_generation: evaluation.graph_generation,
+            evaluated_at: evaluation.evaluated_at,
+        }
+    }
 }
 
 /// The compliance overview.
@@ -67,22 +107,35 @@ struct Summary {
     score: Option<f64>,
     formula: &'static str,
     frameworks: Vec<SummaryFramework>,
+    /// The evaluation whose stored result these scores are; null before the tenant's first one.
+    evaluation: Option<ScoredEvaluation>,
+    /// When that evaluation ran and what it changed; null before the tenant's first one.
     last_evaluation: Option<LastEvaluation>,
 }
 
-/// A framework revision with its score.
+/// A framework revision with its score and coverage.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct FrameworkDto {
     id: String,
     name: String,
     revision: String,
+    /// 100 × PASS / (PASS + FAIL) controls; null when none passed or failed.
     score: Option<f64>,
     formula: String,
     controls_passing: usize,
     controls_failing: usize,
     controls_manual: usize,
     controls_not_applicable: usize,
+    /// Every control of the revision.
     controls_total: usize,
+    /// PASS + FAIL controls: what the score is about.
+    controls_assessed: usize,
+    /// 100 × controls_assessed / controls_total; null for a framework without controls.
+    coverage: Option<f64>,
+    /// e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+    coverage_text: String,
+    /// The evaluation this score reflects; null before the tenant's first one.
+    evaluation: Option<ScoredEvaluation>,
 }
 
 /// The `meta` of the controls answer: the page of controls.
@@ -96,6 +149,8 @@ struct ControlsMeta {
     per_page: u32,
     #[schema(minimum = 0)]
     total_pages: i64,
+    /// The evaluation this result reflects; null before the tenant's first one.
+    evaluation: Option<ScoredEvaluation>,
 }
 
 /// A framework with (a page of) its controls: the meta counts the controls.
@@ -134,20 +189,70 @@ fn framework_ids() -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn scores(state: &AppState, tenant_id: &str) -> Result<Vec<FrameworkScore>, ApiError> {
-    let snapshot = state.snapshots.current(&state.pool, tenant_id).await?;
-    let accepted = store::findings::accepted_pairs(&state.pool, tenant_id).await?;
-    let rule_set = state.rule_set.clone();
-    let frameworks = state.frameworks.clone();
-    tokio::task::spawn_blocking(move || {
-        let evaluation = snapshot.evaluation(&rule_set);
-        frameworks
-            .iter()
-            .map(|framework| compliance::score(framework, evaluation, &accepted))
-            .collect()
+/// The tenant's stored compliance result with its current acceptances applied, and the
+/// evaluation it reflects (None before the first: then every framework scored over nothing).
+struct Scores {
+    evaluation: Option<EvaluationRef>,
+    frameworks: Vec<FrameworkScore>,
+}
+
+/// Reads the stored result. Controls are loaded for the frameworks `with_controls` names and for
+/// those an accepted finding touches (acceptance is applied control by control).
+async fn scores(
+    state: &AppState,
+    tenant_id: &str,
+    with_controls: Option<&str>,
+) -> Result<Scores, ApiError> {
+    let facts = store::compliance::acceptance_facts(&state.pool, tenant_id).await?;
+    let accepted_rules: std::collections::HashSet<&str> = facts
+        .accepted
+        .iter()
+        .map(|(rule, _)| rule.as_str())
+        .collect();
+    let stored = store::compliance::read(&state.pool, tenant_id, |framework, rule_ids| {
+        with_controls == Some(framework)
+            || rule_ids
+                .iter()
+                .any(|rule| accepted_rules.contains(rule.as_str()))
     })
-    .await
-    .map_err(|error| ApiError::Internal(anyhow::anyhow!("scoring failed: {error}")))
+    .await?;
+    if stored.is_empty() {
+        let nothing = crate::rules::Evaluation::default();
+        return Ok(Scores {
+            evaluation: None,
+            frameworks: state
+                .frameworks
+                .iter()
+                .map(|framework| compliance::score_unaccepted(framework, &nothing))
+                .collect(),
+        });
+    }
+    let acceptance = Acceptance {
+        accepted: facts.accepted,
+        failing_rules_by_node: facts.failing_rules_by_node,
+        rules_with_unaccepted_failures: facts.rules_with_open_failures,
+    };
+    let evaluation = stored[0].evaluation.clone();
+    let mut frameworks = Vec::with_capacity(stored.len());
+    for row in stored {
+        let whole = row.result.is_some();
+        let value = row.result.unwrap_or(row.summary);
+        let score: FrameworkScore = serde_json::from_value(value).map_err(|error| {
+            ApiError::Internal(anyhow::anyhow!(
+                "stored compliance result of {} does not parse: {error}",
+                row.framework_id
+            ))
+        })?;
+        frameworks.push(if whole {
+            compliance::apply_acceptance(score, &acceptance)
+        } else {
+            score
+        });
+    }
+    Ok(Scores {
+        evaluation: Some(evaluation),
+        frameworks,
+    })
 }
 
 /// Score per framework, controls by status, last evaluation.
@@ -163,8 +268,10 @@ async fn summary(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
 ) -> Result<Json<Envelope<Summary>>, ApiError> {
-    let scores = scores(&state, context.tenant_id()).await?;
-    let last = store::findings::latest_evaluation(&state.pool, context.tenant_id()).await?;
+    let Scores {
+        evaluation,
+        frameworks: scores,
+    } = scores(&state, context.tenant_id(), None).await?;
     let frameworks: Vec<SummaryFramework> = scores
         .iter()
         .map(|score| SummaryFramework {
@@ -179,6 +286,10 @@ async fn summary(
                 manual: score.controls_manual,
                 not_applicable: score.controls_not_applicable,
             },
+            controls_total: score.controls_total,
+            controls_assessed: score.controls_assessed,
+            coverage: score.coverage,
+            coverage_text: score.coverage_text.clone(),
         })
         .collect();
     let overall: Vec<f64> = scores.iter().filter_map(|score| score.score).collect();
@@ -187,7 +298,14 @@ async fn summary(
         score: average,
         formula: "mean of the framework scores that have at least one PASS or FAIL control",
         frameworks,
-        last_evaluation: last.map(|(at, counts)| LastEvaluation { at, counts }),
+        last_evaluation: evaluation.as_ref().map(|evaluation| LastEvaluation {
+            at: evaluation.evaluated_at,
+            counts: evaluation
+                .counts
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
+        }),
+        evaluation: evaluation.as_ref().map(ScoredEvaluation::from),
     }))
 }
 
@@ -204,11 +322,19 @@ async fn frameworks(
     State(state): State<AppState>,
     Extension(context): Extension<TenantContext>,
 ) -> Result<Json<Envelope<Vec<FrameworkDto>>>, ApiError> {
-    let scores = scores(&state, context.tenant_id()).await?;
+    let Scores {
+        evaluation,
+        frameworks: scores,
+    } = scores(&state, context.tenant_id(), None).await?;
+    let evaluation = evaluation.as_ref().map(ScoredEvaluation::from);
     let body: Vec<FrameworkDto> = scores
         .into_iter()
         .map(|score| FrameworkDto {
-            controls_total: score.controls.len(),
+            controls_total: score.controls_total,
+            controls_assessed: score.controls_assessed,
+            coverage: score.coverage,
+            coverage_text: score.coverage_text,
+            evaluation: evaluation.clone(),
             id: score.id,
             name: score.name,
             revision: score.revision,
@@ -264,7 +390,10 @@ async fn controls(
             known.join(", ")
         )));
     }
-    let scores = scores(&state, context.tenant_id()).await?;
+    let Scores {
+        evaluation,
+        frameworks: scores,
+    } = scores(&state, context.tenant_id(), Some(&wanted)).await?;
     let Some(mut score) = scores.into_iter().find(|score| score.id == wanted) else {
         return Err(ApiError::not_found("framework"));
     };
@@ -300,6 +429,7 @@ async fn controls(
             page,
             per_page,
             total_pages,
+            evaluation: evaluation.as_ref().map(ScoredEvaluation::from),
         },
         error: Null,
     }))

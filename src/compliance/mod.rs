@@ -2,15 +2,30 @@
 //! ids that implement them; scores come from rule results, with the formula and counts that
 //! produced them. Pure: no IO.
 //!
-//! Control status: MANUAL (no automated rule), NOT_APPLICABLE (rules, but no resource of their
-//! kind), FAIL (a resource fails and is not accepted, or a rule errored: no evidence is never a
-//! pass), PASS otherwise. Control score = passing resources / evaluated resources (an accepted
-//! resource is evaluated but not passing). Framework score = PASS / (PASS + FAIL) controls, each
-//! control weighted equally; MANUAL and NOT_APPLICABLE are left out.
+//! Control status: MANUAL (no automated rule; the control's `description` is the check to do by
+//! hand, shown as `manual_check`, and the loader refuses a MANUAL control without one),
+//! NOT_APPLICABLE (rules, but no resource of their kind), FAIL (a resource fails and is not
+//! accepted, or a rule errored: no evidence is never a pass), PASS otherwise. Control score =
+//! passing resources / evaluated resources (an accepted resource is evaluated but not passing).
+//! Framework score = 100 × PASS / (PASS + FAIL) controls, each control weighted equally; MANUAL
+//! and NOT_APPLICABLE are left out of the score.
+//!
+//! Coverage always travels with the score, so "100%" never hides what was not looked at:
+//! `controls_total` (every control of the revision), `controls_assessed` = PASS + FAIL,
+//! `controls_manual`, `controls_not_applicable`, `coverage` = 100 × assessed / total, and
+//! `coverage_text` ("12 of 62 controls assessed (19%); 40 manual, 10 not applicable"). The score
+//! is deliberately not coverage-weighted: it answers "of what we could judge, how much passes",
+//! coverage answers "how much could we judge"; folding one into the other would make a framework
+//! with many manual controls read as failing when nothing failed.
+//!
+//! Scoring is two steps, so a stored result follows acceptance without re-running rules:
+//! [`score_unaccepted`] scores an evaluation as if nothing were accepted (what an evaluation
+//! stores), and [`apply_acceptance`] moves resources whose every failure is accepted from failing
+//! to accepted (what a read applies). [`score`] is the two in a row.
 
 mod catalog;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +90,16 @@ pub fn load(
             message,
         })?;
         for control in &framework.controls {
+            // A MANUAL control is only useful with the check a person must do.
+            if control.rules.is_empty() && control.description.trim().is_empty() {
+                return Err(LoadError {
+                    path: path.clone(),
+                    message: format!(
+                        "control {} has no rules (MANUAL) and no description saying what to check by hand",
+                        control.id
+                    ),
+                });
+            }
             for rule_id in &control.rules {
                 if rules.get(rule_id).is_none() {
                     return Err(LoadError {
@@ -93,7 +118,8 @@ pub fn load(
 /// Merges the blocks of a control id that appears more than once (each service's rules append
 /// their own `[[control]]` block, so files only grow at the end and branches merge without
 /// conflicts) and puts the controls in natural id order (`1.2` < `1.10`, `AC-2` < `AC-10`).
-/// The first block gives the section and description; every block must repeat the same title,
+/// The first block gives the section and the description (a later one fills a missing
+/// description); every block must repeat the same title,
 /// so a typo in an id cannot silently join two different controls.
 fn merge_controls(controls: Vec<Control>) -> Result<Vec<Control>, String> {
     let mut merged: Vec<Control> = Vec::new();
@@ -107,6 +133,11 @@ fn merge_controls(controls: Vec<Control>) -> Result<Vec<Control>, String> {
                 ));
             }
             Some(existing) => {
+                // A later block may say what to check by hand for a control first listed
+                // without a description.
+                if existing.description.trim().is_empty() {
+                    existing.description = control.description;
+                }
                 for rule in control.rules {
                     if !existing.rules.contains(&rule) {
                         existing.rules.push(rule);
@@ -164,7 +195,7 @@ pub fn builtin(rules: &RuleSet) -> Result<Vec<Framework>, LoadError> {
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ControlStatus {
     Pass,
@@ -173,7 +204,7 @@ pub enum ControlStatus {
     NotApplicable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FailingResource {
     pub node_id: String,
     pub rule_id: String,
@@ -181,69 +212,106 @@ pub struct FailingResource {
 }
 
 /// A control's status with the counts and formula behind its score.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ControlScore {
     pub id: String,
     pub section: String,
     pub title: String,
     pub status: ControlStatus,
+    /// For a MANUAL control, what a person must check by hand (the control's description);
+    /// null for automated controls.
+    pub manual_check: Option<String>,
     pub rules: Vec<String>,
     pub rules_passing: usize,
     pub rules_failing: usize,
     pub rules_errored: usize,
+    /// Ids of the rules with at least one failing resource that is not accepted.
+    pub failing_rules: Vec<String>,
+    /// Ids of the rules that could not be evaluated on some resource (the control then FAILs).
+    pub errored_rules: Vec<String>,
     pub resources_evaluated: usize,
     pub resources_passing: usize,
     pub resources_failing: usize,
     pub resources_accepted: usize,
+    /// Resources some rule could not evaluate: neither passing nor failing, left out of
+    /// `resources_evaluated`.
+    pub errored_resources: Vec<String>,
     /// passing / evaluated, or None when nothing was evaluated.
     pub score: Option<f64>,
     pub formula: String,
+    /// Every (rule, resource) failure that is not accepted.
+    pub failing_resources_total: usize,
+    /// The failing (rule, resource) pairs, the first `failing_resources_total` or, in a stored
+    /// result, the first [`FAILING_RESOURCES_LISTED`]: the findings list has every one.
     pub failing_resources: Vec<FailingResource>,
 }
 
-/// A framework revision with every control.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+/// Failing resources a stored result lists per control; the rest are counted
+/// (`failing_resources_total`) and listed by `/findings?rule_id=`.
+pub const FAILING_RESOURCES_LISTED: usize = 100;
+
+/// A framework revision with every control, its score and its coverage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FrameworkScore {
     pub id: String,
     pub name: String,
     pub revision: String,
+    /// 100 × PASS / (PASS + FAIL) controls; null when no control passed or failed. Read it with
+    /// `coverage`: it says nothing about MANUAL and NOT_APPLICABLE controls.
     pub score: Option<f64>,
     pub formula: String,
     pub controls_passing: usize,
     pub controls_failing: usize,
     pub controls_manual: usize,
     pub controls_not_applicable: usize,
+    /// Every control of the revision.
+    pub controls_total: usize,
+    /// PASS + FAIL: the controls the score is about.
+    pub controls_assessed: usize,
+    /// 100 × controls_assessed / controls_total; null for a framework without controls.
+    pub coverage: Option<f64>,
+    /// The coverage as a sentence, e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not
+    /// applicable".
+    pub coverage_text: String,
     pub controls: Vec<ControlScore>,
 }
 
-fn score_control(
-    control: &Control,
-    evaluation: &Evaluation,
-    accepted: &HashSet<(String, NodeId)>,
-) -> ControlScore {
+impl FrameworkScore {
+    /// Keeps at most `limit` failing resources per control (their total stays counted): what a
+    /// stored result and the API list.
+    pub fn limit_failing_resources(&mut self, limit: usize) {
+        for control in &mut self.controls {
+            control.failing_resources.truncate(limit);
+        }
+    }
+}
+
+/// Per-resource state inside one control.
+#[derive(Default)]
+struct NodeState {
+    failing: bool,
+    errored: bool,
+}
+
+/// Scores a control as if no finding were accepted.
+fn score_control_unaccepted(control: &Control, evaluation: &Evaluation) -> ControlScore {
     let rule_ids: BTreeSet<&str> = control.rules.iter().map(String::as_str).collect();
-    let results: Vec<_> = evaluation
+    let mut by_node: BTreeMap<&NodeId, NodeState> = BTreeMap::new();
+    let mut failing_resources = Vec::new();
+    let mut rules_with_results = BTreeSet::new();
+    let mut rules_failing = BTreeSet::new();
+    let mut rules_errored = BTreeSet::new();
+    for result in evaluation
         .results
         .iter()
         .filter(|result| rule_ids.contains(result.rule_id.as_str()))
-        .collect();
-    let mut by_node: BTreeMap<&NodeId, (bool, bool, bool)> = BTreeMap::new(); // (failing, accepted, errored)
-    let mut failing_resources = Vec::new();
-    let mut rules_failing = BTreeSet::new();
-    let mut rules_errored = BTreeSet::new();
-    for result in &results {
-        let entry = by_node
-            .entry(&result.node_id)
-            .or_insert((false, false, false));
+    {
+        rules_with_results.insert(result.rule_id.as_str());
+        let entry = by_node.entry(&result.node_id).or_default();
         match result.status {
             RuleStatus::Pass => {}
-            RuleStatus::Fail
-                if accepted.contains(&(result.rule_id.clone(), result.node_id.clone())) =>
-            {
-                entry.1 = true
-            }
             RuleStatus::Fail => {
-                entry.0 = true;
+                entry.failing = true;
                 rules_failing.insert(result.rule_id.as_str());
                 failing_resources.push(FailingResource {
                     node_id: result.node_id.to_string(),
@@ -252,58 +320,271 @@ fn score_control(
                 });
             }
             RuleStatus::Error => {
-                entry.2 = true;
+                entry.errored = true;
                 rules_errored.insert(result.rule_id.as_str());
             }
         }
     }
-    let evaluated: Vec<_> = by_node
+    let evaluated = by_node.values().filter(|state| !state.errored).count();
+    let failing = by_node
         .values()
-        .filter(|(_, _, errored)| !errored)
-        .collect();
-    let failing = evaluated.iter().filter(|(failing, _, _)| *failing).count();
-    let accepted_count = evaluated
-        .iter()
-        .filter(|(failing, accepted, _)| !failing && *accepted)
+        .filter(|state| !state.errored && state.failing)
         .count();
-    let passing = evaluated.len() - failing - accepted_count;
-    let status = if control.rules.is_empty() {
-        ControlStatus::Manual
-    } else if failing > 0 || !rules_errored.is_empty() {
-        ControlStatus::Fail
-    } else if evaluated.is_empty() {
-        ControlStatus::NotApplicable
-    } else {
-        ControlStatus::Pass
-    };
-    let score = (!evaluated.is_empty()).then(|| passing as f64 / evaluated.len() as f64);
-    let rules_with_results: BTreeSet<&str> = results
+    let errored_resources = by_node
         .iter()
-        .map(|result| result.rule_id.as_str())
+        .filter(|(_, state)| state.errored)
+        .map(|(node, _)| node.to_string())
         .collect();
-    ControlScore {
+    let owned = |set: &BTreeSet<&str>| set.iter().map(|rule| rule.to_string()).collect();
+    let mut score = ControlScore {
         id: control.id.clone(),
         section: control.section.clone(),
         title: control.title.clone(),
-        status,
+        status: ControlStatus::NotApplicable,
+        manual_check: control
+            .rules
+            .is_empty()
+            .then(|| control.description.trim().to_string()),
         rules: control.rules.clone(),
         rules_passing: rules_with_results
             .iter()
             .filter(|rule| !rules_failing.contains(*rule) && !rules_errored.contains(*rule))
             .count(),
-        rules_failing: rules_failing.len(),
+        rules_failing: 0,
         rules_errored: rules_errored.len(),
-        resources_evaluated: evaluated.len(),
-        resources_passing: passing,
+        failing_rules: owned(&rules_failing),
+        errored_rules: owned(&rules_errored),
+        resources_evaluated: evaluated,
+        resources_passing: evaluated - failing,
         resources_failing: failing,
-        resources_accepted: accepted_count,
-        score,
-        formula: format!(
-            "resources passing / resources evaluated = {passing} / {} (accepted: {accepted_count}, not counted as passing)",
-            evaluated.len()
-        ),
+        resources_accepted: 0,
+        errored_resources,
+        score: None,
+        formula: String::new(),
+        failing_resources_total: failing_resources.len(),
         failing_resources,
+    };
+    settle_control(&mut score);
+    score
+}
+
+/// Derives status, score and formula from a control's counts and lists.
+fn settle_control(control: &mut ControlScore) {
+    control.rules_failing = control.failing_rules.len();
+    control.rules_errored = control.errored_rules.len();
+    control.status = if control.rules.is_empty() {
+        ControlStatus::Manual
+    } else if control.resources_failing > 0 || !control.errored_rules.is_empty() {
+        ControlStatus::Fail
+    } else if control.resources_evaluated == 0 {
+        ControlStatus::NotApplicable
+    } else {
+        ControlStatus::Pass
+    };
+    let (passing, evaluated) = (control.resources_passing, control.resources_evaluated);
+    control.score = (evaluated > 0).then(|| passing as f64 / evaluated as f64);
+    control.formula = format!(
+        "resources passing / resources evaluated = {passing} / {evaluated} (accepted: {}, not counted as passing)",
+        control.resources_accepted
+    );
+}
+
+/// Derives the framework's counts, score, formula and coverage from its controls.
+fn settle_framework(framework: &mut FrameworkScore) {
+    let count = |status: ControlStatus| {
+        framework
+            .controls
+            .iter()
+            .filter(|control| control.status == status)
+            .count()
+    };
+    let (passing, failing) = (count(ControlStatus::Pass), count(ControlStatus::Fail));
+    let (manual, not_applicable) = (
+        count(ControlStatus::Manual),
+        count(ControlStatus::NotApplicable),
+    );
+    let total = framework.controls.len();
+    let assessed = passing + failing;
+    framework.score = (assessed > 0).then(|| 100.0 * passing as f64 / assessed as f64);
+    framework.formula = format!(
+        "100 × PASS controls / (PASS + FAIL controls) = 100 × {passing} / {assessed}; MANUAL and NOT_APPLICABLE controls excluded; controls weighted equally"
+    );
+    framework.controls_passing = passing;
+    framework.controls_failing = failing;
+    framework.controls_manual = manual;
+    framework.controls_not_applicable = not_applicable;
+    framework.controls_total = total;
+    framework.controls_assessed = assessed;
+    framework.coverage = (total > 0).then(|| 100.0 * assessed as f64 / total as f64);
+    framework.coverage_text = coverage_text(assessed, total, manual, not_applicable);
+}
+
+/// "12 of 62 controls assessed (19%); 40 manual, 10 not applicable".
+pub fn coverage_text(
+    assessed: usize,
+    total: usize,
+    manual: usize,
+    not_applicable: usize,
+) -> String {
+    let share = if total == 0 {
+        "n/a".to_string()
+    } else {
+        format!("{:.0}%", 100.0 * assessed as f64 / total as f64)
+    };
+    format!(
+        "{assessed} of {total} controls assessed ({share}); {manual} manual, {not_applicable} not applicable"
+    )
+}
+
+/// Scores one framework from an evaluation as if no finding were accepted: what an evaluation
+/// stores, and what [`apply_acceptance`] starts from.
+pub fn score_unaccepted(framework: &Framework, evaluation: &Evaluation) -> FrameworkScore {
+    let mut score = FrameworkScore {
+        id: framework.id.clone(),
+        name: framework.name.clone(),
+        revision: framework.revision.clone(),
+        score: None,
+        formula: String::new(),
+        controls_passing: 0,
+        controls_failing: 0,
+        controls_manual: 0,
+        controls_not_applicable: 0,
+        controls_total: 0,
+        controls_assessed: 0,
+        coverage: None,
+        coverage_text: String::new(),
+        controls: framework
+            .controls
+            .iter()
+            .map(|control| score_control_unaccepted(control, evaluation))
+            .collect(),
+    };
+    settle_framework(&mut score);
+    score
+}
+
+/// What accepting findings changes, as (rule id, node id) strings: the accepted failures, every
+/// current failure (accepted or not) of the resources that have an accepted one, and which of the
+/// accepted rules still fail somewhere without acceptance. Built from an evaluation
+/// ([`Acceptance::from_evaluation`]) or from the stored findings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acceptance {
+    pub accepted: HashSet<(String, String)>,
+    pub failing_rules_by_node: HashMap<String, BTreeSet<String>>,
+    pub rules_with_unaccepted_failures: HashSet<String>,
+}
+
+impl Acceptance {
+    /// Acceptance of `accepted` (rule id, node) pairs over an evaluation's failures.
+    pub fn from_evaluation(
+        evaluation: &Evaluation,
+        accepted: &HashSet<(String, NodeId)>,
+    ) -> Acceptance {
+        let mut acceptance = Acceptance {
+            accepted: accepted
+                .iter()
+                .map(|(rule, node)| (rule.clone(), node.to_string()))
+                .collect(),
+            ..Acceptance::default()
+        };
+        let accepted_nodes: HashSet<&NodeId> = accepted.iter().map(|(_, node)| node).collect();
+        for result in &evaluation.results {
+            if result.status != RuleStatus::Fail {
+                continue;
+            }
+            if accepted_nodes.contains(&result.node_id) {
+                acceptance
+                    .failing_rules_by_node
+                    .entry(result.node_id.to_string())
+                    .or_default()
+                    .insert(result.rule_id.clone());
+            }
+            if !accepted.contains(&(result.rule_id.clone(), result.node_id.clone())) {
+                acceptance
+                    .rules_with_unaccepted_failures
+                    .insert(result.rule_id.clone());
+            }
+        }
+        acceptance
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.accepted.is_empty()
+    }
+}
+
+/// Applies acceptance to a result scored by [`score_unaccepted`]: a resource whose every failure
+/// in a control is accepted counts as accepted (evaluated, not passing, not failing), accepted
+/// failures leave the failing list, and a rule whose every failure is accepted stops failing.
+pub fn apply_acceptance(mut framework: FrameworkScore, acceptance: &Acceptance) -> FrameworkScore {
+    if acceptance.is_empty() {
+        return framework;
+    }
+    for control in &mut framework.controls {
+        let rules: HashSet<&str> = control.rules.iter().map(String::as_str).collect();
+        let errored: HashSet<&str> = control
+            .errored_resources
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let mut touched: BTreeSet<&str> = BTreeSet::new();
+        let mut accepted_failures = 0;
+        for (rule, node) in &acceptance.accepted {
+            if !rules.contains(rule.as_str()) {
+                continue;
+            }
+            let failing_here = acceptance
+                .failing_rules_by_node
+                .get(node)
+                .is_none_or(|failing| failing.contains(rule));
+            if failing_here {
+                accepted_failures += 1;
+                if !errored.contains(node.as_str()) {
+                    touched.insert(node.as_str());
+                }
+            }
+        }
+        if accepted_failures == 0 {
+            continue;
+        }
+        let moved = touched
+            .iter()
+            .filter(|node| {
+                let Some(failing) = acceptance.failing_rules_by_node.get(**node) else {
+                    return true;
+                };
+                failing
+                    .iter()
+                    .filter(|rule| rules.contains(rule.as_str()))
+                    .all(|rule| {
+                        acceptance
+                            .accepted
+                            .contains(&((*rule).clone(), (**node).to_string()))
+                    })
+            })
+            .count();
+        control.resources_failing -= moved.min(control.resources_failing);
+        control.resources_accepted += moved;
+        control.failing_resources_total -= accepted_failures.min(control.failing_resources_total);
+        control.failing_resources.retain(|resource| {
+            !acceptance
+                .accepted
+                .contains(&(resource.rule_id.clone(), resource.node_id.clone()))
+        });
+        let (still_failing, stopped_failing): (Vec<String>, Vec<String>) =
+            std::mem::take(&mut control.failing_rules)
+                .into_iter()
+                .partition(|rule| acceptance.rules_with_unaccepted_failures.contains(rule));
+        // A rule that stopped failing passes, unless it also errored somewhere.
+        control.rules_passing += stopped_failing
+            .iter()
+            .filter(|rule| !control.errored_rules.contains(rule))
+            .count();
+        control.failing_rules = still_failing;
+        settle_control(control);
+    }
+    settle_framework(&mut framework);
+    framework
 }
 
 /// Scores one framework from an evaluation; `accepted` holds (rule id, node) of accepted findings.
@@ -312,33 +593,10 @@ pub fn score(
     evaluation: &Evaluation,
     accepted: &HashSet<(String, NodeId)>,
 ) -> FrameworkScore {
-    let controls: Vec<ControlScore> = framework
-        .controls
-        .iter()
-        .map(|control| score_control(control, evaluation, accepted))
-        .collect();
-    let count = |status: ControlStatus| {
-        controls
-            .iter()
-            .filter(|control| control.status == status)
-            .count()
-    };
-    let (passing, failing) = (count(ControlStatus::Pass), count(ControlStatus::Fail));
-    FrameworkScore {
-        id: framework.id.clone(),
-        name: framework.name.clone(),
-        revision: framework.revision.clone(),
-        score: (passing + failing > 0).then(|| 100.0 * passing as f64 / (passing + failing) as f64),
-        formula: format!(
-            "100 × PASS controls / (PASS + FAIL controls) = 100 × {passing} / {}; MANUAL and NOT_APPLICABLE controls excluded; controls weighted equally",
-            passing + failing
-        ),
-        controls_passing: passing,
-        controls_failing: failing,
-        controls_manual: count(ControlStatus::Manual),
-        controls_not_applicable: count(ControlStatus::NotApplicable),
-        controls,
-    }
+    apply_acceptance(
+        score_unaccepted(framework, evaluation),
+        &Acceptance::from_evaluation(evaluation, accepted),
+    )
 }
 
 #[cfg(test)]
@@ -379,5 +637,190 @@ mod tests {
         .expect_err("different titles are two controls sharing an id by mistake");
         assert!(error.contains("3.1"), "{error}");
         assert!(error.contains("Trial"), "{error}");
+    }
+
+    fn result(rule: &str, node: &str, status: RuleStatus) -> crate::rules::RuleResult {
+        crate::rules::RuleResult {
+            rule_id: rule.to_string(),
+            rule_version: 1,
+            node_id: NodeId::parse(&format!("aws:us-east-1:aws.ec2.instance:{node}")).unwrap(),
+            severity: crate::model::Severity::High,
+            status,
+            reason: format!("{rule} on {node}"),
+        }
+    }
+
+    fn framework(controls: Vec<Control>) -> Framework {
+        Framework {
+            id: "demo".to_string(),
+            name: "Demo".to_string(),
+            revision: "1".to_string(),
+            description: String::new(),
+            controls,
+        }
+    }
+
+    #[test]
+    fn acceptance_moves_resources_whose_every_failure_is_accepted_and_rules_whose_every_failure_is()
+    {
+        use RuleStatus::{Error, Fail, Pass};
+        let evaluation = Evaluation {
+            results: vec![
+                result("a", "i-1", Fail),
+                result("b", "i-1", Fail),
+                result("a", "i-2", Fail),
+                result("a", "i-3", Pass),
+                result("b", "i-3", Pass),
+                result("c", "i-3", Pass),
+                result("c", "i-4", Fail),
+                result("c", "i-5", Error),
+            ],
+            ..Evaluation::default()
+        };
+        let demo = framework(vec![control("1", "One", &["a", "b", "c"])]);
+        let unaccepted = score_unaccepted(&demo, &evaluation);
+        let raw = &unaccepted.controls[0];
+        assert_eq!(
+            (
+                raw.resources_evaluated,
+                raw.resources_failing,
+                raw.resources_passing
+            ),
+            (4, 3, 1)
+        );
+        assert_eq!(
+            (raw.rules_failing, raw.rules_passing, raw.rules_errored),
+            (3, 0, 1)
+        );
+        assert_eq!(raw.failing_resources_total, 4);
+        assert_eq!(
+            raw.errored_resources,
+            ["aws:us-east-1:aws.ec2.instance:i-5"]
+        );
+
+        let node =
+            |name: &str| NodeId::parse(&format!("aws:us-east-1:aws.ec2.instance:{name}")).unwrap();
+        let accepted: HashSet<(String, NodeId)> = [("a", "i-1"), ("a", "i-2"), ("c", "i-4")]
+            .into_iter()
+            .map(|(rule, name)| (rule.to_string(), node(name)))
+            .collect();
+        let scored = score(&demo, &evaluation, &accepted);
+        let control = &scored.controls[0];
+        // i-1 still fails b; i-2 and i-4 have only accepted failures; i-3 passes; i-5 errored.
+        assert_eq!(
+            (
+                control.resources_evaluated,
+                control.resources_failing,
+                control.resources_accepted,
+                control.resources_passing
+            ),
+            (4, 1, 2, 1)
+        );
+        // a: every failure accepted, passes; b still fails; c errored on i-5, so not passing.
+        assert_eq!(control.failing_rules, ["b"]);
+        assert_eq!(
+            (
+                control.rules_failing,
+                control.rules_passing,
+                control.rules_errored
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(control.failing_resources_total, 1);
+        assert_eq!(control.failing_resources[0].rule_id, "b");
+        assert_eq!(control.status, ControlStatus::Fail);
+        assert_eq!(control.score, Some(0.25));
+
+        // The same acceptance applied to the stored (unaccepted, truncated) result gives the same
+        // counts, which is what a read does.
+        let mut stored = score_unaccepted(&demo, &evaluation);
+        stored.limit_failing_resources(1);
+        let applied =
+            apply_acceptance(stored, &Acceptance::from_evaluation(&evaluation, &accepted));
+        assert_eq!(applied.controls[0].resources_accepted, 2);
+        assert_eq!(applied.controls[0].failing_resources_total, 1);
+        assert_eq!(applied.controls[0].status, ControlStatus::Fail);
+    }
+
+    #[test]
+    fn coverage_counts_every_control_beside_the_score() {
+        use RuleStatus::{Fail, Pass};
+        let evaluation = Evaluation {
+            results: vec![result("a", "i-1", Pass), result("b", "i-1", Fail)],
+            ..Evaluation::default()
+        };
+        let mut manual = control("4", "Manual", &[]);
+        manual.description = "Check the thing by hand.".to_string();
+        let demo = framework(vec![
+            control("1", "One", &["a"]),
+            control("2", "Two", &["b"]),
+            control("3", "Three", &["c"]),
+            manual,
+        ]);
+        let scored = score(&demo, &evaluation, &HashSet::new());
+        assert_eq!(scored.score, Some(50.0));
+        assert_eq!(
+            (
+                scored.controls_total,
+                scored.controls_assessed,
+                scored.controls_manual,
+                scored.controls_not_applicable
+            ),
+            (4, 2, 1, 1)
+        );
+        assert_eq!(scored.coverage, Some(50.0));
+        assert_eq!(
+            scored.coverage_text,
+            "2 of 4 controls assessed (50%); 1 manual, 1 not applicable"
+        );
+        assert_eq!(scored.controls[3].status, ControlStatus::Manual);
+        assert_eq!(
+            scored.controls[3].manual_check.as_deref(),
+            Some("Check the thing by hand.")
+        );
+        assert_eq!(scored.controls[0].manual_check, None);
+        assert_eq!(
+            coverage_text(12, 62, 40, 10),
+            "12 of 62 controls assessed (19%); 40 manual, 10 not applicable"
+        );
+    }
+
+    #[test]
+    fn a_manual_control_without_a_description_is_refused_and_a_later_block_may_give_it() {
+        let rules = RuleSet::from_sources(Vec::<(String, String)>::new()).unwrap();
+        let bare = "id = \"demo\"\nname = \"Demo\"\nrevision = \"1\"\n\n[[control]]\nid = \"1.1\"\ntitle = \"t\"\nrules = []\n";
+        let error = load(
+            [("frameworks/demo-1.toml".to_string(), bare.to_string())],
+            &rules,
+        )
+        .expect_err("a MANUAL control must say what to check");
+        assert!(
+            error.to_string().contains("frameworks/demo-1.toml"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("control 1.1"), "{error}");
+        let completed = format!(
+            "{bare}\n[[control]]\nid = \"1.1\"\ntitle = \"t\"\ndescription = \"Look at it.\"\nrules = []\n"
+        );
+        let loaded = load([("frameworks/demo-1.toml".to_string(), completed)], &rules)
+            .expect("an appended block gives the description");
+        assert_eq!(loaded[0].controls[0].description, "Look at it.");
+    }
+
+    #[test]
+    fn every_shipped_manual_control_says_what_to_check() {
+        let catalog = Catalog::builtin().expect("the shipped catalog loads");
+        for framework in catalog.frameworks.iter() {
+            for control in &framework.controls {
+                if control.rules.is_empty() {
+                    assert!(
+                        control.description.split_whitespace().count() >= 5,
+                        "{} {}",
+                        framework.id,
+                        control.id
+                    );
+                }
+            }
+        }
     }
 }

@@ -4,12 +4,15 @@
 //! An evaluation job (`run`) does this on demand; a discovery does it after its graph commit.
 //! The evidence is `model::FindingEvidence`, the one type reports and the API read back.
 
+use std::collections::BTreeSet;
+
 use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::JobRuntime;
 use super::pipeline::{FinishedJob, finish_without_scopes, timed_out_message};
+use crate::compliance;
 use crate::model::{
     EdgeKind, EvidenceResource, FindingEvidence, Job, JobStatus, NodeType, PathProof,
 };
@@ -77,6 +80,7 @@ pub async fn evaluate_tenant(
         .await
         .context("loading the graph snapshot")?;
     let rule_set = runtime.rules.clone();
+    let snapshot_for_scores = snapshot.clone();
     let (observations, errored, results) = tokio::task::spawn_blocking(move || {
         let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
@@ -170,6 +174,15 @@ pub async fn evaluate_tenant(
         &errored,
     )
     .await?;
+    store_compliance_results(
+        runtime,
+        tenant_id,
+        &snapshot_for_scores,
+        job_id,
+        delta.evaluation_id,
+    )
+    .await
+    .context("storing the compliance results")?;
     Ok(EvaluationSummary {
         results,
         failing: observations.len(),
@@ -177,4 +190,54 @@ pub async fn evaluate_tenant(
         resolved: delta.resolved.len(),
         reopened: delta.reopened.len(),
     })
+}
+
+/// Writes the compliance result the evaluation implies (every framework scored as if nothing were
+/// accepted; readers apply acceptance), replacing the previous one at once.
+async fn store_compliance_results(
+    runtime: &JobRuntime,
+    tenant_id: &str,
+    snapshot: &std::sync::Arc<crate::snapshots::Snapshot>,
+    job_id: Option<Uuid>,
+    evaluation_id: Uuid,
+) -> anyhow::Result<()> {
+    let (rule_set, frameworks, scored) = (
+        runtime.rules.clone(),
+        runtime.frameworks.clone(),
+        snapshot.clone(),
+    );
+    let results = tokio::task::spawn_blocking(move || {
+        let evaluation = scored.evaluation(&rule_set);
+        frameworks
+            .iter()
+            .map(|framework| {
+                let mut score = compliance::score_unaccepted(framework, evaluation);
+                score.limit_failing_resources(compliance::FAILING_RESOURCES_LISTED);
+                let result = serde_json::to_value(&score)?;
+                score.controls.clear();
+                let rule_ids: BTreeSet<String> = framework
+                    .controls
+                    .iter()
+                    .flat_map(|control| control.rules.iter().cloned())
+                    .collect();
+                Ok(store::compliance::NewFrameworkResult {
+                    framework_id: framework.id.clone(),
+                    rule_ids: rule_ids.into_iter().collect(),
+                    summary: serde_json::to_value(&score)?,
+                    result,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })
+    .await
+    .context("scoring task failed")??;
+    let evaluation = store::compliance::EvaluationRef {
+        evaluation_id,
+        job_id,
+        graph_generation: snapshot.generation,
+        evaluated_at: chrono::Utc::now(),
+        counts: None,
+    };
+    store::compliance::replace(&runtime.pool, tenant_id, &evaluation, &results).await?;
+    Ok(())
 }

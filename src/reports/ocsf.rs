@@ -2,7 +2,8 @@
 //! Create) per current finding, as a JSON array. Required attributes of the class: `activity_id`,
 //! `category_uid`, `class_uid`, `finding_info` (with `uid` and `title`), `metadata` (with
 //! `product` and `version`), `severity_id`, `time`, `type_uid`; the cloud profile adds `cloud`.
-//! The path proof and rule version travel in `unmapped`, where OCSF puts source-specific data.
+//! The path proof, rule version and (with a framework) the framework's score and coverage travel
+//! in `unmapped`, where OCSF puts source-specific data.
 
 use serde_json::{Value, json};
 
@@ -81,8 +82,28 @@ fn detection_finding(finding: &ReportFinding, input: &ReportInput) -> Value {
                 "rule_version": finding.rule_version,
                 "acceptance": finding.acceptance,
                 "path_proof": finding.path_proof,
+                "framework": framework_coverage(input),
             }
         },
+    })
+}
+
+/// The report's framework score with its coverage (null without a framework), so a consumer of
+/// the export never sees the score without what it leaves out.
+fn framework_coverage(input: &ReportInput) -> Value {
+    let Some(framework) = &input.framework else {
+        return Value::Null;
+    };
+    json!({
+        "id": framework.id,
+        "revision": framework.revision,
+        "score": framework.score,
+        "controls_total": framework.controls_total,
+        "controls_assessed": framework.controls_assessed,
+        "controls_manual": framework.controls_manual,
+        "controls_not_applicable": framework.controls_not_applicable,
+        "coverage": framework.coverage,
+        "coverage_text": framework.coverage_text,
     })
 }
 

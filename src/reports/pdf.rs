@@ -264,6 +264,15 @@ fn write_control(layout: &mut Layout, control: &ControlView) {
         12.0,
         "#5f6b7a",
     );
+    if !control.manual_check.is_empty() {
+        layout.paragraph(
+            &format!("Check by hand: {}", control.manual_check),
+            Font::Regular,
+            8.5,
+            12.0,
+            "#1d2430",
+        );
+    }
     for item in &control.evidence {
         layout.paragraph(&item.node_id, Font::Mono, 8.0, 12.0, "#1d2430");
         layout.paragraph(
@@ -350,6 +359,13 @@ fn write_body(layout: &mut Layout, view: &ReportView) {
         12.0,
         0.0,
         view.score_arc.color,
+    );
+    layout.paragraph(
+        &format!("Coverage: {}", view.coverage_text),
+        Font::Bold,
+        10.0,
+        0.0,
+        "#1d2430",
     );
     for line in &view.summary {
         layout.paragraph(&format!("- {line}"), Font::Regular, 10.0, 0.0, "#1d2430");

@@ -37,6 +37,8 @@ pub struct ReportView {
     /// `62.5%`, or `n/a` when no control passed or failed.
     pub score_text: String,
     pub score_formula: String,
+    /// "12 of 62 controls assessed (19%); 40 manual, 10 not applicable": shown beside the score.
+    pub coverage_text: String,
     pub summary: Vec<String>,
     pub status_counts: Vec<StatusCount>,
     pub severity_bars: Vec<SeverityBar>,
@@ -98,6 +100,8 @@ pub struct ControlView {
     pub resources_failing: usize,
     pub resources_accepted: usize,
     pub rules_errored: usize,
+    /// For a MANUAL control, what to check by hand; else empty.
+    pub manual_check: String,
     pub evidence: Vec<EvidenceView>,
     pub evidence_omitted: usize,
     /// Width of the control's score bar, out of 120.
@@ -274,7 +278,12 @@ fn control_view(
         resources_failing: control.resources_failing,
         resources_accepted: control.resources_accepted,
         rules_errored: control.rules_errored,
-        evidence_omitted: control.failing_resources.len() - evidence.len(),
+        manual_check: control.manual_check.clone().unwrap_or_default(),
+        // The total, not the list: a stored result lists only the first failing resources.
+        evidence_omitted: control
+            .failing_resources_total
+            .max(control.failing_resources.len())
+            - evidence.len(),
         evidence,
         score_width: control.score.unwrap_or(0.0) * 120.0,
     }
@@ -400,6 +409,11 @@ pub fn build_view(input: &ReportInput) -> ReportView {
         .count();
     let mut summary = Vec::new();
     if let Some(framework) = framework {
+        // Coverage first, so the score is never read without what it leaves out.
+        summary.push(format!(
+            "Coverage: {}; the score covers assessed controls only.",
+            framework.coverage_text
+        ));
         summary.push(format!(
             "{} {}: {} of {} automated controls pass ({} fail, {} manual, {} not applicable); framework score {}.",
             framework.name,
@@ -486,6 +500,9 @@ pub fn build_view(input: &ReportInput) -> ReportView {
         score_formula: framework
             .map(|framework| framework.formula.clone())
             .unwrap_or_default(),
+        coverage_text: framework
+            .map(|framework| framework.coverage_text.clone())
+            .unwrap_or_default(),
         summary,
         status_counts,
         severity_bars,
@@ -528,16 +545,21 @@ mod tests {
             section: "5 Networking".to_string(),
             title: format!("control {id}"),
             status,
+            manual_check: None,
             rules: vec!["aws.ec2.sg_ssh_open_to_internet".to_string()],
             rules_passing: 0,
             rules_failing: usize::from(failing > 0),
             rules_errored: 0,
+            failing_rules: Vec::new(),
+            errored_rules: Vec::new(),
             resources_evaluated: failing + 10,
             resources_passing: 10,
             resources_failing: failing,
             resources_accepted: 0,
+            errored_resources: Vec::new(),
             score: Some(10.0 / (failing + 10) as f64),
             formula: "f".to_string(),
+            failing_resources_total: failing,
             failing_resources: (0..failing)
                 .map(|index| FailingResource {
                     node_id: format!("aws:us-east-1:aws.ec2.security_group:sg-{index}"),
@@ -566,6 +588,10 @@ mod tests {
                 controls_failing: 1,
                 controls_manual: 0,
                 controls_not_applicable: 0,
+                controls_total: 2,
+                controls_assessed: 2,
+                coverage: Some(100.0),
+                coverage_text: crate::compliance::coverage_text(2, 2, 0, 0),
                 controls,
             }),
             findings: Vec::new(),
@@ -599,8 +625,16 @@ mod tests {
             control("5.2", ControlStatus::Fail, 2),
         ]));
         assert_eq!(view.score_text, "50.0%");
-        assert!(view.summary[0].contains("1 of 2 automated controls pass"));
-        assert!(view.summary[2].contains("3 h ago"), "{:?}", view.summary);
+        assert_eq!(
+            view.summary[0],
+            "Coverage: 2 of 2 controls assessed (100%); 0 manual, 0 not applicable; the score covers assessed controls only."
+        );
+        assert_eq!(
+            view.coverage_text,
+            "2 of 2 controls assessed (100%); 0 manual, 0 not applicable"
+        );
+        assert!(view.summary[1].contains("1 of 2 automated controls pass"));
+        assert!(view.summary[3].contains("3 h ago"), "{:?}", view.summary);
         let widths: Vec<f64> = view.status_counts.iter().map(|entry| entry.width).collect();
         assert_eq!(widths, vec![300.0, 300.0, 0.0, 0.0]);
         assert_eq!(view.status_counts[1].x, 300.0);

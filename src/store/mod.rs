@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod compliance;
 pub mod edges;
 pub mod embedded;
 mod error;

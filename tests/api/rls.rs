@@ -25,6 +25,7 @@ const TENANT_TABLES: &[&str] = &[
     "webhook_deliveries",
     "reports",
     "audit_events",
+    "compliance_results",
 ];
 
 /// One row in every tenant table for `tenant`, written as the owner (platform work).
@@ -62,6 +63,9 @@ async fn seed(pool: &PgPool, tenant: &str) {
          VALUES ($1, gen_random_uuid(), $2, 'csv', 't', 'pending', 'k')",
         "INSERT INTO audit_events (tenant_id, action, method, path, status)
          VALUES ($1, 'nodes.create', 'POST', '/x', 201)",
+        "INSERT INTO compliance_results (tenant_id, framework_id, evaluation_id, graph_generation,
+                                         evaluated_at, rule_ids, summary, result)
+         VALUES ($1, 'cis', gen_random_uuid(), 1, now(), '{}', '{}', '{}')",
     ];
     for statement in statements {
         let wrapped = format!(

@@ -18,7 +18,7 @@ function FrameworkList() {
         <tbody>${data.map((framework) => html`<tr>
           <td><a href=${`/compliance/${encodeURIComponent(framework.id)}`}>${framework.name}</a> <span class="muted">${framework.revision}</span></td>
           <td>${formatScore(framework.score)}</td>
-          <td>${framework.controls_passing + framework.controls_failing} / ${framework.controls_total}</td>
+          <td title=${framework.coverage_text}>${framework.controls_assessed} / ${framework.controls_total}</td>
           <td>${framework.controls_passing}</td><td>${framework.controls_failing}</td>
           <td>${framework.controls_manual}</td><td>${framework.controls_not_applicable}</td>
         </tr>`)}</tbody>
@@ -48,11 +48,13 @@ function Control({ control }) {
         <p class="muted small">Formula: ${control.formula}</p>
         <p>${`Resources: ${control.resources_evaluated} evaluated · ${control.resources_passing} passing · ${control.resources_failing} failing · ${control.resources_accepted} accepted. `}
           ${`Rules: ${control.rules_passing} passing · ${control.rules_failing} failing${control.rules_errored ? ` · ${control.rules_errored} errored` : ''}.`}</p>
-        ${control.rules.length === 0 ? html`<p>No automated rule: checked manually.</p>` : html`
+        ${control.rules.length === 0 ? html`<p data-testid="manual-check">No automated rule. Check by hand: ${control.manual_check}</p>` : html`
           <p>Rules: ${control.rules.map((rule) => html`<a class="tag" href=${`/findings${query({ rule_id: rule })}`}>${rule}</a> `)}</p>`}
         ${control.failing_resources.length ? html`
           <table class="compact" data-testid="failing-resources">
-            <caption>Failing resources (${control.failing_resources.length})</caption>
+            <caption>${control.failing_resources_total > control.failing_resources.length
+              ? `Failing resources (first ${control.failing_resources.length} of ${control.failing_resources_total}; the findings list has all)`
+              : `Failing resources (${control.failing_resources.length})`}</caption>
             <thead><tr><th scope="col">Resource</th><th scope="col">Why</th><th scope="col">Findings</th></tr></thead>
             <tbody>${control.failing_resources.map((failing) => html`<tr>
               <td><a href=${nodeHref(failing.node_id)} data-testid="failing-resource" data-node=${failing.node_id}>${shortId(failing.node_id)}</a><br /><span class="muted small">${failing.node_id.split(':')[2]}</span></td>
@@ -67,15 +69,19 @@ function Control({ control }) {
 function FrameworkControls({ framework }) {
   const state = useLoad((signal) => api(tenantPath(`/compliance/controls${query({ framework })}`), { signal }), [framework]);
   return html`
-    <${Loaded} state=${state} what="Loading controls">${({ data }) => html`
+    <${Loaded} state=${state} what="Loading controls">${({ data, meta }) => html`
       <${PageHeading} keys=${[framework]}>${data.name} <span class="muted">${data.revision}</span></${PageHeading}>
       <p><a href="/compliance">All frameworks</a></p>
       <div class="card framework-summary">
         <p class="score" data-testid="framework-score">${formatScore(data.score)}</p>
         <${ScoreBar} score=${data.score} label=${`Score ${formatScore(data.score)}`} />
-        <p data-testid="framework-coverage">Coverage: <strong>${data.controls_passing + data.controls_failing} / ${data.controls.length}</strong> controls assessed
+        <p data-testid="framework-coverage">Coverage: <strong>${data.controls_assessed} / ${data.controls_total}</strong> controls assessed
           (${data.controls_passing} pass, ${data.controls_failing} fail, ${data.controls_manual} manual, ${data.controls_not_applicable} not applicable)</p>
         <p class="muted small">${data.formula}</p>
+        <p class="muted small" data-testid="scored-evaluation">${meta?.evaluation
+          ? html`Scores of the evaluation of ${new Date(meta.evaluation.evaluated_at).toLocaleString()}${meta.evaluation.job_id
+            ? html` (job <a href=${`/jobs/${meta.evaluation.job_id}`}>${String(meta.evaluation.job_id).slice(0, 8)}</a>)` : null}, graph generation ${meta.evaluation.graph_generation}.`
+          : 'No evaluation yet: nothing is assessed.'}</p>
       </div>
       ${groupBySection(data.controls).map(([section, controls]) => html`
         <section class="section" aria-label=${section}>

@@ -69,14 +69,14 @@ export function evaluationTrend(jobs, lastEvaluation) {
 function FrameworkCards({ frameworks }) {
   return html`<div class="cards" data-testid="framework-scores">
     ${frameworks.map((framework) => {
-      const assessed = framework.controls_passing + framework.controls_failing;
+      const assessed = framework.controls_assessed;
       return html`<a class="card framework-card" href=${`/compliance/${encodeURIComponent(framework.id)}`}
           data-framework=${framework.id}>
         <h3>${framework.name} <span class="muted">${framework.revision}</span></h3>
         <p class="score" data-testid="score">${formatScore(framework.score)}</p>
         <${ScoreBar} score=${framework.score} label=${`${framework.name} score ${formatScore(framework.score)}`} />
         <p class="coverage" data-testid="coverage">
-          Coverage: <strong>${assessed} / ${framework.controls_total}</strong> controls assessed
+          Coverage: <strong>${assessed} / ${framework.controls_total}</strong> controls assessed${framework.coverage === null ? '' : ` (${Math.round(framework.coverage)}%)`}
         </p>
         <p class="muted small">${`${framework.controls_passing} pass · ${framework.controls_failing} fail · ${framework.controls_manual} manual · ${framework.controls_not_applicable} not applicable`}</p>
       </a>`;

@@ -98,6 +98,17 @@ class NetworkAndCompliance(unittest.TestCase):
         self.assertEqual({f.id for f in frameworks}, {f.framework for f in summary.frameworks})
         controls = self.client.compliance.controls(tenant=DEMO, framework=frameworks[0].id)
         self.assertEqual(len(controls.controls), frameworks[0].controls_total)
+        # Coverage beside the score, and the stored evaluation the scores are.
+        first = frameworks[0]
+        self.assertEqual(first.controls_assessed, first.controls_passing + first.controls_failing)
+        self.assertEqual(controls.controls_assessed, first.controls_assessed)
+        self.assertTrue(
+            first.coverage_text.startswith(f"{first.controls_assessed} of {first.controls_total} controls assessed"),
+            first.coverage_text,
+        )
+        self.assertIsNotNone(summary.evaluation)
+        self.assertEqual(first.evaluation.evaluation_id, summary.evaluation.evaluation_id)
+        self.assertGreater(summary.evaluation.graph_generation, 0)
 
     def test_exposure_lists_internet_reachable_resources(self) -> None:
         exposure = list(self.client.exposure.iter(tenant=DEMO, per_page=5))

@@ -235,8 +235,26 @@ export interface ComplianceSummary {
     score: number | null;
     formula: string;
     controls: { PASS: number; FAIL: number; MANUAL: number; NOT_APPLICABLE: number };
+    /** Every control of the revision. */
+    controls_total: number;
+    /** PASS + FAIL controls: what the score is about. */
+    controls_assessed: number;
+    /** 100 × controls_assessed / controls_total; null for a framework without controls. */
+    coverage: number | null;
+    /** e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable". */
+    coverage_text: string;
   }[];
+  /** The evaluation these scores are; null before the tenant's first. */
+  evaluation: ScoredEvaluation | null;
   last_evaluation: { at: string; counts: unknown } | null;
+}
+
+/** The evaluation a stored compliance result reflects. */
+export interface ScoredEvaluation {
+  evaluation_id: string;
+  job_id: string | null;
+  graph_generation: number;
+  evaluated_at: string;
 }
 
 export interface FrameworkScore {
@@ -249,7 +267,15 @@ export interface FrameworkScore {
   controls_failing: number;
   controls_manual: number;
   controls_not_applicable: number;
+  /** Every control of the revision. */
   controls_total: number;
+  /** PASS + FAIL controls: what the score is about. */
+  controls_assessed: number;
+  /** 100 × controls_assessed / controls_total; null for a framework without controls. */
+  coverage: number | null;
+  /** e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable". */
+  coverage_text: string;
+  evaluation: ScoredEvaluation | null;
 }
 
 export interface ControlScore {
@@ -257,16 +283,22 @@ export interface ControlScore {
   section: string;
   title: string;
   status: "PASS" | "FAIL" | "MANUAL" | "NOT_APPLICABLE" | string;
+  /** For a MANUAL control, what to check by hand. */
+  manual_check: string | null;
   rules: string[];
   rules_passing: number;
   rules_failing: number;
   rules_errored: number;
+  failing_rules: string[];
+  errored_rules: string[];
   resources_evaluated: number;
   resources_passing: number;
   resources_failing: number;
   resources_accepted: number;
+  errored_resources: string[];
   score: number | null;
   formula: string;
+  failing_resources_total: number;
   failing_resources: { node_id: string; rule_id: string; reason: string }[];
 }
 
@@ -280,6 +312,14 @@ export interface FrameworkControls {
   controls_failing: number;
   controls_manual: number;
   controls_not_applicable: number;
+  /** Every control of the revision. */
+  controls_total: number;
+  /** PASS + FAIL controls: what the score is about. */
+  controls_assessed: number;
+  /** 100 × controls_assessed / controls_total; null for a framework without controls. */
+  coverage: number | null;
+  /** e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable". */
+  coverage_text: string;
   controls: ControlScore[];
 }
 

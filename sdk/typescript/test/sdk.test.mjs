@@ -107,6 +107,13 @@ describe("network, compliance, findings and reports", () => {
     assert.deepEqual(new Set(frameworks.map((f) => f.id)), new Set(summary.frameworks.map((f) => f.framework)));
     const controls = await client.compliance.controls({ tenant: DEMO, framework: frameworks[0].id });
     assert.equal(controls.controls.length, frameworks[0].controls_total);
+    // Coverage beside the score, and the stored evaluation the scores are.
+    const [first] = frameworks;
+    assert.equal(first.controls_assessed, first.controls_passing + first.controls_failing);
+    assert.equal(controls.controls_assessed, first.controls_assessed);
+    assert.ok(first.coverage_text.startsWith(`${first.controls_assessed} of ${first.controls_total} controls assessed`), first.coverage_text);
+    assert.ok(summary.evaluation);
+    assert.equal(first.evaluation?.evaluation_id, summary.evaluation.evaluation_id);
   });
 
   test("accept a finding", async () => {

@@ -380,6 +380,24 @@ class SummaryFramework(Model):
     score: Optional[float] = None
     formula: str = ""
     controls: Optional[ControlCounts] = None
+    controls_total: int = 0
+    """Every control of the revision."""
+    controls_assessed: int = 0
+    """PASS + FAIL controls: what the score is about."""
+    coverage: Optional[float] = None
+    """100 × controls_assessed / controls_total; None for a framework without controls."""
+    coverage_text: str = ""
+    """e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable"."""
+
+
+@dataclass
+class ScoredEvaluation(Model):
+    """The evaluation a stored compliance result reflects."""
+
+    evaluation_id: str = ""
+    job_id: Optional[str] = None
+    graph_generation: int = 0
+    evaluated_at: Optional[str] = None
 
 
 @dataclass
@@ -394,6 +412,8 @@ class ComplianceSummary(Model):
     """Mean of the framework scores (percent); None when no framework has a score."""
     formula: str = ""
     frameworks: List[SummaryFramework] = field(default_factory=list)
+    evaluation: Optional[ScoredEvaluation] = None
+    """The evaluation these scores are; None before the tenant's first."""
     last_evaluation: Optional[LastEvaluation] = None
 
 
@@ -409,6 +429,14 @@ class FrameworkScore(Model):
     controls_manual: int = 0
     controls_not_applicable: int = 0
     controls_total: int = 0
+    """Every control of the revision."""
+    controls_assessed: int = 0
+    """PASS + FAIL controls: what the score is about."""
+    coverage: Optional[float] = None
+    """100 × controls_assessed / controls_total; None for a framework without controls."""
+    coverage_text: str = ""
+    """e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable"."""
+    evaluation: Optional[ScoredEvaluation] = None
 
 
 @dataclass
@@ -424,16 +452,22 @@ class ControlScore(Model):
     section: str = ""
     title: str = ""
     status: str = ""
+    manual_check: Optional[str] = None
+    """For a MANUAL control, what to check by hand."""
     rules: List[str] = field(default_factory=list)
     rules_passing: int = 0
     rules_failing: int = 0
     rules_errored: int = 0
+    failing_rules: List[str] = field(default_factory=list)
+    errored_rules: List[str] = field(default_factory=list)
     resources_evaluated: int = 0
     resources_passing: int = 0
     resources_failing: int = 0
     resources_accepted: int = 0
+    errored_resources: List[str] = field(default_factory=list)
     score: Optional[float] = None
     formula: str = ""
+    failing_resources_total: int = 0
     failing_resources: List[FailingResource] = field(default_factory=list)
 
 
@@ -448,6 +482,14 @@ class FrameworkControls(Model):
     controls_failing: int = 0
     controls_manual: int = 0
     controls_not_applicable: int = 0
+    controls_total: int = 0
+    """Every control of the revision."""
+    controls_assessed: int = 0
+    """PASS + FAIL controls: what the score is about."""
+    coverage: Optional[float] = None
+    """100 × controls_assessed / controls_total; None for a framework without controls."""
+    coverage_text: str = ""
+    """e.g. "12 of 62 controls assessed (19%); 40 manual, 10 not applicable"."""
     controls: List[ControlScore] = field(default_factory=list)
 
 
