@@ -23,6 +23,10 @@ use serde::{Deserialize, Serialize};
 use super::EdgeKind;
 use super::node::node_types;
 
+// rds, lambda, eks (managed endpoints)
+mod managed;
+pub use managed::*;
+
 node_types! {
     Instance => "aws.ec2.instance", InstanceProperties,
     NetworkInterface => "aws.ec2.network_interface", NetworkInterfaceProperties,
@@ -45,6 +49,12 @@ node_types! {
     FlowLog => "aws.ec2.flow_log", FlowLogProperties,
     RegionSettings => "aws.ec2.region_settings", RegionSettingsProperties,
     Internet => "internet", InternetProperties,
+    // rds, lambda, eks (managed endpoints)
+    RdsDbInstance => "aws.rds.db_instance", RdsDbInstanceProperties,
+    RdsDbCluster => "aws.rds.db_cluster", RdsDbClusterProperties,
+    RdsDbSnapshot => "aws.rds.db_snapshot", RdsDbSnapshotProperties,
+    LambdaFunction => "aws.lambda.function", LambdaFunctionProperties,
+    EksCluster => "aws.eks.cluster", EksClusterProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).

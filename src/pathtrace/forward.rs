@@ -368,7 +368,15 @@ pub fn trace_flow(
                     return flow.missing(node_id.as_str(), HopComponent::Destination, missing);
                 }
             };
-            let Some(address) = endpoint.address(false) else {
+            // An RDS instance reports no private address: aim at its subnet, every address of
+            // which the checks below must then admit.
+            let address = endpoint.address(false).or_else(|| {
+                (node.node_type == NodeType::RdsDbInstance)
+                    .then(|| endpoint.subnet.cidr_block.as_deref())
+                    .flatten()
+                    .and_then(super::matching::parse_network)
+            });
+            let Some(address) = address else {
                 return flow.missing(
                     node_id.as_str(),
                     HopComponent::Destination,

@@ -9,6 +9,10 @@
 mod classify;
 pub mod ec2;
 pub mod service;
+// rds, lambda, eks (managed endpoints)
+pub mod eks;
+pub mod lambda;
+pub mod rds;
 
 use std::time::Duration;
 

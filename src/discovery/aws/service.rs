@@ -10,6 +10,8 @@ use std::pin::Pin;
 use aws_config::SdkConfig;
 
 use super::ec2;
+// rds, lambda, eks (managed endpoints)
+use super::{eks, lambda, rds};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -59,4 +61,10 @@ pub struct AwsService {
 }
 
 /// Every service discovery runs, in order.
-pub const SERVICES: &[AwsService] = &[ec2::SERVICE];
+pub const SERVICES: &[AwsService] = &[
+    ec2::SERVICE,
+    // rds, lambda, eks (managed endpoints)
+    rds::SERVICE,
+    lambda::SERVICE,
+    eks::SERVICE,
+];
