@@ -372,7 +372,7 @@ pub fn trace_flow(
             // which the checks below must then admit.
             let address = endpoint.address(false).or_else(|| {
                 (node.node_type == NodeType::RdsDbInstance)
-                    .then(|| endpoint.subnet.cidr_block.as_deref())
+                    .then_some(endpoint.subnet.cidr_block.as_deref())
                     .flatten()
                     .and_then(super::matching::parse_network)
             });
