@@ -10,6 +10,8 @@ mod reconcile;
 mod audit;
 mod auth_and_status;
 mod aws_discovery;
+// rds, lambda, eks (managed endpoints)
+mod aws_managed_discovery;
 mod compliance;
 mod console;
 mod crash;
