@@ -55,6 +55,8 @@ node_types! {
     RdsDbSnapshot => "aws.rds.db_snapshot", RdsDbSnapshotProperties,
     LambdaFunction => "aws.lambda.function", LambdaFunctionProperties,
     EksCluster => "aws.eks.cluster", EksClusterProperties,
+    // ec2 transit gateway route tables
+    TransitGatewayRouteTable => "aws.ec2.transit_gateway_route_table", TransitGatewayRouteTableProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -755,6 +757,9 @@ pub struct TransitGatewayAttachmentProperties {
     pub subnet_ids: Vec<String>,
     /// CIDRs of the attached VPC, when known, so the tracer can route through the gateway.
     pub cidr_blocks: Vec<String>,
+    /// The transit gateway route table the attachment is associated with (its traffic is routed
+    /// by that table), when known.
+    pub association_route_table_id: Option<String>,
 }
 
 impl NodeProperties for TransitGatewayAttachmentProperties {
@@ -771,6 +776,7 @@ impl NodeProperties for TransitGatewayAttachmentProperties {
             state: "available".into(),
             subnet_ids: vec!["subnet-0a1".into()],
             cidr_blocks: vec!["10.0.0.0/16".into()],
+            association_route_table_id: Some("tgw-rtb-0a1".into()),
         }
     }
 }

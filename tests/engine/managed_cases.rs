@@ -526,3 +526,149 @@ fn an_ipv6_56_route_wins_over_the_default_route_by_longest_prefix() {
         .unwrap();
     assert_eq!(route_hop.matched.as_ref().unwrap()["destination"], "::/0");
 }
+
+// ---- transit gateway route tables ----
+
+/// The base plus VPC `vpc-2` (10.1.0.0/16, subnet `s2` 10.1.1.0/24, main table routing
+/// 10.0.0.0/16 to `tgw-1`) with instance `peer` (10.1.1.40, `sg-peer`: TCP 5432 from
+/// 10.0.0.0/16); `rtb-main` routes 10.1.0.0/16 to `tgw-1`; attachments `att-1` (vpc-1) and
+/// `att-2` (vpc-2), both associated with `tgw-rtb-1`, which routes 10.0.0.0/16 to `att-1` and
+/// 10.1.0.0/16 to `att-2`.
+fn with_transit_gateway() -> Topology {
+    let mut topology = base();
+    topology.add(NodeType::Vpc, "vpc-2", json!({"vpc_id": "vpc-2", "cidr_block": "10.1.0.0/16", "cidr_blocks": ["10.1.0.0/16"], "main_route_table_id": "rtb-2", "default_network_acl_id": "acl-2"}));
+    topology.add(NodeType::Subnet, "s2", json!({"subnet_id": "s2", "vpc_id": "vpc-2", "cidr_block": "10.1.1.0/24", "network_acl_id": "acl-2"}));
+    topology.add(
+        NodeType::RouteTable,
+        "rtb-2",
+        json!({"route_table_id": "rtb-2", "vpc_id": "vpc-2", "is_main": true, "routes": [
+        route("10.1.0.0/16", "local", "local"), route("10.0.0.0/16", "transit_gateway", "tgw-1")]}),
+    );
+    let mut acl = topology.props("acl-1").clone();
+    acl["network_acl_id"] = json!("acl-2");
+    acl["vpc_id"] = json!("vpc-2");
+    acl["subnet_ids"] = json!(["s2"]);
+    topology.add(NodeType::NetworkAcl, "acl-2", acl);
+    topology.add(NodeType::SecurityGroup, "sg-peer", json!({"group_id": "sg-peer", "vpc_id": "vpc-2", "ingress": [{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "ipv4_ranges": ["10.0.0.0/16"]}], "egress": [{"protocol": "-1", "ipv4_ranges": ["0.0.0.0/0"]}]}));
+    topology.add(NodeType::Instance, "peer", json!({"instance_id": "peer", "state": "running", "private_ip": "10.1.1.40", "subnet_id": "s2", "vpc_id": "vpc-2", "security_group_ids": ["sg-peer"]}));
+    topology.props("rtb-main")["routes"]
+        .as_array_mut()
+        .unwrap()
+        .push(route("10.1.0.0/16", "transit_gateway", "tgw-1"));
+    topology.add(
+        NodeType::TransitGateway,
+        "tgw-1",
+        json!({"transit_gateway_id": "tgw-1", "state": "available"}),
+    );
+    for (attachment, vpc) in [("att-1", "vpc-1"), ("att-2", "vpc-2")] {
+        topology.add(NodeType::TransitGatewayAttachment, attachment, json!({"attachment_id": attachment, "transit_gateway_id": "tgw-1", "resource_type": "vpc", "resource_id": vpc, "state": "available", "association_route_table_id": "tgw-rtb-1"}));
+    }
+    topology.add(NodeType::TransitGatewayRouteTable, "tgw-rtb-1", json!({"route_table_id": "tgw-rtb-1", "transit_gateway_id": "tgw-1", "routes": [
+        {"destination_cidr": "10.0.0.0/16", "attachment_id": "att-1", "resource_id": "vpc-1", "resource_type": "vpc", "state": "active"},
+        {"destination_cidr": "10.1.0.0/16", "attachment_id": "att-2", "resource_id": "vpc-2", "resource_type": "vpc", "state": "active"}
+    ]}));
+    topology
+}
+
+fn trace_app_to_peer(topology: &Topology) -> TraceResult {
+    let query = pathtrace::parse_query(
+        id(NodeType::Instance, "app").as_str(),
+        None,
+        Some(id(NodeType::Instance, "peer").as_str()),
+        Some(5432),
+        "tcp",
+    )
+    .unwrap();
+    pathtrace::trace(&topology.graph(), &query).unwrap()
+}
+
+#[track_caller]
+fn blocked(result: &TraceResult, disposition: Disposition, component: &str, reason: &str) {
+    assert_eq!(result.disposition, disposition, "{result:#?}");
+    let at = result.blocked_at.clone().expect("blocked");
+    let hop = result
+        .forward_hops
+        .iter()
+        .chain(result.return_hops.iter())
+        .find(|hop| hop.seq == at.seq && hop.component == at.component)
+        .unwrap();
+    assert_eq!(hop.component, component, "{result:#?}");
+    assert_eq!(hop.reason_code, reason, "{result:#?}");
+}
+
+#[test]
+fn transit_gateway_routes_by_the_associated_route_table() {
+    let topology = with_transit_gateway();
+    let result = trace_app_to_peer(&topology);
+    assert_eq!(result.disposition, Disposition::Accepted, "{result:#?}");
+    let gateway = result
+        .forward_hops
+        .iter()
+        .find(|hop| hop.component == "transit_gateway")
+        .unwrap();
+    let matched = gateway.matched.as_ref().unwrap();
+    assert_eq!(matched["transit_gateway_route_table_id"], "tgw-rtb-1");
+    assert_eq!(matched["destination"], "10.1.0.0/16");
+    assert_eq!(matched["attachment_id"], "att-2");
+}
+
+#[test]
+fn transit_gateway_route_table_without_a_route_or_with_a_blackhole() {
+    let mut topology = with_transit_gateway();
+    topology.props("tgw-rtb-1")["routes"]
+        .as_array_mut()
+        .unwrap()
+        .remove(1);
+    blocked(
+        &trace_app_to_peer(&topology),
+        Disposition::NoRoute,
+        "transit_gateway",
+        "NO_ROUTE_TO_DESTINATION",
+    );
+
+    // A more specific blackhole route wins over the /16 by longest prefix.
+    let mut topology = with_transit_gateway();
+    topology.props("tgw-rtb-1")["routes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"destination_cidr": "10.1.1.0/24", "state": "blackhole"}));
+    blocked(
+        &trace_app_to_peer(&topology),
+        Disposition::Blackhole,
+        "transit_gateway",
+        "ROUTE_BLACKHOLE",
+    );
+}
+
+#[test]
+fn transit_gateway_needs_an_association_and_a_route_back_in_the_peer_table() {
+    let mut topology = with_transit_gateway();
+    topology.props("att-1")["association_route_table_id"] = Value::Null;
+    blocked(
+        &trace_app_to_peer(&topology),
+        Disposition::NoRoute,
+        "transit_gateway",
+        "NO_ROUTE_TO_DESTINATION",
+    );
+
+    // Separate tables: att-2's table has no route back to 10.0.0.0/16, then gets one.
+    let mut topology = with_transit_gateway();
+    topology.props("att-2")["association_route_table_id"] = json!("tgw-rtb-2");
+    topology.add(
+        NodeType::TransitGatewayRouteTable,
+        "tgw-rtb-2",
+        json!({"route_table_id": "tgw-rtb-2", "transit_gateway_id": "tgw-1", "routes": []}),
+    );
+    blocked(
+        &trace_app_to_peer(&topology),
+        Disposition::NoRoute,
+        "route_table_return",
+        "NO_ROUTE_TO_DESTINATION",
+    );
+    topology.props("tgw-rtb-2")["routes"] =
+        json!([{"destination_cidr": "10.0.0.0/16", "attachment_id": "att-1", "state": "active"}]);
+    assert_eq!(
+        trace_app_to_peer(&topology).disposition,
+        Disposition::Accepted
+    );
+}

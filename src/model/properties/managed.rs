@@ -279,3 +279,59 @@ impl NodeProperties for EksClusterProperties {
         }
     }
 }
+
+// ec2 transit gateway route tables (issue 13: the tracer honours them)
+
+/// One route of a transit gateway route table (static or propagated).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TransitGatewayRouteEntry {
+    /// IPv4 or IPv6 CIDR.
+    pub destination_cidr: Option<String>,
+    /// The attachment traffic for the destination goes to (none for a blackhole route).
+    pub attachment_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    /// `active` or `blackhole`.
+    pub state: String,
+    /// `static` or `propagated`.
+    pub route_type: Option<String>,
+}
+
+/// `aws.ec2.transit_gateway_route_table`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TransitGatewayRouteTableProperties {
+    pub route_table_id: String,
+    pub transit_gateway_id: String,
+    pub state: Option<String>,
+    pub default_association_route_table: bool,
+    pub routes: Vec<TransitGatewayRouteEntry>,
+}
+
+impl NodeProperties for TransitGatewayRouteTableProperties {
+    fn defaults() -> Self {
+        TransitGatewayRouteTableProperties::default()
+    }
+
+    fn example() -> Self {
+        TransitGatewayRouteTableProperties {
+            route_table_id: "tgw-rtb-0a1".into(),
+            transit_gateway_id: "tgw-0a1".into(),
+            state: Some("available".into()),
+            default_association_route_table: true,
+            routes: vec![TransitGatewayRouteEntry {
+                destination_cidr: Some("10.1.0.0/16".into()),
+                attachment_id: Some("tgw-attach-0b2".into()),
+                resource_id: Some("vpc-0b2".into()),
+                resource_type: Some("vpc".into()),
+                state: "active".into(),
+                route_type: Some("propagated".into()),
+            }],
+        }
+    }
+
+    fn list_item_defaults(field: &str) -> Option<serde_json::Value> {
+        (field == "routes").then(|| super::to_json(&TransitGatewayRouteEntry::default()))
+    }
+}
