@@ -37,7 +37,21 @@ fn tcp() -> String {
     "tcp".to_string()
 }
 
-const IPV4_CIDR_PATTERN: &str = "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$|^::/0$";
+/// An IPv4 CIDR, or any IPv6 CIDR (`::/0`, `2600:1f18::/56`, …): what `parse_query` accepts.
+const CIDR_PATTERN: &str = concat!(
+    "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$",
+    "|^(",
+    "([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
+    "|([0-9a-fA-F]{1,4}:){1,7}:",
+    "|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}",
+    "|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}",
+    "|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}",
+    "|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}",
+    "|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}",
+    "|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}",
+    "|:((:[0-9a-fA-F]{1,4}){1,7}|:)",
+    ")/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$"
+);
 
 /// The trace request: a source, exactly one destination (`destination_cidr` or
 /// `destination_node_id`), a protocol (default tcp) and a port (required for tcp and udp).
@@ -67,7 +81,7 @@ impl utoipa::PartialSchema for TraceBody {
             let destination_schema = if destination == "destination_cidr" {
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .pattern(Some(IPV4_CIDR_PATTERN))
+                    .pattern(Some(CIDR_PATTERN))
                     .examples(["0.0.0.0/0"])
                     .into()
             } else {
@@ -228,4 +242,46 @@ async fn exposure(
         },
         error: Null,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_cidr_pattern_admits_exactly_what_the_tracer_parses() {
+        let pattern = regex::Regex::new(CIDR_PATTERN).unwrap();
+        for cidr in [
+            "0.0.0.0/0",
+            "10.0.1.0/24",
+            "::/0",
+            "2600:1f18::/56",
+            "2001:db8:aa00:1::/64",
+            "fe80::1/128",
+            "2001:0db8:0000:0000:0000:0000:0000:0001/128",
+        ] {
+            assert!(pattern.is_match(cidr), "{cidr}");
+            assert!(
+                crate::pathtrace::parse_query(
+                    "aws:us-east-1:aws.ec2.instance:i-1",
+                    Some(cidr),
+                    None,
+                    Some(1),
+                    "tcp"
+                )
+                .is_ok(),
+                "{cidr}"
+            );
+        }
+        for cidr in [
+            "0.0.0.0/33",
+            "::/129",
+            "2600:1f18::",
+            "1:2:3:4:5:6:7:8:9/64",
+            "not-a-cidr",
+            ":::/0",
+        ] {
+            assert!(!pattern.is_match(cidr), "{cidr}");
+        }
+    }
 }

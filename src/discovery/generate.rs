@@ -5,8 +5,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::build::EstateBuilder;
+
+// rds, lambda, eks (managed endpoints)
+pub mod managed;
 use crate::model::properties::*;
 use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
+pub use managed::ManagedCounts;
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
@@ -509,8 +513,14 @@ pub fn add_region_settings(builder: &mut EstateBuilder, ebs_encryption_by_defaul
     );
 }
 
-/// A deterministic estate of `instances` instances for `seed`.
+/// A deterministic estate of `instances` instances for `seed`, with the default mix of managed
+/// endpoints (`ManagedCounts::for_instances`).
 pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
+    generate_estate_with(instances, seed, &ManagedCounts::for_instances(instances))
+}
+
+/// `generate_estate` with the managed endpoints' counts given (databases, functions, clusters).
+pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts) -> Inventory {
     let mut random = StdRng::seed_from_u64(seed);
     let mut builder = EstateBuilder::new(ACCOUNT, REGION);
     add_region_settings(&mut builder, random.random_bool(0.5));
@@ -651,6 +661,7 @@ pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
             builder.edge(EdgeKind::AttachedTo, &eip, &eni);
         }
     }
+    managed::add_managed_endpoints(&mut builder, &vpcs, managed, seed);
     builder.finish()
 }
 

@@ -17,7 +17,13 @@
 //! 13. instances of the shared VPC sit in public subnets auto-assigning public IPs;
 //! 14. CIS 4.x: only 4.1, 4.3, 4.4, 4.5 and 4.10 alarm to a subscribed topic; 4.2 alarms to a topic
 //!     nobody confirmed, 4.6 has a filter without an alarm, the others have nothing; Security Hub
-//!     is off; the `/app/web` log group keeps events forever without a KMS key.
+//!     is off; the `/app/web` log group keeps events forever without a KMS key;
+//! 15. `shared-orders-db` is a publicly accessible, unencrypted PostgreSQL in the shared VPC's
+//!     public subnets behind `sg-shared-db-open` (really reachable); `prod-billing-db` is private;
+//! 16. the Lambda function `prod-webhook` has a function URL with auth type NONE and a deprecated
+//!     runtime; `prod-resize` is private (AWS_IAM, in the prod VPC);
+//! 17. the EKS cluster `prod-platform` has a public API endpoint open to 0.0.0.0/0 and logs only
+//!     `api`.
 
 use serde_json::{Value, json};
 
@@ -367,7 +373,64 @@ pub fn sample_estate() -> Inventory {
             entries.insert(0, json!({"rule_number": 90, "egress": false, "action": "allow", "protocol": "tcp", "cidr_block": "0.0.0.0/0", "port_from": 22, "port_to": 22}));
         }
     });
+    // rds, lambda, eks (managed endpoints): misconfigurations 14-16.
+    add_sample_managed_endpoints(&mut builder, &prod, &shared);
     builder.finish()
+}
+
+/// Misconfigurations 14-16: a public and a private database, a public and a private function
+/// URL, an EKS cluster with a public endpoint.
+fn add_sample_managed_endpoints(builder: &mut EstateBuilder, prod: &VpcParts, shared: &VpcParts) {
+    use super::generate::managed::{DatabaseSpec, add_database, add_eks_cluster, add_function};
+    add_database(
+        builder,
+        shared,
+        &DatabaseSpec {
+            identifier: "shared-orders-db".into(),
+            public: true,
+            publicly_accessible: true,
+            groups: vec!["sg-shared-db-open".into()],
+            engine: "postgres",
+            port: 5432,
+            encrypted: false,
+            backup_retention_period: 1,
+            multi_az: false,
+            deletion_protection: false,
+        },
+    );
+    add_database(
+        builder,
+        prod,
+        &DatabaseSpec {
+            identifier: "prod-billing-db".into(),
+            public: false,
+            publicly_accessible: false,
+            groups: vec![prod.db_group.clone()],
+            engine: "postgres",
+            port: 5432,
+            encrypted: true,
+            backup_retention_period: 14,
+            multi_az: true,
+            deletion_protection: true,
+        },
+    );
+    add_function(
+        builder,
+        "prod-webhook",
+        None,
+        "nodejs16.x",
+        Some("NONE"),
+        false,
+    );
+    add_function(
+        builder,
+        "prod-resize",
+        Some(prod),
+        "python3.12",
+        Some("AWS_IAM"),
+        false,
+    );
+    add_eks_cluster(builder, "prod-platform", prod, &["0.0.0.0/0"], &["api"]);
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ use serde::{Deserialize, Serialize};
 use super::EdgeKind;
 use super::node::node_types;
 
+// rds, lambda, eks (managed endpoints)
+mod managed;
+pub use managed::*;
+
 node_types! {
     Instance => "aws.ec2.instance", InstanceProperties,
     NetworkInterface => "aws.ec2.network_interface", NetworkInterfaceProperties,
@@ -52,6 +56,14 @@ node_types! {
     CisMonitoring => "aws.cloudwatch.cis_monitoring", CisMonitoringProperties,
     SnsTopic => "aws.sns.topic", SnsTopicProperties,
     SecurityHub => "aws.securityhub.hub", SecurityHubProperties,
+    // rds, lambda, eks (managed endpoints)
+    RdsDbInstance => "aws.rds.db_instance", RdsDbInstanceProperties,
+    RdsDbCluster => "aws.rds.db_cluster", RdsDbClusterProperties,
+    RdsDbSnapshot => "aws.rds.db_snapshot", RdsDbSnapshotProperties,
+    LambdaFunction => "aws.lambda.function", LambdaFunctionProperties,
+    EksCluster => "aws.eks.cluster", EksClusterProperties,
+    // ec2 transit gateway route tables
+    TransitGatewayRouteTable => "aws.ec2.transit_gateway_route_table", TransitGatewayRouteTableProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -755,6 +767,9 @@ pub struct TransitGatewayAttachmentProperties {
     pub subnet_ids: Vec<String>,
     /// CIDRs of the attached VPC, when known, so the tracer can route through the gateway.
     pub cidr_blocks: Vec<String>,
+    /// The transit gateway route table the attachment is associated with (its traffic is routed
+    /// by that table), when known.
+    pub association_route_table_id: Option<String>,
 }
 
 impl NodeProperties for TransitGatewayAttachmentProperties {
@@ -771,6 +786,7 @@ impl NodeProperties for TransitGatewayAttachmentProperties {
             state: "available".into(),
             subnet_ids: vec!["subnet-0a1".into()],
             cidr_blocks: vec!["10.0.0.0/16".into()],
+            association_route_table_id: Some("tgw-rtb-0a1".into()),
         }
     }
 }

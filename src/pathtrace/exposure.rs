@@ -1,5 +1,6 @@
 //! Internet exposure: for every instance (and every network interface not attached to one), which
-//! ports are reachable from anywhere on the internet (0.0.0.0/0, ::/0), each with a path proof:
+//! ports are reachable from anywhere on the internet (0.0.0.0/0, ::/0), each with a path proof
+//! (managed endpoints, RDS/EKS/Lambda, come from `managed.rs`):
 //! an attached internet gateway, a route back to the internet, the NACL rules in and out, the
 //! security group rules, and an address the internet can reach.
 
@@ -365,6 +366,50 @@ pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
             analyse_endpoint(&view, &node.id, node.node_type.as_str(), &endpoint)
         })
         .collect();
+    // Managed endpoints (RDS, EKS, Lambda): judged by `managed.rs`; an RDS instance is only as
+    // analysable as the network of its VPC, like an instance.
+    let managed: Vec<&crate::model::Node> = super::managed::MANAGED_TYPES
+        .iter()
+        .flat_map(|node_type| graph.nodes_of_type(*node_type))
+        .filter(|node| {
+            if node.node_type != NodeType::RdsDbInstance {
+                return true;
+            }
+            let vpc_id = node
+                .properties
+                .get("vpc_id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string);
+            let why = unreadable_network
+                .get(&(node.region.clone(), vpc_id))
+                .or_else(|| unreadable_network.get(&(node.region.clone(), None)));
+            match why {
+                Some(why) => {
+                    unreadable.insert(node.id.to_string(), why.clone());
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect();
+    let managed_results: Vec<(String, Result<Option<ExposureEntry>, String>)> = managed
+        .par_iter()
+        .map(|node| {
+            (
+                node.id.to_string(),
+                super::managed::exposure_entry(&view, node),
+            )
+        })
+        .collect();
+    for (node_id, result) in managed_results {
+        match result {
+            Ok(Some(entry)) => entries.push(entry),
+            Ok(None) => {}
+            Err(why) => {
+                unreadable.insert(node_id, why);
+            }
+        }
+    }
     entries.sort_by(|left, right| left.node_id.cmp(&right.node_id));
     let index = entries
         .iter()

@@ -11,7 +11,7 @@ use super::{Destination, Protocol, TraceQuery};
 use crate::graph::TenantGraph;
 use crate::model::properties::{
     NatGatewayProperties, RouteTarget, SubnetProperties, TransitGatewayAttachmentProperties,
-    VpcPeeringConnectionProperties, VpcProperties,
+    TransitGatewayRouteTableProperties, VpcPeeringConnectionProperties, VpcProperties,
 };
 use crate::model::{Node, NodeId, NodeType};
 
@@ -368,7 +368,15 @@ pub fn trace_flow(
                     return flow.missing(node_id.as_str(), HopComponent::Destination, missing);
                 }
             };
-            let Some(address) = endpoint.address(false) else {
+            // An RDS instance reports no private address: aim at its subnet, every address of
+            // which the checks below must then admit.
+            let address = endpoint.address(false).or_else(|| {
+                (node.node_type == NodeType::RdsDbInstance)
+                    .then_some(endpoint.subnet.cidr_block.as_deref())
+                    .flatten()
+                    .and_then(super::matching::parse_network)
+            });
+            let Some(address) = address else {
                 return flow.missing(
                     node_id.as_str(),
                     HopComponent::Destination,
@@ -909,35 +917,160 @@ fn via_transit_gateway(
                 && attachment.state == "available"
         })
         .collect();
-    let destination_vpc = attachments
-        .iter()
-        .filter_map(|attachment| attachment.resource_id.as_deref())
-        .find_map(|vpc_id| {
-            let vpc = flow
-                .view
-                .node(&region, NodeType::Vpc, vpc_id)?
-                .properties_as::<VpcProperties>()
-                .ok()?;
-            NetworkView::vpc_networks(&vpc, destination.is_ipv6())
+    // The gateway's route tables, when discovered: then the source attachment's associated table
+    // decides (longest prefix, blackholes), as AWS routes. Without them (an older inventory),
+    // any attachment whose VPC holds the destination is taken, and the answer says so.
+    let tables: Vec<TransitGatewayRouteTableProperties> = flow
+        .view
+        .graph
+        .nodes_of_type(NodeType::TransitGatewayRouteTable)
+        .filter(|node| node.region == region)
+        .filter_map(|node| {
+            node.properties_as::<TransitGatewayRouteTableProperties>()
+                .ok()
+        })
+        .filter(|table| table.transit_gateway_id == gateway_id)
+        .collect();
+    let vpc_of = |vpc_id: &str| {
+        flow.view
+            .node(&region, NodeType::Vpc, vpc_id)?
+            .properties_as::<VpcProperties>()
+            .ok()
+    };
+    let mut return_table: Option<(TransitGatewayRouteTableProperties, String)> = None;
+    let (destination_vpc, matched) = if tables.is_empty() {
+        flow.recorder.assume(format!(
+            "no route table of transit gateway {gateway_id} is known: any attachment whose VPC holds the destination is assumed to be routed"
+        ));
+        let found = attachments
+            .iter()
+            .filter_map(|attachment| attachment.resource_id.as_deref())
+            .find_map(|vpc_id| {
+                let vpc = vpc_of(vpc_id)?;
+                NetworkView::vpc_networks(&vpc, destination.is_ipv6())
+                    .iter()
+                    .any(|network| super::matching::contains(network, destination))
+                    .then_some(vpc)
+            });
+        let Some(vpc) = found else {
+            flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, None, ReasonCode::NoRouteToDestination, format!("no available attachment of transit gateway {gateway_id} leads to a VPC containing {destination}"));
+            return Err((Disposition::NoRoute, false));
+        };
+        let matched = json!({"transit_gateway_id": gateway_id, "vpc_id": vpc.vpc_id});
+        (vpc, matched)
+    } else {
+        let Some(source_attachment) = attachments.iter().find(|attachment| {
+            attachment.resource_id.as_deref() == Some(source.vpc.vpc_id.as_str())
+        }) else {
+            flow.recorder.hop(
+                &gateway_node,
+                HopComponent::TransitGateway,
+                Verdict::Deny,
+                None,
+                ReasonCode::NoRouteToDestination,
+                format!(
+                    "VPC {} has no available attachment to transit gateway {gateway_id}",
+                    source.vpc.vpc_id
+                ),
+            );
+            return Err((Disposition::NoRoute, false));
+        };
+        let Some(table_id) = source_attachment.association_route_table_id.clone() else {
+            flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, Some(json!({"attachment_id": source_attachment.attachment_id})), ReasonCode::NoRouteToDestination, format!("attachment {} of VPC {} is associated with no route table of transit gateway {gateway_id}, so the gateway routes none of its traffic", source_attachment.attachment_id, source.vpc.vpc_id));
+            return Err((Disposition::NoRoute, false));
+        };
+        let Some(table) = tables.iter().find(|table| table.route_table_id == table_id) else {
+            flow.recorder.assume(format!(
+                "transit gateway route table {table_id} is not in the graph"
+            ));
+            flow.recorder.hop(
+                &gateway_node,
+                HopComponent::TransitGateway,
+                Verdict::Unknown,
+                None,
+                ReasonCode::MissingData,
+                format!(
+                    "transit gateway route table {table_id} of attachment {} is not known",
+                    source_attachment.attachment_id
+                ),
+            );
+            return Err((Disposition::InsufficientInfo, false));
+        };
+        let best = table
+            .routes
+            .iter()
+            .filter_map(|route| {
+                let network = super::matching::parse_network(route.destination_cidr.as_deref()?)?;
+                super::matching::contains(&network, destination).then_some((route, network))
+            })
+            .max_by_key(|(_, network)| network.prefix());
+        let Some((route, network)) = best else {
+            flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, Some(json!({"transit_gateway_route_table_id": table_id})), ReasonCode::NoRouteToDestination, format!("transit gateway route table {table_id} (associated with {}) has no route to {destination}", source_attachment.attachment_id));
+            return Err((Disposition::NoRoute, false));
+        };
+        let matched = json!({"transit_gateway_id": gateway_id, "transit_gateway_route_table_id": table_id, "destination": network.to_string(), "prefix_length": network.prefix(), "attachment_id": route.attachment_id, "state": route.state});
+        if route.state == "blackhole" {
+            flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, Some(matched), ReasonCode::RouteBlackhole, format!("route {network} of transit gateway route table {table_id} is a blackhole: the gateway drops the traffic"));
+            return Err((Disposition::Blackhole, false));
+        }
+        let target = route.attachment_id.as_deref().and_then(|attachment_id| {
+            attachments
                 .iter()
-                .any(|network| super::matching::contains(network, destination))
-                .then_some(vpc)
+                .find(|attachment| attachment.attachment_id == attachment_id)
         });
-    let Some(destination_vpc) = destination_vpc else {
-        flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, None, ReasonCode::NoRouteToDestination, format!("no available attachment of transit gateway {gateway_id} leads to a VPC containing {destination}"));
-        return Err((Disposition::NoRoute, false));
+        let Some(vpc) = target
+            .and_then(|attachment| attachment.resource_id.as_deref())
+            .and_then(vpc_of)
+        else {
+            flow.recorder.assume(format!(
+                "the VPC behind route {network} of {table_id} is not known"
+            ));
+            flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Unknown, Some(matched), ReasonCode::MissingData, format!("route {network} of transit gateway route table {table_id} leads to an attachment whose VPC is not known"));
+            return Err((Disposition::InsufficientInfo, false));
+        };
+        if let Some(target) = target {
+            return_table = target
+                .association_route_table_id
+                .as_ref()
+                .and_then(|id| tables.iter().find(|table| &table.route_table_id == id))
+                .map(|table| (table.clone(), source_attachment.attachment_id.clone()));
+            if return_table.is_none() {
+                flow.recorder.hop(&gateway_node, HopComponent::TransitGateway, Verdict::Deny, Some(matched), ReasonCode::NoRouteToDestination, format!("attachment {} of VPC {} is associated with no known route table of {gateway_id}, so replies cannot come back", target.attachment_id, vpc.vpc_id));
+                return Err((Disposition::NoRoute, false));
+            }
+        }
+        (vpc, matched)
     };
     flow.recorder.hop(
         &gateway_node,
         HopComponent::TransitGateway,
         Verdict::Forward,
-        Some(json!({"transit_gateway_id": gateway_id, "vpc_id": destination_vpc.vpc_id})),
+        Some(matched),
         ReasonCode::TgwForwards,
         format!(
             "transit gateway {gateway_id} carries the traffic to VPC {}",
             destination_vpc.vpc_id
         ),
     );
+    // Replies: the destination attachment's table must route the source back to its attachment.
+    if let Some((table, source_attachment_id)) = &return_table {
+        let back = table
+            .routes
+            .iter()
+            .filter_map(|route| {
+                let network = super::matching::parse_network(route.destination_cidr.as_deref()?)?;
+                super::matching::contains(&network, source_address).then_some((route, network))
+            })
+            .max_by_key(|(_, network)| network.prefix());
+        let routed_back = back.is_some_and(|(route, _)| {
+            route.state != "blackhole"
+                && route.attachment_id.as_deref() == Some(source_attachment_id)
+        });
+        if !routed_back {
+            flow.recorder.return_hop(&gateway_node, HopComponent::RouteTableReturn, Verdict::Deny, Some(json!({"transit_gateway_route_table_id": table.route_table_id})), ReasonCode::NoRouteToDestination, format!("transit gateway route table {} has no route back to {source_address} through attachment {source_attachment_id}", table.route_table_id));
+            return Err((Disposition::NoRoute, true));
+        }
+    }
     let Some(target) = destination_endpoint.or_else(|| {
         flow.view
             .endpoint_at(&region, &destination_vpc.vpc_id, destination)

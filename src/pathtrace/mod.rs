@@ -8,6 +8,7 @@
 
 mod exposure;
 mod forward;
+mod managed;
 pub mod matching;
 mod network;
 mod result;
@@ -99,6 +100,28 @@ pub enum TraceError {
         node_id: NodeId,
         node_type: NodeType,
     },
+}
+
+/// Can `source` (a public CIDR; `0.0.0.0/0` is "anyone") reach the managed endpoint `target` (an
+/// RDS DB instance, an EKS cluster's API endpoint, a Lambda function URL) on TCP `port`? Hop by
+/// hop, as `trace` answers; `managed.rs` says what decides for each type.
+pub fn trace_from_internet(
+    graph: &TenantGraph,
+    target: &NodeId,
+    source: &IpNetwork,
+    port: u16,
+) -> Result<TraceResult, TraceError> {
+    let node = graph
+        .node(target)
+        .ok_or_else(|| TraceError::UnknownNode(target.clone()))?;
+    let index = PathIndex::build(graph);
+    let view = network::NetworkView::new(graph, Some(&index));
+    managed::trace_from_internet(&view, node, source, port).ok_or_else(|| {
+        TraceError::UnsupportedSource {
+            node_id: node.id.clone(),
+            node_type: node.node_type,
+        }
+    })
 }
 
 /// Validates raw input into a query; errors name the bad field.

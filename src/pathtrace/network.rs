@@ -177,6 +177,7 @@ impl<'g> NetworkView<'g> {
                         node.id.clone(),
                     )
                 }
+                NodeType::RdsDbInstance => return super::managed::rds_endpoint(self, node),
                 other => return Err(format!("{other} is not an instance or network interface")),
             };
         if public_ip.is_none() {

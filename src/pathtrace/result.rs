@@ -56,6 +56,9 @@ pub enum HopComponent {
     NatGateway,
     VpcPeeringConnection,
     TransitGateway,
+    /// An AWS-managed endpoint's own access control (an EKS API endpoint, a Lambda function URL,
+    /// an RDS instance's public accessibility).
+    ManagedEndpoint,
 }
 
 impl HopComponent {
@@ -78,6 +81,7 @@ impl HopComponent {
             HopComponent::NatGateway => "nat_gateway",
             HopComponent::VpcPeeringConnection => "vpc_peering_connection",
             HopComponent::TransitGateway => "transit_gateway",
+            HopComponent::ManagedEndpoint => "managed_endpoint",
         }
     }
 }
@@ -121,6 +125,16 @@ pub enum ReasonCode {
     PeeringNotActive,
     PeeringNoRouteBack,
     TgwForwards,
+    /// Managed endpoints (`managed.rs`).
+    PubliclyAccessible,
+    NotPubliclyAccessible,
+    EndpointPublicAccess,
+    EndpointPrivateOnly,
+    EndpointCidrNotAllowed,
+    EndpointPortClosed,
+    FunctionUrlPublic,
+    FunctionUrlRequiresIam,
+    NoFunctionUrl,
 }
 
 impl ReasonCode {
@@ -149,6 +163,15 @@ impl ReasonCode {
             ReasonCode::PeeringNotActive => "PEERING_NOT_ACTIVE",
             ReasonCode::PeeringNoRouteBack => "PEERING_NO_ROUTE_BACK",
             ReasonCode::TgwForwards => "TGW_FORWARDS",
+            ReasonCode::PubliclyAccessible => "PUBLICLY_ACCESSIBLE",
+            ReasonCode::NotPubliclyAccessible => "NOT_PUBLICLY_ACCESSIBLE",
+            ReasonCode::EndpointPublicAccess => "ENDPOINT_PUBLIC_ACCESS",
+            ReasonCode::EndpointPrivateOnly => "ENDPOINT_PRIVATE_ONLY",
+            ReasonCode::EndpointCidrNotAllowed => "ENDPOINT_CIDR_NOT_ALLOWED",
+            ReasonCode::EndpointPortClosed => "ENDPOINT_PORT_CLOSED",
+            ReasonCode::FunctionUrlPublic => "FUNCTION_URL_PUBLIC",
+            ReasonCode::FunctionUrlRequiresIam => "FUNCTION_URL_REQUIRES_IAM",
+            ReasonCode::NoFunctionUrl => "NO_FUNCTION_URL",
         }
     }
 }

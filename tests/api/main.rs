@@ -11,6 +11,8 @@ mod audit;
 mod auth_and_status;
 mod aws_discovery;
 mod aws_monitoring_discovery;
+// rds, lambda, eks (managed endpoints)
+mod aws_managed_discovery;
 mod compliance;
 mod console;
 mod crash;

@@ -174,8 +174,23 @@ async fn exposure_lists_reachable_instances_with_ports_and_proof() {
         .map(|entry| entry["node_id"].as_str().unwrap())
         .collect();
     // 8 prod web and 10 shared services have public addresses and groups open to the world; the
-    // legacy bastion has a public address but admits SSH from 10.0.0.0/8 only.
-    assert_eq!(answer.body["meta"]["total"], 18, "{ids:?}");
+    // legacy bastion has a public address but admits SSH from 10.0.0.0/8 only. Plus the managed
+    // endpoints of misconfigurations 14-16: the public database, the open function URL and the
+    // open cluster endpoint (not the private database nor the IAM-only URL).
+    assert_eq!(answer.body["meta"]["total"], 21, "{ids:?}");
+    for managed in [
+        "aws:us-east-1:aws.rds.db_instance:shared-orders-db",
+        "aws:us-east-1:aws.lambda.function:prod-webhook",
+        "aws:us-east-1:aws.eks.cluster:prod-platform",
+    ] {
+        assert!(ids.contains(&managed), "{managed}: {ids:?}");
+    }
+    for private in [
+        "aws:us-east-1:aws.rds.db_instance:prod-billing-db",
+        "aws:us-east-1:aws.lambda.function:prod-resize",
+    ] {
+        assert!(!ids.contains(&private), "{private}");
+    }
     assert!(!ids.contains(&"aws:us-east-1:aws.ec2.instance:i-0a0031"));
     assert!(ids.contains(&PROD_WEB));
     assert!(

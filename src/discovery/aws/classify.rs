@@ -99,6 +99,25 @@ where
     }
 }
 
+/// For a service's listing call: an endpoint that does not implement the service (a local test
+/// server without it) is a recorded gap (`Ok(Some(line))`), anything else fails the scope
+/// (`Err(line)`), as a failed EC2 listing does.
+pub fn gap_if_unsupported<E, R>(
+    what: &str,
+    region: &str,
+    error: &SdkError<E, R>,
+) -> Result<String, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let line = describe_sdk_error(what, region, error);
+    match classify(error) {
+        Failure::NotSupported => Ok(line),
+        _ => Err(line),
+    }
+}
+
 /// An error code and status from the service.
 pub fn classify_code(code: Option<&str>, status: u16) -> Failure {
     match code.unwrap_or("") {

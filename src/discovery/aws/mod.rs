@@ -15,6 +15,10 @@ pub mod logs;
 mod paged;
 pub mod securityhub;
 pub mod sns;
+// rds, lambda, eks (managed endpoints)
+pub mod eks;
+pub mod lambda;
+pub mod rds;
 
 use std::time::Duration;
 

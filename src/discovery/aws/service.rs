@@ -11,6 +11,8 @@ use aws_config::SdkConfig;
 
 use super::ec2;
 use super::{cloudwatch, logs, securityhub, sns};
+// rds, lambda, eks (managed endpoints)
+use super::{eks, lambda, rds};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -67,4 +69,8 @@ pub const SERVICES: &[AwsService] = &[
     sns::SERVICE,
     cloudwatch::SERVICE,
     securityhub::SERVICE,
+    // rds, lambda, eks (managed endpoints)
+    rds::SERVICE,
+    lambda::SERVICE,
+    eks::SERVICE,
 ];

@@ -672,6 +672,13 @@ pub fn transform_transit_gateway_attachment(
         state: attachment
             .state()
             .map_or(String::new(), |state| state.as_str().to_string()),
+        association_route_table_id: attachment
+            .association()
+            .filter(|association| {
+                association.state().map(|state| state.as_str()) == Some("associated")
+            })
+            .and_then(|association| association.transit_gateway_route_table_id())
+            .map(str::to_string),
         ..Default::default()
     };
     Some(node(
@@ -679,6 +686,50 @@ pub fn transform_transit_gateway_attachment(
         NodeType::TransitGatewayAttachment,
         attachment_id,
         attachment.tags(),
+        &properties,
+    ))
+}
+
+/// A transit gateway route table with its routes (static and propagated, from
+/// SearchTransitGatewayRoutes).
+pub fn transform_transit_gateway_route_table(
+    origin: &Origin,
+    table: &ec2::TransitGatewayRouteTable,
+    routes: &[ec2::TransitGatewayRoute],
+) -> Option<Node> {
+    let table_id = table.transit_gateway_route_table_id()?;
+    let properties = TransitGatewayRouteTableProperties {
+        route_table_id: table_id.to_string(),
+        transit_gateway_id: table.transit_gateway_id().unwrap_or_default().to_string(),
+        state: table.state().map(|state| state.as_str().to_string()),
+        default_association_route_table: table.default_association_route_table().unwrap_or(false),
+        routes: routes
+            .iter()
+            .map(|route| {
+                let attachment = route.transit_gateway_attachments().first();
+                TransitGatewayRouteEntry {
+                    destination_cidr: owned(route.destination_cidr_block()),
+                    attachment_id: owned(
+                        attachment
+                            .and_then(|attachment| attachment.transit_gateway_attachment_id()),
+                    ),
+                    resource_id: owned(attachment.and_then(|attachment| attachment.resource_id())),
+                    resource_type: attachment
+                        .and_then(|attachment| attachment.resource_type())
+                        .map(|kind| kind.as_str().to_string()),
+                    state: route
+                        .state()
+                        .map_or(String::new(), |state| state.as_str().to_string()),
+                    route_type: route.r#type().map(|kind| kind.as_str().to_string()),
+                }
+            })
+            .collect(),
+    };
+    Some(node(
+        origin,
+        NodeType::TransitGatewayRouteTable,
+        table_id,
+        table.tags(),
         &properties,
     ))
 }
@@ -1201,5 +1252,77 @@ mod tests {
         assert!(vpc.flow_logs_enabled);
         let subnet: SubnetProperties = nodes[1].properties_as().unwrap();
         assert_eq!(subnet.route_table_id.as_deref(), Some("rtb-1"));
+    }
+
+    #[test]
+    fn transit_gateway_route_tables_keep_routes_and_attachments_their_association() {
+        let origin = Origin {
+            account: "1".into(),
+            region: "us-east-1".into(),
+        };
+        let table = ec2::TransitGatewayRouteTable::builder()
+            .transit_gateway_route_table_id("tgw-rtb-1")
+            .transit_gateway_id("tgw-1")
+            .build();
+        let routes = [
+            ec2::TransitGatewayRoute::builder()
+                .destination_cidr_block("10.1.0.0/16")
+                .transit_gateway_attachments(
+                    ec2::TransitGatewayRouteAttachment::builder()
+                        .transit_gateway_attachment_id("att-2")
+                        .resource_id("vpc-2")
+                        .resource_type(ec2::TransitGatewayAttachmentResourceType::Vpc)
+                        .build(),
+                )
+                .r#type(ec2::TransitGatewayRouteType::Propagated)
+                .state(ec2::TransitGatewayRouteState::Active)
+                .build(),
+            ec2::TransitGatewayRoute::builder()
+                .destination_cidr_block("10.9.0.0/16")
+                .r#type(ec2::TransitGatewayRouteType::Static)
+                .state(ec2::TransitGatewayRouteState::Blackhole)
+                .build(),
+        ];
+        let node = transform_transit_gateway_route_table(&origin, &table, &routes).unwrap();
+        let properties: TransitGatewayRouteTableProperties = node.properties_as().unwrap();
+        assert_eq!(properties.transit_gateway_id, "tgw-1");
+        assert_eq!(properties.routes[0].attachment_id.as_deref(), Some("att-2"));
+        assert_eq!(properties.routes[0].resource_type.as_deref(), Some("vpc"));
+        assert_eq!(
+            properties.routes[0].route_type.as_deref(),
+            Some("propagated")
+        );
+        assert_eq!(properties.routes[1].state, "blackhole");
+        assert_eq!(properties.routes[1].attachment_id, None);
+
+        let associated = ec2::TransitGatewayAttachment::builder()
+            .transit_gateway_attachment_id("att-1")
+            .transit_gateway_id("tgw-1")
+            .association(
+                ec2::TransitGatewayAttachmentAssociation::builder()
+                    .transit_gateway_route_table_id("tgw-rtb-1")
+                    .state(ec2::TransitGatewayAssociationState::Associated)
+                    .build(),
+            )
+            .build();
+        let disassociating = ec2::TransitGatewayAttachment::builder()
+            .transit_gateway_attachment_id("att-1")
+            .transit_gateway_id("tgw-1")
+            .association(
+                ec2::TransitGatewayAttachmentAssociation::builder()
+                    .transit_gateway_route_table_id("tgw-rtb-1")
+                    .state(ec2::TransitGatewayAssociationState::Disassociating)
+                    .build(),
+            )
+            .build();
+        let node = transform_transit_gateway_attachment(&origin, &associated).unwrap();
+        let properties: TransitGatewayAttachmentProperties = node.properties_as().unwrap();
+        assert_eq!(
+            properties.association_route_table_id.as_deref(),
+            Some("tgw-rtb-1")
+        );
+        let node = transform_transit_gateway_attachment(&origin, &disassociating).unwrap();
+        let properties: TransitGatewayAttachmentProperties = node.properties_as().unwrap();
+        assert_eq!(properties.association_route_table_id, None);
     }
 }
