@@ -4,6 +4,8 @@
 //! An evaluation job (`run`) does this on demand; a discovery does it after its graph commit.
 //! The evidence is `model::FindingEvidence`, the one type reports and the API read back.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use serde_json::json;
 use uuid::Uuid;
@@ -80,6 +82,13 @@ pub async fn evaluate_tenant(
     let (observations, errored, results) = tokio::task::spawn_blocking(move || {
         let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
+        // Looked up once per failing result: a scan of every entry each time was quadratic on a
+        // large estate (hundreds of thousands of results against tens of thousands of entries).
+        let exposed_by_node: HashMap<&str, &ExposureEntry> = exposure
+            .entries()
+            .iter()
+            .map(|entry| (entry.node_id.as_str(), entry))
+            .collect();
         let mut observations: Vec<Observation> = Vec::new();
         for result in &evaluation.results {
             if result.status != RuleStatus::Fail {
@@ -100,11 +109,7 @@ pub async fn evaluate_tenant(
                 }),
                 ..FindingEvidence::default()
             };
-            if let Some(entry) = exposure
-                .entries()
-                .iter()
-                .find(|entry| entry.node_id == node.id.as_str())
-            {
+            if let Some(entry) = exposed_by_node.get(node.id.as_str()) {
                 evidence.path_proof = Some(path_proof(entry)?);
             }
             if node.node_type == NodeType::SecurityGroup
@@ -121,12 +126,7 @@ pub async fn evaluate_tenant(
                     .collect();
                 let exposed: Vec<String> = members
                     .iter()
-                    .filter(|member| {
-                        exposure
-                            .entries()
-                            .iter()
-                            .any(|entry| &entry.node_id == *member)
-                    })
+                    .filter(|member| exposed_by_node.contains_key(member.as_str()))
                     .cloned()
                     .collect();
                 evidence.members = Some(members.len());
@@ -173,8 +173,8 @@ pub async fn evaluate_tenant(
     Ok(EvaluationSummary {
         results,
         failing: observations.len(),
-        new: delta.new.len(),
-        resolved: delta.resolved.len(),
-        reopened: delta.reopened.len(),
+        new: delta.new as usize,
+        resolved: delta.resolved as usize,
+        reopened: delta.reopened as usize,
     })
 }

@@ -17,6 +17,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod schedules;
 pub mod tenants;
+pub mod totals;
 pub mod webhooks;
 
 use std::time::Duration;
