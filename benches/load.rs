@@ -64,10 +64,34 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     sorted[index.clamp(1, sorted.len()) - 1]
 }
 
+/// Stops the bench's embedded cluster when the bench ends, however it ends (before the data
+/// directory, dropped after it, is removed).
+struct StopCluster(std::path::PathBuf);
+
+impl Drop for StopCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(BINARY)
+            .arg("--data-dir")
+            .arg(&self.0)
+            .args(["db", "stop"])
+            .output();
+    }
+}
+
 struct Server {
     child: Child,
     base: String,
     log: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Still running only when the bench failed before its SIGTERM.
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Server {
@@ -82,7 +106,9 @@ impl Server {
 
 /// `key=value` figures of the log lines containing `message`.
 fn log_figures(log: &str, message: &str) -> Vec<BTreeMap<String, String>> {
-    log.lines()
+    let plain = strip_ansi(log);
+    plain
+        .lines()
         .filter(|line| line.contains(message))
         .map(|line| {
             line.split_whitespace()
@@ -91,6 +117,33 @@ fn log_figures(log: &str, message: &str) -> Vec<BTreeMap<String, String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The log without terminal colour sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut characters = text.chars();
+    while let Some(character) = characters.next() {
+        if character == '\u{1b}' {
+            for following in characters.by_ref() {
+                if following.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(character);
+        }
+    }
+    plain
+}
+
+/// The build profile the figures come from.
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
 }
 
 async fn get(client: &reqwest::Client, url: &str, key: &str) -> (u16, Value, f64) {
@@ -144,6 +197,7 @@ async fn main() {
         &data_dir,
         std::os::unix::fs::PermissionsExt::from_mode(0o777),
     );
+    let _cluster = StopCluster(data_dir.clone());
     let fixtures = data_dir.join("fixtures");
     std::fs::create_dir_all(&fixtures).expect("fixtures dir");
 
@@ -206,7 +260,7 @@ async fn main() {
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("start the server");
-    let server = Server {
+    let mut server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
         log,
@@ -269,8 +323,9 @@ async fn main() {
     let key = &keys[0];
     let (_, first, _) = get(&client, &format!("{big}/nodes?per_page=1"), key).await;
     println!(
-        "\nbig tenant: {} nodes; one request at a time, {samples} samples each, release, 2 cores",
-        first["meta"]["total"]
+        "\nbig tenant: {} nodes; one request at a time, {samples} samples each, {}, 2 cores",
+        first["meta"]["total"],
+        profile()
     );
     println!("| request | p50 | p99 | total |\n|---|---|---|---|");
     let rows = [
@@ -375,7 +430,8 @@ async fn main() {
     }
     let elapsed = load_started.elapsed().as_secs_f64();
     println!(
-        "\nunder load: 16 clients over 4 tenants for {elapsed:.1} s, rate limits off, release, 2 cores"
+        "\nunder load: 16 clients over 4 tenants for {elapsed:.1} s, rate limits off, {}, 2 cores",
+        profile()
     );
     println!("| endpoint | requests | requests/s | p50 | p99 |\n|---|---|---|---|---|");
     for (endpoint, mut endpoint_times) in endpoints.iter().zip(times) {
@@ -394,7 +450,7 @@ async fn main() {
     let stopping = Instant::now();
     let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-    let mut child = server.child;
+    let child = &mut server.child;
     let stop_deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if child.try_wait().ok().flatten().is_some() {
@@ -415,6 +471,5 @@ async fn main() {
     {
         eprintln!("server log: {line}");
     }
-    cli(&data_dir, &["db", "stop"]);
     assert_eq!(errors + failures, 0, "every answer must be 2xx");
 }
