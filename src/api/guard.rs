@@ -189,7 +189,11 @@ async fn admit(
     };
 
     request.extensions_mut().insert(principal);
-    let decision = state.rate_limits.check(&plan, &rate_key);
+    let decision = if state.plan_rate_limits {
+        state.rate_limits.check(&plan, &rate_key)
+    } else {
+        super::rate_limit::unlimited()
+    };
     if !decision.allowed {
         return Err((
             ApiError::RateLimited {

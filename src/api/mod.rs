@@ -69,6 +69,9 @@ pub struct AppState {
     /// What tenants' discovery jobs may use: the operator's endpoint allow-list, whether the
     /// server's own AWS credentials are lent, the fixture directory.
     pub discovery_policy: crate::model::provider_config::DiscoveryPolicy,
+    /// Whether tenants' plan rate limits apply (`INFRACAST_RATE_LIMITS=off` switches them off for
+    /// a load benchmark; an operator's environment, never a tenant's input). Guard limits stay on.
+    pub plan_rate_limits: bool,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             allow_internal_webhooks: crate::netguard::internal_targets_allowed_by_environment(),
             snapshots: Arc::new(crate::snapshots::GraphSnapshots::default()),
             discovery_policy: crate::model::provider_config::DiscoveryPolicy::default(),
+            plan_rate_limits: rate_limit::plan_limits_enabled_by_environment(),
         }
     }
 }

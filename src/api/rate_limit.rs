@@ -17,6 +17,36 @@ use governor::{Quota, RateLimiter};
 type KeyedLimiter =
     RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
+/// `INFRACAST_RATE_LIMITS`: `off` switches the plan limits off (load benchmarks); unset or `on`
+/// keeps them. Any other value keeps them too, with a warning, rather than guessing.
+pub fn plan_limits_enabled_by_environment() -> bool {
+    match std::env::var("INFRACAST_RATE_LIMITS") {
+        Ok(value) if value.eq_ignore_ascii_case("off") => {
+            tracing::warn!("INFRACAST_RATE_LIMITS=off: tenants' plan rate limits are switched off");
+            false
+        }
+        Ok(value) if value.is_empty() || value.eq_ignore_ascii_case("on") => true,
+        Ok(value) => {
+            tracing::warn!(
+                "INFRACAST_RATE_LIMITS={value:?} is neither on nor off; the limits stay on"
+            );
+            true
+        }
+        Err(_) => true,
+    }
+}
+
+/// The decision when plan limits are switched off: allowed, with no limit to report.
+pub fn unlimited() -> RateDecision {
+    RateDecision {
+        allowed: true,
+        limit: u32::MAX,
+        remaining: u32::MAX,
+        reset_at: 0,
+        retry_after_seconds: 0,
+    }
+}
+
 /// What a plan allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanLimit {

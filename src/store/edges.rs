@@ -174,12 +174,18 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<StoredEdge>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM edges");
+    let mut count =
+        super::totals::count_query("edges", super::totals::Generation::Graph, tenant_id);
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(&mut *transaction)
-        .await?;
+    let total = super::totals::total(
+        &mut transaction,
+        "edges",
+        super::totals::Generation::Graph,
+        tenant_id,
+        format!("{filter:?}"),
+        count,
+    )
+    .await?;
 
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM edges"));
     push_filters(&mut select, tenant_id, filter);

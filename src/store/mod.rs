@@ -18,6 +18,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod schedules;
 pub mod tenants;
+pub mod totals;
 pub mod webhooks;
 
 use std::time::Duration;

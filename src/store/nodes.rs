@@ -132,6 +132,10 @@ pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<Store
     .bind(sqlx::types::Json(&node.properties))
     .fetch_optional(&mut *transaction)
     .await?;
+    if row.is_some() {
+        // Snapshots and list totals compare the generation: a created node moves it.
+        super::tenants::bump_graph_generation(&mut transaction, tenant_id).await?;
+    }
     transaction.commit().await?;
     match row {
         Some(row) => row.try_into(),
@@ -225,12 +229,18 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<StoredNode>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM nodes");
+    let mut count =
+        super::totals::count_query("nodes", super::totals::Generation::Graph, tenant_id);
     push_filters(&mut count, tenant_id, filter);
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(&mut *transaction)
-        .await?;
+    let total = super::totals::total(
+        &mut transaction,
+        "nodes",
+        super::totals::Generation::Graph,
+        tenant_id,
+        format!("{filter:?}"),
+        count,
+    )
+    .await?;
 
     let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
     push_filters(&mut select, tenant_id, filter);

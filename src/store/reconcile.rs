@@ -43,7 +43,8 @@ fn push_field(buffer: &mut Vec<u8>, value: &str) {
     }
 }
 
-fn push_row(buffer: &mut Vec<u8>, fields: &[&str]) {
+/// Appends one row in COPY text format; `store::findings` stages its observations with it too.
+pub(super) fn push_row(buffer: &mut Vec<u8>, fields: &[&str]) {
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             buffer.push(b'\t');
@@ -96,7 +97,8 @@ fn encode_edges(edges: &[Edge]) -> Vec<u8> {
     buffer
 }
 
-async fn copy_in(
+/// Streams COPY text rows into `statement` (`COPY … FROM STDIN`), aborting the COPY on failure.
+pub(super) async fn copy_in(
     connection: &mut PgConnection,
     statement: &'static str,
     data: Vec<u8>,

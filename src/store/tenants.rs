@@ -156,3 +156,18 @@ pub async fn uid(pool: &PgPool, tenant_id: &str) -> Result<uuid::Uuid, Error> {
         .await?
         .ok_or(Error::NotFound)
 }
+
+/// Marks the tenant's findings as changed (list totals compare this generation). Drawn from the
+/// graph generations' sequence, so it never repeats, even for a re-created slug.
+pub async fn bump_findings_generation(
+    connection: &mut sqlx::PgConnection,
+    tenant_id: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE tenants SET findings_generation = nextval('graph_generations') WHERE tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}

@@ -38,6 +38,18 @@ async fn evaluate(app: &TestApp, observations: &[Observation]) -> findings::Eval
         .unwrap()
 }
 
+/// The id of the finding of `(rule_id, node)`, read from the table (the identity is stable).
+async fn finding_id(app: &TestApp, rule_id: &str, node: &str) -> uuid::Uuid {
+    sqlx::query_scalar(
+        "SELECT id FROM findings WHERE tenant_id = 'acme' AND rule_id = $1 AND node_id = $2",
+    )
+    .bind(rule_id)
+    .bind(format!("aws:us-east-1:{node}"))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
     let app = spawn_app().await;
@@ -47,32 +59,22 @@ async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
 
     let first = evaluate(&app, &[ssh.clone(), ebs.clone()]).await;
     assert_eq!(
-        (
-            first.new.len(),
-            first.resolved.len(),
-            first.reopened.len(),
-            first.open
-        ),
+        (first.new, first.resolved, first.reopened, first.open),
         (2, 0, 0, 2)
     );
-    let ssh_id = first
-        .new
-        .iter()
-        .find(|finding| finding.rule_id == SSH_RULE)
-        .unwrap()
-        .id;
+    let ssh_id = finding_id(&app, SSH_RULE, "aws.ec2.security_group:sg-1").await;
 
     // The same results again change nothing but last_seen; identity is stable.
     let again = evaluate(&app, &[ssh.clone(), ebs.clone()]).await;
+    assert_eq!((again.new, again.resolved, again.reopened), (0, 0, 0));
     assert_eq!(
-        (again.new.len(), again.resolved.len(), again.reopened.len()),
-        (0, 0, 0)
+        finding_id(&app, SSH_RULE, "aws.ec2.security_group:sg-1").await,
+        ssh_id
     );
 
     // The SSH rule is fixed: its finding resolves.
     let fixed = evaluate(&app, std::slice::from_ref(&ebs)).await;
-    assert_eq!(fixed.resolved.len(), 1);
-    assert_eq!(fixed.resolved[0].id, ssh_id);
+    assert_eq!((fixed.resolved, fixed.new, fixed.reopened), (1, 0, 0));
     let resolved = app
         .get(&format!("/api/v1/tenants/acme/findings/{ssh_id}"), &key)
         .await;
@@ -81,14 +83,12 @@ async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
 
     // It recurs: same finding, reopened, counted.
     let recurred = evaluate(&app, &[ssh.clone(), ebs.clone()]).await;
-    assert_eq!(recurred.reopened.len(), 1);
-    assert_eq!(recurred.reopened[0].id, ssh_id);
-    assert_eq!(recurred.reopened[0].reopen_count, 1);
-    assert!(recurred.new.is_empty());
+    assert_eq!((recurred.reopened, recurred.new), (1, 0));
     let reopened = app
         .get(&format!("/api/v1/tenants/acme/findings/{ssh_id}"), &key)
         .await;
     assert_eq!(reopened.body["data"]["status"], "open");
+    assert_eq!(reopened.body["data"]["reopen_count"], 1);
     assert!(reopened.body["data"]["resolved_at"].is_null());
 
     // Rules that errored resolve nothing.
@@ -102,7 +102,7 @@ async fn findings_open_resolve_when_fixed_and_reopen_when_they_recur() {
     )
     .await
     .unwrap();
-    assert!(errored.resolved.is_empty(), "no evidence is not a pass");
+    assert_eq!(errored.resolved, 0, "no evidence is not a pass");
 }
 
 #[tokio::test]
@@ -112,7 +112,8 @@ async fn acceptance_survives_rescans_and_reopens_when_it_expires() {
     let viewer = app.key_for("acme", "viewer").await;
     let ssh = observation(SSH_RULE, "aws.ec2.security_group:sg-1", "high");
     let delta = evaluate(&app, std::slice::from_ref(&ssh)).await;
-    let id = delta.new[0].id;
+    assert_eq!(delta.new, 1);
+    let id = finding_id(&app, SSH_RULE, "aws.ec2.security_group:sg-1").await;
 
     app.post(
         &format!("/api/v1/tenants/acme/findings/{id}/accept"),
@@ -158,7 +159,7 @@ async fn acceptance_survives_rescans_and_reopens_when_it_expires() {
 
     // A rescan that still detects it keeps the acceptance.
     let rescan = evaluate(&app, std::slice::from_ref(&ssh)).await;
-    assert!(rescan.reopened.is_empty() && rescan.new.is_empty());
+    assert_eq!((rescan.reopened, rescan.new), (0, 0));
     assert_eq!(
         app.get(&format!("/api/v1/tenants/acme/findings/{id}"), &analyst)
             .await
@@ -172,8 +173,7 @@ async fn acceptance_survives_rescans_and_reopens_when_it_expires() {
         .await
         .unwrap();
     let expired = evaluate(&app, std::slice::from_ref(&ssh)).await;
-    assert_eq!(expired.reopened.len(), 1);
-    assert_eq!(expired.reopened[0].id, id);
+    assert_eq!(expired.reopened, 1);
     assert_eq!(
         app.get(&format!("/api/v1/tenants/acme/findings/{id}"), &analyst)
             .await
@@ -206,7 +206,7 @@ async fn acceptance_survives_rescans_and_reopens_when_it_expires() {
     .await
     .assert_error(409, "CONFLICT");
     let detected = evaluate(&app, std::slice::from_ref(&ssh)).await;
-    assert_eq!(detected.reopened.len(), 1);
+    assert_eq!(detected.reopened, 1);
 }
 
 #[tokio::test]
@@ -308,7 +308,8 @@ async fn a_stored_finding_is_parsed_at_the_store_boundary() {
         &[observation(SSH_RULE, "aws.ec2.security_group:sg-1", "high")],
     )
     .await;
-    let id = delta.new[0].id;
+    assert_eq!(delta.new, 1);
+    let id = finding_id(&app, SSH_RULE, "aws.ec2.security_group:sg-1").await;
     let stored = findings::get(&app.pool, "acme", id).await.unwrap();
     assert_eq!(
         stored.evidence.resource.unwrap().id,

@@ -13,6 +13,7 @@ mod aws_discovery;
 mod aws_monitoring_discovery;
 // rds, lambda, eks (managed endpoints)
 mod aws_managed_discovery;
+mod bulk_findings;
 mod compliance;
 mod console;
 mod crash;
