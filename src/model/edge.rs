@@ -48,6 +48,9 @@ edge_kinds! {
     PeersWith => "peers_with",
     References => "references",
     SnapshotOf => "snapshot_of",
+    // data-logging: trail → bucket / log group, bucket → access-log bucket; trail, EFS → KMS key
+    LogsTo => "logs_to",
+    EncryptedWith => "encrypted_with",
 }
 
 impl fmt::Display for EdgeKind {

@@ -9,6 +9,16 @@
 mod classify;
 pub mod ec2;
 pub mod service;
+// data and logging services (and what they share)
+pub mod accessanalyzer;
+pub mod cloudtrail;
+pub mod config;
+pub mod efs;
+pub mod kms;
+mod node_builder;
+mod optional_call;
+mod resource_policy;
+pub mod s3;
 
 use std::time::Duration;
 

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use aws_config::SdkConfig;
 
 use super::ec2;
+use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -59,4 +60,12 @@ pub struct AwsService {
 }
 
 /// Every service discovery runs, in order.
-pub const SERVICES: &[AwsService] = &[ec2::SERVICE];
+pub const SERVICES: &[AwsService] = &[
+    ec2::SERVICE,
+    s3::SERVICE,
+    cloudtrail::SERVICE,
+    config::SERVICE,
+    accessanalyzer::SERVICE,
+    kms::SERVICE,
+    efs::SERVICE,
+];
