@@ -661,6 +661,8 @@ pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts
             builder.edge(EdgeKind::AttachedTo, &eip, &eni);
         }
     }
+    // Drawn after the instances, so the EC2 part of an estate stays what it was for a seed.
+    add_data_estate(&mut builder, instances, &mut random);
     managed::add_managed_endpoints(&mut builder, &vpcs, managed, seed);
     builder.finish()
 }
@@ -876,6 +878,211 @@ fn random_monitoring(random: &mut StdRng) -> MonitoringSpec {
         }
     }
     spec
+
+
+// s3, cloudtrail, config, accessanalyzer, kms, efs
+
+/// Adds a bucket; `compliant` sets every protection, otherwise each is drawn from `random`.
+pub fn add_bucket(
+    builder: &mut EstateBuilder,
+    name: &str,
+    compliant: bool,
+    random: &mut StdRng,
+) -> NodeId {
+    let mut draw = |probability: f64| compliant || random.random_bool(probability);
+    let policy_public = !compliant && !draw(0.95);
+    let acl_public = !compliant && !draw(0.97);
+    let blocked = draw(0.7);
+    let properties = S3BucketProperties {
+        bucket_name: name.to_string(),
+        arn: format!("arn:aws:s3:::{name}"),
+        public_access_block: blocked.then_some(PublicAccessBlock {
+            block_public_acls: true,
+            ignore_public_acls: true,
+            block_public_policy: true,
+            restrict_public_buckets: true,
+        }),
+        account_blocks_all_public_access: Some(false),
+        public_access_blocked: blocked,
+        policy_present: true,
+        policy_public,
+        policy_denies_insecure_transport: draw(0.5),
+        acl_public_grants: if acl_public {
+            vec!["AllUsers:READ".into()]
+        } else {
+            Vec::new()
+        },
+        public_via_policy: policy_public && !blocked,
+        public_via_acl: acl_public && !blocked,
+        public: (policy_public || acl_public) && !blocked,
+        default_encryption: Some("AES256".into()),
+        default_encryption_enabled: draw(0.9),
+        versioning: if draw(0.6) { "Enabled" } else { "" }.into(),
+        mfa_delete: draw(0.1),
+        logging_enabled: draw(0.4),
+        logging_target_bucket: None,
+        object_lock_enabled: draw(0.1),
+        ..Default::default()
+    };
+    builder.node(NodeType::S3Bucket, name, name, &[], &properties)
+}
+
+/// Adds a trail writing to `bucket`; `compliant` is multi-region, validated and KMS-encrypted.
+pub fn add_trail(
+    builder: &mut EstateBuilder,
+    name: &str,
+    bucket: &NodeId,
+    compliant: bool,
+    key: Option<&str>,
+) -> NodeId {
+    let region = builder.region.clone();
+    let properties = CloudTrailTrailProperties {
+        name: name.to_string(),
+        arn: format!(
+            "arn:aws:cloudtrail:{region}:{}:trail/{name}",
+            builder.account
+        ),
+        home_region: region.clone(),
+        is_multi_region: compliant,
+        is_logging: Some(true),
+        log_file_validation_enabled: compliant,
+        kms_key_id: key
+            .filter(|_| compliant)
+            .map(|key| format!("arn:aws:kms:{region}:{}:key/{key}", builder.account)),
+        s3_bucket_name: Some(bucket.resource_id().to_string()),
+        s3_bucket_region: Some(region.clone()),
+        include_global_service_events: true,
+        management_events: "All".into(),
+        s3_object_write_events: compliant,
+        ..Default::default()
+    };
+    let trail = builder.node(NodeType::CloudTrailTrail, name, name, &[], &properties);
+    builder.edge(EdgeKind::LogsTo, &trail, bucket);
+    trail
+}
+
+/// Adds a customer-managed key.
+pub fn add_kms_key(builder: &mut EstateBuilder, key_id: &str, rotation: bool, public: bool) {
+    let properties = KmsKeyProperties {
+        key_id: key_id.to_string(),
+        arn: format!(
+            "arn:aws:kms:{}:{}:key/{key_id}",
+            builder.region, builder.account
+        ),
+        rotation_enabled: Some(rotation),
+        policy_public: public,
+        ..KmsKeyProperties::defaults()
+    };
+    builder.node(NodeType::KmsKey, key_id, key_id, &[], &properties);
+}
+
+/// Adds an EFS file system.
+pub fn add_file_system(builder: &mut EstateBuilder, id: &str, encrypted: bool) {
+    let properties = EfsFileSystemProperties {
+        file_system_id: id.to_string(),
+        encrypted,
+        ..EfsFileSystemProperties::defaults()
+    };
+    builder.node(NodeType::EfsFileSystem, id, id, &[], &properties);
+}
+
+/// Adds the region's S3 account, CloudTrail, Config and Access Analyzer settings nodes and a
+/// Config recorder when `recording`.
+pub fn add_data_logging_settings(
+    builder: &mut EstateBuilder,
+    trail_arns: Vec<String>,
+    multi_region_logging_trails: u32,
+    recording: bool,
+    analyzer: bool,
+) {
+    let account = builder.account.clone();
+    builder.node(
+        NodeType::S3AccountSettings,
+        &account,
+        "S3 account settings",
+        &[],
+        &S3AccountSettingsProperties {
+            account_id: account.clone(),
+            public_access_block: None,
+            blocks_all_public_access: false,
+        },
+    );
+    builder.node(
+        NodeType::CloudTrailRegionSettings,
+        &account,
+        "CloudTrail coverage",
+        &[],
+        &CloudTrailRegionSettingsProperties {
+            trail_count: trail_arns.len() as u32,
+            multi_region_logging_trail_count: multi_region_logging_trails,
+            s3_object_read_events: false,
+            s3_object_write_events: multi_region_logging_trails > 0,
+            trail_arns,
+        },
+    );
+    if recording {
+        builder.node(
+            NodeType::ConfigRecorder,
+            "default",
+            "default",
+            &[],
+            &ConfigRecorderProperties::example(),
+        );
+    }
+    builder.node(
+        NodeType::ConfigRegionSettings,
+        &account,
+        "AWS Config coverage",
+        &[],
+        &ConfigRegionSettingsProperties {
+            recorder_count: u32::from(recording),
+            recording_all_resources_count: u32::from(recording),
+            recording,
+        },
+    );
+    builder.node(
+        NodeType::AccessAnalyzerRegionSettings,
+        &account,
+        "IAM Access Analyzer coverage",
+        &[],
+        &AccessAnalyzerRegionSettingsProperties {
+            analyzer_count: u32::from(analyzer),
+            active_analyzer_count: u32::from(analyzer),
+        },
+    );
+}
+
+/// The data and logging part of a generated estate: a bucket per 20 instances (at least 4), a
+/// key per 100 (at least 2), a file system per 200 (at least 1), a compliant multi-region trail
+/// and a careless single-region one, and the region's settings.
+fn add_data_estate(builder: &mut EstateBuilder, instances: usize, random: &mut StdRng) {
+    let buckets: Vec<NodeId> = (0..(instances / 20).max(4))
+        .map(|index| add_bucket(builder, &format!("bucket-{index:05}"), index == 0, random))
+        .collect();
+    for index in 0..(instances / 100).max(2) {
+        let rotation = index == 0 || random.random_bool(0.6);
+        let public = index != 0 && random.random_bool(0.05);
+        add_kms_key(builder, &format!("key-{index:05}"), rotation, public);
+    }
+    for index in 0..(instances / 200).max(1) {
+        let encrypted = index != 0 && random.random_bool(0.8);
+        add_file_system(builder, &format!("fs-{index:08x}"), encrypted);
+    }
+    let organisation = add_trail(builder, "org-trail", &buckets[0], true, Some("key-00000"));
+    let careless = add_trail(builder, "app-trail", &buckets[1], false, None);
+    let arns = [organisation, careless]
+        .iter()
+        .map(|trail| {
+            format!(
+                "arn:aws:cloudtrail:{}:{}:trail/{}",
+                builder.region,
+                builder.account,
+                trail.resource_id()
+            )
+        })
+        .collect();
+    let recording = random.random_bool(0.5);
+    add_data_logging_settings(builder, arns, 1, recording, false);
 }
 
 #[cfg(test)]

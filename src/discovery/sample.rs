@@ -23,13 +23,18 @@
 //! 16. the Lambda function `prod-webhook` has a function URL with auth type NONE and a deprecated
 //!     runtime; `prod-resize` is private (AWS_IAM, in the prod VPC);
 //! 17. the EKS cluster `prod-platform` has a public API endpoint open to 0.0.0.0/0 and logs only
-//!     `api`.
+//!     `api`;
+//! 18. data and logging: `acme-public-assets` is public through its policy and ACL and the
+//!     single-region `app-trail` writes to it without log validation or KMS; `acme-audit-logs`
+//!     and the multi-region `org-trail` are compliant; the `legacy` KMS key does not rotate; the
+//!     `shared-home` EFS is unencrypted; AWS Config records; no Access Analyzer.
 
 use serde_json::{Value, json};
 
 use super::build::EstateBuilder;
 use super::generate::{InstanceSpec, VpcParts, add_instance, add_region_settings, add_vpc};
 use super::generate::{MonitoringSpec, add_monitoring};
+use super::generate::{add_data_logging_settings, add_file_system, add_kms_key, add_trail};
 use crate::model::properties::*;
 use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
 
@@ -95,6 +100,56 @@ fn instance(
             .into(),
         )],
     }
+}
+
+/// Misconfiguration 14: buckets, trails, keys, a file system and the region's settings.
+fn add_sample_data_and_logging(builder: &mut EstateBuilder) {
+    let public = builder.node(
+        NodeType::S3Bucket,
+        "acme-public-assets",
+        "acme-public-assets",
+        &[("env", "prod")],
+        &S3BucketProperties {
+            bucket_name: "acme-public-assets".into(),
+            arn: "arn:aws:s3:::acme-public-assets".into(),
+            account_blocks_all_public_access: Some(false),
+            policy_present: true,
+            policy_public: true,
+            acl_public_grants: vec!["AllUsers:READ".into()],
+            public_via_policy: true,
+            public_via_acl: true,
+            public: true,
+            versioning: "Suspended".into(),
+            ..Default::default()
+        },
+    );
+    let audit = builder.node(
+        NodeType::S3Bucket,
+        "acme-audit-logs",
+        "acme-audit-logs",
+        &[("env", "prod")],
+        &S3BucketProperties {
+            bucket_name: "acme-audit-logs".into(),
+            arn: "arn:aws:s3:::acme-audit-logs".into(),
+            mfa_delete: true,
+            object_lock_enabled: true,
+            logging_target_bucket: Some("acme-public-assets".into()),
+            ..S3BucketProperties::defaults()
+        },
+    );
+    builder.edge(EdgeKind::LogsTo, &audit, &public);
+    add_kms_key(builder, "key-audit", true, false);
+    add_kms_key(builder, "key-legacy", false, false);
+    add_file_system(builder, "fs-0shared", false);
+    let organisation = add_trail(builder, "org-trail", &audit, true, Some("key-audit"));
+    let key = builder.id(NodeType::KmsKey, "key-audit");
+    builder.edge(EdgeKind::EncryptedWith, &organisation, &key);
+    add_trail(builder, "app-trail", &public, false, None);
+    let arns = ["org-trail", "app-trail"]
+        .iter()
+        .map(|name| format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/{name}"))
+        .collect();
+    add_data_logging_settings(builder, arns, 1, true, false);
 }
 
 /// Builds the sample estate (deterministic).
@@ -373,8 +428,10 @@ pub fn sample_estate() -> Inventory {
             entries.insert(0, json!({"rule_number": 90, "egress": false, "action": "allow", "protocol": "tcp", "cidr_block": "0.0.0.0/0", "port_from": 22, "port_to": 22}));
         }
     });
-    // rds, lambda, eks (managed endpoints): misconfigurations 14-16.
+    // rds, lambda, eks (managed endpoints): misconfigurations 15-17.
     add_sample_managed_endpoints(&mut builder, &prod, &shared);
+    // s3, cloudtrail, config, kms, efs: misconfiguration 18.
+    add_sample_data_and_logging(&mut builder);
     builder.finish()
 }
 

@@ -52,6 +52,9 @@ edge_kinds! {
     FiltersLogGroup => "filters_log_group",
     AlarmsOn => "alarms_on",
     Notifies => "notifies",
+    // data-logging: trail → bucket / log group, bucket → access-log bucket; trail, EFS → KMS key
+    LogsTo => "logs_to",
+    EncryptedWith => "encrypted_with",
 }
 
 impl fmt::Display for EdgeKind {

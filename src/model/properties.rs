@@ -26,6 +26,8 @@ use super::node::node_types;
 // rds, lambda, eks (managed endpoints)
 mod managed;
 pub use managed::*;
+mod data_logging;
+pub use data_logging::*;
 
 node_types! {
     Instance => "aws.ec2.instance", InstanceProperties,
@@ -64,6 +66,17 @@ node_types! {
     EksCluster => "aws.eks.cluster", EksClusterProperties,
     // ec2 transit gateway route tables
     TransitGatewayRouteTable => "aws.ec2.transit_gateway_route_table", TransitGatewayRouteTableProperties,
+    // s3, cloudtrail, config, accessanalyzer, kms, efs (properties in `properties/data_logging.rs`)
+    S3Bucket => "aws.s3.bucket", S3BucketProperties,
+    S3AccountSettings => "aws.s3.account_settings", S3AccountSettingsProperties,
+    CloudTrailTrail => "aws.cloudtrail.trail", CloudTrailTrailProperties,
+    CloudTrailRegionSettings => "aws.cloudtrail.region_settings", CloudTrailRegionSettingsProperties,
+    ConfigRecorder => "aws.config.recorder", ConfigRecorderProperties,
+    ConfigRegionSettings => "aws.config.region_settings", ConfigRegionSettingsProperties,
+    AccessAnalyzer => "aws.accessanalyzer.analyzer", AccessAnalyzerProperties,
+    AccessAnalyzerRegionSettings => "aws.accessanalyzer.region_settings", AccessAnalyzerRegionSettingsProperties,
+    KmsKey => "aws.kms.key", KmsKeyProperties,
+    EfsFileSystem => "aws.efs.file_system", EfsFileSystemProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -99,6 +112,8 @@ pub fn example_neighbour_type(kind: EdgeKind) -> NodeType {
         EdgeKind::InSubnet => NodeType::Subnet,
         EdgeKind::MemberOf | EdgeKind::References => NodeType::SecurityGroup,
         EdgeKind::AttachedTo => NodeType::Volume,
+        EdgeKind::LogsTo => NodeType::S3Bucket,
+        EdgeKind::EncryptedWith => NodeType::KmsKey,
         EdgeKind::Contains
         | EdgeKind::AssociatedWith
         | EdgeKind::RoutesTo

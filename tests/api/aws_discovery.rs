@@ -18,7 +18,7 @@ use crate::moto::{MotoServer, closed_port_endpoint};
 
 const REGION: &str = "us-east-1";
 
-fn static_test_credentials() {
+pub fn static_test_credentials() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // SAFETY: set once, before any SDK client reads the environment, and never changed again.

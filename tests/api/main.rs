@@ -9,6 +9,7 @@ mod reconcile;
 
 mod audit;
 mod auth_and_status;
+mod aws_data_logging_discovery;
 mod aws_discovery;
 mod aws_monitoring_discovery;
 // rds, lambda, eks (managed endpoints)

@@ -85,8 +85,8 @@ async fn node_creation_validates_id_type_and_fields() {
             "provider:region:type:resource-id",
         ),
         (
-            json!({"id": "aws:us-east-1:aws.s3.bucket:b"}),
-            "aws.s3.bucket",
+            json!({"id": "aws:us-east-1:aws.nosuch.thing:b"}),
+            "aws.nosuch.thing",
         ),
         (
             json!({"id": "aws:us-east-1:aws.ec2.vpc:vpc-1", "type": "aws.ec2.subnet"}),

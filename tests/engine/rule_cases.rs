@@ -237,8 +237,8 @@ fn loading_errors_name_the_file_the_rule_and_the_problem() {
         ("rules/test.toml", "t.one")
     );
     assert!(bad_cel.message.contains("does not compile"), "{bad_cel}");
-    let bad_type = load(&VALID.replace("aws.ec2.vpc", "aws.s3.bucket"));
-    assert!(bad_type.message.contains("aws.s3.bucket"), "{bad_type}");
+    let bad_type = load(&VALID.replace("aws.ec2.vpc", "aws.nosuch.thing"));
+    assert!(bad_type.message.contains("aws.nosuch.thing"), "{bad_type}");
     let bad_severity = load(&VALID.replace("\"low\"", "\"urgent\""));
     assert!(bad_severity.message.contains("urgent"), "{bad_severity}");
     let duplicate = load(&format!("{VALID}\n{VALID}"));

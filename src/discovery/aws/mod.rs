@@ -19,6 +19,16 @@ pub mod sns;
 pub mod eks;
 pub mod lambda;
 pub mod rds;
+// data and logging services (and what they share)
+pub mod accessanalyzer;
+pub mod cloudtrail;
+pub mod config;
+pub mod efs;
+pub mod kms;
+mod node_builder;
+mod optional_call;
+mod resource_policy;
+pub mod s3;
 
 use std::time::Duration;
 

@@ -13,6 +13,7 @@ use super::ec2;
 use super::{cloudwatch, logs, securityhub, sns};
 // rds, lambda, eks (managed endpoints)
 use super::{eks, lambda, rds};
+use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -73,4 +74,10 @@ pub const SERVICES: &[AwsService] = &[
     rds::SERVICE,
     lambda::SERVICE,
     eks::SERVICE,
+    s3::SERVICE,
+    cloudtrail::SERVICE,
+    config::SERVICE,
+    accessanalyzer::SERVICE,
+    kms::SERVICE,
+    efs::SERVICE,
 ];
