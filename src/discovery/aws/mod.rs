@@ -8,6 +8,9 @@
 
 mod classify;
 pub mod ec2;
+// elbv2, elb
+pub mod elb;
+pub mod elbv2;
 pub mod service;
 
 use std::time::Duration;

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use aws_config::SdkConfig;
 
 use super::ec2;
+use super::{elb, elbv2};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -59,4 +60,9 @@ pub struct AwsService {
 }
 
 /// Every service discovery runs, in order.
-pub const SERVICES: &[AwsService] = &[ec2::SERVICE];
+pub const SERVICES: &[AwsService] = &[
+    ec2::SERVICE,
+    // elbv2, elb
+    elbv2::SERVICE,
+    elb::SERVICE,
+];
