@@ -56,6 +56,12 @@ pub enum HopComponent {
     NatGateway,
     VpcPeeringConnection,
     TransitGateway,
+    /// A load balancer's front end (its scheme: internet-facing or internal).
+    LoadBalancer,
+    /// A load balancer's listener on the traced port.
+    LoadBalancerListener,
+    /// The target group (or classic listener) that hands the flow to a target.
+    TargetGroup,
 }
 
 impl HopComponent {
@@ -78,6 +84,9 @@ impl HopComponent {
             HopComponent::NatGateway => "nat_gateway",
             HopComponent::VpcPeeringConnection => "vpc_peering_connection",
             HopComponent::TransitGateway => "transit_gateway",
+            HopComponent::LoadBalancer => "load_balancer",
+            HopComponent::LoadBalancerListener => "load_balancer_listener",
+            HopComponent::TargetGroup => "target_group",
         }
     }
 }
@@ -121,6 +130,12 @@ pub enum ReasonCode {
     PeeringNotActive,
     PeeringNoRouteBack,
     TgwForwards,
+    LbInternetFacing,
+    LbInternal,
+    ListenerForwards,
+    NoListenerOnPort,
+    TargetGroupForwards,
+    NoLoadBalancerToTarget,
 }
 
 impl ReasonCode {
@@ -149,6 +164,12 @@ impl ReasonCode {
             ReasonCode::PeeringNotActive => "PEERING_NOT_ACTIVE",
             ReasonCode::PeeringNoRouteBack => "PEERING_NO_ROUTE_BACK",
             ReasonCode::TgwForwards => "TGW_FORWARDS",
+            ReasonCode::LbInternetFacing => "LB_INTERNET_FACING",
+            ReasonCode::LbInternal => "LB_INTERNAL",
+            ReasonCode::ListenerForwards => "LISTENER_FORWARDS",
+            ReasonCode::NoListenerOnPort => "NO_LISTENER_ON_PORT",
+            ReasonCode::TargetGroupForwards => "TARGET_GROUP_FORWARDS",
+            ReasonCode::NoLoadBalancerToTarget => "NO_LOAD_BALANCER_TO_TARGET",
         }
     }
 }
@@ -204,7 +225,7 @@ pub struct TraceResult {
 }
 
 /// Collects hops while a trace walks, and turns them into a result.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Recorder {
     pub forward: Vec<Hop>,
     pub returning: Vec<Hop>,

@@ -93,10 +93,9 @@ mod tests {
             .cross_zone_load_balancing(
                 elb::CrossZoneLoadBalancing::builder()
                     .enabled(false)
-                    .build()
-                    .unwrap(),
+                    .build(),
             )
-            .access_log(elb::AccessLog::builder().enabled(true).build().unwrap())
+            .access_log(elb::AccessLog::builder().enabled(true).build())
             .build();
         let origin = Origin {
             account: "1".into(),

@@ -297,8 +297,7 @@ mod tests {
                             .protocol("HTTPS")
                             .port("443")
                             .status_code(elbv2::RedirectActionStatusCodeEnum::Http301)
-                            .build()
-                            .unwrap(),
+                            .build(),
                     )
                     .build(),
             )
