@@ -1026,7 +1026,7 @@ mod tests {
         assert_eq!(others(&without), others(&with));
         assert_eq!(
             count(&generate_estate(2000, 3), NodeType::LoadBalancerV2),
-            100
+            90
         );
         let ids: HashSet<_> = with.nodes.iter().map(|node| node.id.clone()).collect();
         let routed: Vec<_> = with
