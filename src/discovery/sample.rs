@@ -19,7 +19,10 @@
 use serde_json::{Value, json};
 
 use super::build::EstateBuilder;
-use super::generate::{InstanceSpec, VpcParts, add_instance, add_region_settings, add_vpc};
+use super::generate::{
+    GeneratedLoadBalancer, InstanceSpec, VpcParts, add_instance, add_load_balancer,
+    add_region_settings, add_vpc,
+};
 use crate::model::properties::*;
 use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
 
@@ -352,6 +355,38 @@ pub fn sample_estate() -> Inventory {
             entries.insert(0, json!({"rule_number": 90, "egress": false, "action": "allow", "protocol": "tcp", "cidr_block": "0.0.0.0/0", "port_from": 22, "port_to": 22}));
         }
     });
+    // Load balancers: an internet-facing ALB in front of two private app instances (exposed
+    // through it on 8080; its HTTP listener does not redirect and it writes no access logs), an
+    // internal ALB, and an NLB preserving client addresses whose target admits only the web
+    // group (so the NLB answers but its target is not exposed).
+    let app = |number: u32| format!("i-0a{number:04}");
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-web",
+        GeneratedLoadBalancer::PublicApplication,
+        &[app(8), app(9)],
+        false,
+        false,
+    );
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-internal",
+        GeneratedLoadBalancer::InternalApplication,
+        &[app(10)],
+        true,
+        true,
+    );
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-nlb",
+        GeneratedLoadBalancer::PublicNetwork,
+        &[app(11)],
+        true,
+        true,
+    );
     builder.finish()
 }
 
@@ -411,5 +446,34 @@ mod tests {
         let acl: NetworkAclProperties = prod_acl.properties_as().unwrap();
         assert_eq!(acl.entries[0].rule_number, 90);
         assert_eq!(acl.entries[0].port_from, Some(22));
+    }
+
+    #[test]
+    fn the_sample_alb_exposes_its_private_targets_and_the_nlb_does_not() {
+        let estate = sample_estate();
+        let graph = crate::graph::TenantGraph::build(estate.nodes.clone(), estate.edges.clone());
+        let report = crate::pathtrace::analyse_internet_exposure(&graph);
+        let exposed = |raw: &str, port: u16| {
+            report
+                .exposed_on(
+                    &NodeId::aws(REGION, NodeType::Instance, raw),
+                    Some(port),
+                    crate::pathtrace::Protocol::Tcp,
+                )
+                .is_some()
+        };
+        assert!(exposed("i-0a0008", 8080) && exposed("i-0a0009", 8080));
+        assert!(!exposed("i-0a0010", 8080), "behind the internal ALB only");
+        assert!(
+            !exposed("i-0a0011", 8080),
+            "the NLB's target admits only the web group"
+        );
+        let load_balancers: Vec<&str> = report
+            .entries()
+            .iter()
+            .filter(|entry| entry.node_type == "aws.elbv2.load_balancer")
+            .map(|entry| entry.node_id.rsplit('/').nth(1).unwrap_or_default())
+            .collect();
+        assert_eq!(load_balancers, vec!["prod-web", "prod-nlb"]);
     }
 }
