@@ -447,33 +447,4 @@ mod tests {
         assert_eq!(acl.entries[0].rule_number, 90);
         assert_eq!(acl.entries[0].port_from, Some(22));
     }
-
-    #[test]
-    fn the_sample_alb_exposes_its_private_targets_and_the_nlb_does_not() {
-        let estate = sample_estate();
-        let graph = crate::graph::TenantGraph::build(estate.nodes.clone(), estate.edges.clone());
-        let report = crate::pathtrace::analyse_internet_exposure(&graph);
-        let exposed = |raw: &str, port: u16| {
-            report
-                .exposed_on(
-                    &NodeId::aws(REGION, NodeType::Instance, raw),
-                    Some(port),
-                    crate::pathtrace::Protocol::Tcp,
-                )
-                .is_some()
-        };
-        assert!(exposed("i-0a0008", 8080) && exposed("i-0a0009", 8080));
-        assert!(!exposed("i-0a0010", 8080), "behind the internal ALB only");
-        assert!(
-            !exposed("i-0a0011", 8080),
-            "the NLB's target admits only the web group"
-        );
-        let load_balancers: Vec<&str> = report
-            .entries()
-            .iter()
-            .filter(|entry| entry.node_type == "aws.elbv2.load_balancer")
-            .map(|entry| entry.node_id.rsplit('/').nth(1).unwrap_or_default())
-            .collect();
-        assert_eq!(load_balancers, vec!["prod-web", "prod-nlb"]);
-    }
 }

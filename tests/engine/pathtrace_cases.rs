@@ -1678,3 +1678,24 @@ fn exposure_lists_the_alb_and_the_instance_through_it_but_not_internal_or_nlb_gu
         "the NLB itself answers"
     );
 }
+
+#[test]
+fn the_sample_alb_exposes_its_private_targets_and_the_nlb_does_not() {
+    let estate = infracast::discovery::sample::sample_estate();
+    let graph = TenantGraph::build(estate.nodes.clone(), estate.edges.clone());
+    let report = pathtrace::analyse_internet_exposure(&graph);
+    let exposed = |raw: &str, port: u16| open_on(&report, raw, port);
+    assert!(exposed("i-0a0008", 8080) && exposed("i-0a0009", 8080));
+    assert!(!exposed("i-0a0010", 8080), "behind the internal ALB only");
+    assert!(
+        !exposed("i-0a0011", 8080),
+        "the NLB's target admits only the web group"
+    );
+    let load_balancers: Vec<&str> = report
+        .entries()
+        .iter()
+        .filter(|entry| entry.node_type == "aws.elbv2.load_balancer")
+        .map(|entry| entry.node_id.rsplit('/').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(load_balancers, vec!["prod-web", "prod-nlb"]);
+}
