@@ -182,7 +182,7 @@ async fn trace(
         Err(TraceError::UnknownNode(node)) => Err(ApiError::Validation(format!(
             "node `{node}` is not in this tenant's graph"
         ))),
-        Err(error @ TraceError::UnsupportedSource { .. }) => {
+        Err(error @ (TraceError::UnsupportedSource { .. } | TraceError::FromInternet(_))) => {
             Err(ApiError::Validation(error.to_string()))
         }
     }

@@ -514,13 +514,41 @@ pub fn add_region_settings(builder: &mut EstateBuilder, ebs_encryption_by_defaul
 }
 
 /// A deterministic estate of `instances` instances for `seed`, with the default mix of managed
-/// endpoints (`ManagedCounts::for_instances`).
+/// endpoints (`ManagedCounts::for_instances`) and one load balancer per
+/// `INSTANCES_PER_LOAD_BALANCER` instances.
 pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
     generate_estate_with(instances, seed, &ManagedCounts::for_instances(instances))
 }
 
+/// `generate_estate` with `load_balancers` load balancers (70% internet-facing application load
+/// balancers, 20% internal ones, 10% internet-facing network load balancers). The load balancers
+/// draw from their own random stream, so the rest of the estate is the same whatever their count.
+pub fn generate_estate_with_load_balancers(
+    instances: usize,
+    load_balancers: usize,
+    seed: u64,
+) -> Inventory {
+    let managed = ManagedCounts::for_instances(instances);
+    generate_full_estate(instances, seed, &managed, load_balancers)
+}
+
 /// `generate_estate` with the managed endpoints' counts given (databases, functions, clusters).
 pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts) -> Inventory {
+    generate_full_estate(
+        instances,
+        seed,
+        managed,
+        instances / INSTANCES_PER_LOAD_BALANCER,
+    )
+}
+
+/// The estate with every count given.
+fn generate_full_estate(
+    instances: usize,
+    seed: u64,
+    managed: &ManagedCounts,
+    load_balancers: usize,
+) -> Inventory {
     let mut random = StdRng::seed_from_u64(seed);
     let mut builder = EstateBuilder::new(ACCOUNT, REGION);
     add_region_settings(&mut builder, random.random_bool(0.5));
@@ -554,6 +582,7 @@ pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts
             flow_logs,
         ));
     }
+    let mut app_instances: Vec<Vec<String>> = vec![Vec::new(); vpcs.len()];
     for number in 0..instances {
         let vpc = &vpcs[number / INSTANCES_PER_VPC];
         let role = random.random_range(0..10);
@@ -620,6 +649,9 @@ pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts
                 .into(),
             )],
         };
+        if (3..=6).contains(&role) {
+            app_instances[number / INSTANCES_PER_VPC].push(spec.raw_id.clone());
+        }
         let (_, eni, volume) = add_instance(&mut builder, vpc, &spec);
         if random.random_bool(0.05) {
             let snapshot_raw = format!("snap-{number:017x}");
@@ -663,6 +695,36 @@ pub fn generate_estate_with(instances: usize, seed: u64, managed: &ManagedCounts
     }
     // Drawn after the instances, so the EC2 part of an estate stays what it was for a seed.
     add_data_estate(&mut builder, instances, &mut random);
+    let mut random = StdRng::seed_from_u64(seed ^ 0x10ad_ba1a_0ce5);
+    for number in 0..load_balancers {
+        let vpc_index = number % vpcs.len();
+        let candidates = &app_instances[vpc_index];
+        if number % 10 == 9 {
+            add_classic_load_balancer(
+                &mut builder,
+                &vpcs[vpc_index],
+                &format!("classic-{number}"),
+                &targets_of(&mut random, candidates),
+                random.random_bool(0.5),
+            );
+            continue;
+        }
+        let kind = match random.random_range(0..10) {
+            0..=6 => GeneratedLoadBalancer::PublicApplication,
+            7..=8 => GeneratedLoadBalancer::InternalApplication,
+            _ => GeneratedLoadBalancer::PublicNetwork,
+        };
+        let targets = targets_of(&mut random, candidates);
+        add_load_balancer(
+            &mut builder,
+            &vpcs[vpc_index],
+            &format!("lb-{number}"),
+            kind,
+            &targets,
+            random.random_bool(0.6),
+            random.random_bool(0.5),
+        );
+    }
     managed::add_managed_endpoints(&mut builder, &vpcs, managed, seed);
     builder.finish()
 }
@@ -1083,6 +1145,257 @@ fn add_data_estate(builder: &mut EstateBuilder, instances: usize, random: &mut S
         .collect();
     let recording = random.random_bool(0.5);
     add_data_logging_settings(builder, arns, 1, recording, false);
+
+/// Two to four of `candidates` (repeats allowed; callers deduplicate).
+fn targets_of(random: &mut StdRng, candidates: &[String]) -> Vec<String> {
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    (0..random.random_range(2..=4))
+        .map(|_| candidates[random.random_range(0..candidates.len())].clone())
+        .collect()
+}
+
+/// Adds an internet-facing classic load balancer in the public subnets with the web group,
+/// HTTP 80 → 8080 on `instances`.
+pub fn add_classic_load_balancer(
+    builder: &mut EstateBuilder,
+    vpc: &VpcParts,
+    name: &str,
+    instances: &[String],
+    cross_zone: bool,
+) -> NodeId {
+    let mut instance_ids = instances.to_vec();
+    instance_ids.sort();
+    instance_ids.dedup();
+    let load_balancer = builder.node(
+        NodeType::ClassicLoadBalancer,
+        name,
+        name,
+        &[],
+        &ClassicLoadBalancerProperties {
+            name: name.to_string(),
+            dns_name: Some(format!("{name}.{}.elb.amazonaws.com", builder.region)),
+            scheme: INTERNET_FACING.into(),
+            vpc_id: Some(vpc.vpc_id.clone()),
+            subnet_ids: vpc.public_subnets.clone(),
+            security_group_ids: vec![vpc.web_group.clone()],
+            listeners: vec![ClassicListener {
+                protocol: "HTTP".into(),
+                load_balancer_port: 80,
+                instance_protocol: Some("HTTP".into()),
+                instance_port: Some(8080),
+                ssl_certificate_id: None,
+            }],
+            instance_ids: instance_ids.clone(),
+            cross_zone_load_balancing: cross_zone,
+            access_logs_enabled: false,
+            connection_draining: cross_zone,
+        },
+    );
+    for instance in &instance_ids {
+        let instance = builder.id(NodeType::Instance, instance);
+        builder.edge(EdgeKind::RoutesTo, &load_balancer, &instance);
+    }
+    for subnet in &vpc.public_subnets {
+        let subnet = builder.id(NodeType::Subnet, subnet);
+        builder.edge(EdgeKind::InSubnet, &load_balancer, &subnet);
+    }
+    let group = builder.id(NodeType::SecurityGroup, &vpc.web_group);
+    builder.edge(EdgeKind::MemberOf, &load_balancer, &group);
+    load_balancer
+}
+
+/// One load balancer per this many instances by default (5,000 in a 100k-instance estate).
+pub const INSTANCES_PER_LOAD_BALANCER: usize = 20;
+
+/// The shapes of generated load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeneratedLoadBalancer {
+    /// In the public subnets with the web group; HTTPS 443 and HTTP 80 (redirecting or not) to
+    /// 8080 on app instances, whose group admits the web group: the targets are exposed.
+    PublicApplication,
+    /// The same shape, internal: nothing reaches it from the internet.
+    InternalApplication,
+    /// In the public subnets without groups, TCP 443 to 8080 with client IP preservation: the
+    /// app group admits only the web group, so the targets are not exposed.
+    PublicNetwork,
+}
+
+/// Adds a load balancer in `vpc` with one listener (two for application load balancers), a
+/// target group on 8080 holding `targets` (instance ids), and their edges.
+pub fn add_load_balancer(
+    builder: &mut EstateBuilder,
+    vpc: &VpcParts,
+    name: &str,
+    kind: GeneratedLoadBalancer,
+    targets: &[String],
+    redirects_http: bool,
+    access_logs: bool,
+) -> NodeId {
+    let arn_prefix = format!(
+        "arn:aws:elasticloadbalancing:{}:{}",
+        builder.region, builder.account
+    );
+    let (type_path, load_balancer_type) = match kind {
+        GeneratedLoadBalancer::PublicNetwork => ("net", "network"),
+        _ => ("app", "application"),
+    };
+    let load_balancer_arn = format!(
+        "{arn_prefix}:loadbalancer/{type_path}/{name}/{}",
+        vpc.vpc_id
+    );
+    let group_arn = format!("{arn_prefix}:targetgroup/{name}/{}", vpc.vpc_id);
+    let internet_facing = kind != GeneratedLoadBalancer::InternalApplication;
+    let subnets = if internet_facing {
+        vpc.public_subnets.clone()
+    } else {
+        vpc.private_subnets.clone()
+    };
+    let groups = if kind == GeneratedLoadBalancer::PublicNetwork {
+        Vec::new()
+    } else {
+        vec![vpc.web_group.clone()]
+    };
+    let mut listeners = vec![ListenerProperties {
+        listener_arn: format!(
+            "{arn_prefix}:listener/{type_path}/{name}/{}/443",
+            vpc.vpc_id
+        ),
+        load_balancer_arn: load_balancer_arn.clone(),
+        port: Some(443),
+        protocol: if kind == GeneratedLoadBalancer::PublicNetwork {
+            "TLS"
+        } else {
+            "HTTPS"
+        }
+        .into(),
+        ssl_policy: Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into()),
+        certificate_arns: vec![format!(
+            "arn:aws:acm:{}:{}:certificate/{name}",
+            builder.region, builder.account
+        )],
+        default_actions: vec![ListenerAction {
+            action_type: "forward".into(),
+            target_group_arns: vec![group_arn.clone()],
+            ..Default::default()
+        }],
+    }];
+    if kind != GeneratedLoadBalancer::PublicNetwork {
+        listeners.push(ListenerProperties {
+            listener_arn: format!("{arn_prefix}:listener/{type_path}/{name}/{}/80", vpc.vpc_id),
+            load_balancer_arn: load_balancer_arn.clone(),
+            port: Some(80),
+            protocol: "HTTP".into(),
+            default_actions: vec![if redirects_http {
+                ListenerAction {
+                    action_type: "redirect".into(),
+                    redirect_protocol: Some("HTTPS".into()),
+                    redirect_port: Some("443".into()),
+                    ..Default::default()
+                }
+            } else {
+                ListenerAction {
+                    action_type: "forward".into(),
+                    target_group_arns: vec![group_arn.clone()],
+                    ..Default::default()
+                }
+            }],
+            ..Default::default()
+        });
+    }
+    let load_balancer = builder.node(
+        NodeType::LoadBalancerV2,
+        &load_balancer_arn,
+        name,
+        &[],
+        &LoadBalancerV2Properties {
+            load_balancer_arn: load_balancer_arn.clone(),
+            name: name.to_string(),
+            dns_name: Some(format!("{name}.{}.elb.amazonaws.com", builder.region)),
+            scheme: if internet_facing {
+                INTERNET_FACING
+            } else {
+                "internal"
+            }
+            .into(),
+            load_balancer_type: load_balancer_type.into(),
+            state: Some("active".into()),
+            vpc_id: Some(vpc.vpc_id.clone()),
+            subnet_ids: subnets.clone(),
+            security_group_ids: groups.clone(),
+            ip_address_type: Some("ipv4".into()),
+            access_logs_enabled: access_logs,
+            deletion_protection_enabled: access_logs,
+            drop_invalid_header_fields: kind != GeneratedLoadBalancer::PublicNetwork,
+            listeners: listeners.iter().map(ListenerProperties::summary).collect(),
+        },
+    );
+    let mut unique_targets: Vec<&String> = targets.iter().collect();
+    unique_targets.sort();
+    unique_targets.dedup();
+    let target_group = builder.node(
+        NodeType::TargetGroup,
+        &group_arn,
+        name,
+        &[],
+        &TargetGroupProperties {
+            target_group_arn: group_arn.clone(),
+            name: name.to_string(),
+            protocol: Some(
+                if kind == GeneratedLoadBalancer::PublicNetwork {
+                    "TCP"
+                } else {
+                    "HTTP"
+                }
+                .into(),
+            ),
+            port: Some(8080),
+            target_type: "instance".into(),
+            vpc_id: Some(vpc.vpc_id.clone()),
+            load_balancer_arns: vec![load_balancer_arn.clone()],
+            preserve_client_ip: None,
+            targets: unique_targets
+                .iter()
+                .map(|target| RegisteredTarget {
+                    id: target.to_string(),
+                    port: Some(8080),
+                    availability_zone: None,
+                    health_state: Some("healthy".into()),
+                })
+                .collect(),
+        },
+    );
+    for listener in &listeners {
+        let listener_node = builder.node(
+            NodeType::Listener,
+            &listener.listener_arn,
+            &format!(
+                "{} {}",
+                listener.protocol,
+                listener.port.unwrap_or_default()
+            ),
+            &[],
+            listener,
+        );
+        builder.edge(EdgeKind::Contains, &load_balancer, &listener_node);
+        if listener.forwarded_target_groups().next().is_some() {
+            builder.edge(EdgeKind::RoutesTo, &listener_node, &target_group);
+        }
+    }
+    for target in unique_targets {
+        let instance = builder.id(NodeType::Instance, target);
+        builder.edge(EdgeKind::RoutesTo, &target_group, &instance);
+    }
+    for subnet in &subnets {
+        let subnet = builder.id(NodeType::Subnet, subnet);
+        builder.edge(EdgeKind::InSubnet, &load_balancer, &subnet);
+    }
+    for group in &groups {
+        let group = builder.id(NodeType::SecurityGroup, group);
+        builder.edge(EdgeKind::MemberOf, &load_balancer, &group);
+    }
+    load_balancer
 }
 
 #[cfg(test)]
@@ -1124,5 +1437,56 @@ mod tests {
         );
         let edge_ids: HashSet<_> = large.edges.iter().map(|edge| edge.id.clone()).collect();
         assert_eq!(edge_ids.len(), large.edges.len(), "edge ids must be unique");
+    }
+
+    #[test]
+    fn load_balancers_are_a_parameter_and_point_at_generated_instances() {
+        let count = |inventory: &Inventory, node_type: NodeType| {
+            inventory
+                .nodes
+                .iter()
+                .filter(|node| node.node_type == node_type)
+                .count()
+        };
+        let without = generate_estate_with_load_balancers(1000, 0, 3);
+        let with = generate_estate_with_load_balancers(1000, 40, 3);
+        assert_eq!(count(&without, NodeType::LoadBalancerV2), 0);
+        // Every tenth is a classic load balancer.
+        assert_eq!(count(&with, NodeType::LoadBalancerV2), 36);
+        assert_eq!(count(&with, NodeType::ClassicLoadBalancer), 4);
+        assert_eq!(count(&with, NodeType::TargetGroup), 36);
+        assert_eq!(count(&with, NodeType::Instance), 1000);
+        // The rest of the estate does not depend on the load balancers.
+        let others = |inventory: &Inventory| {
+            inventory
+                .nodes
+                .iter()
+                .filter(|node| {
+                    !matches!(
+                        node.node_type,
+                        NodeType::LoadBalancerV2
+                            | NodeType::Listener
+                            | NodeType::TargetGroup
+                            | NodeType::ClassicLoadBalancer
+                    )
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(others(&without), others(&with));
+        assert_eq!(
+            count(&generate_estate(2000, 3), NodeType::LoadBalancerV2),
+            90
+        );
+        let ids: HashSet<_> = with.nodes.iter().map(|node| node.id.clone()).collect();
+        let routed: Vec<_> = with
+            .edges
+            .iter()
+            .filter(|edge| {
+                edge.kind == EdgeKind::RoutesTo && edge.dst.node_type() == NodeType::Instance
+            })
+            .collect();
+        assert!(routed.len() >= 36);
+        assert!(routed.iter().all(|edge| ids.contains(&edge.dst)));
     }
 }

@@ -32,7 +32,10 @@
 use serde_json::{Value, json};
 
 use super::build::EstateBuilder;
-use super::generate::{InstanceSpec, VpcParts, add_instance, add_region_settings, add_vpc};
+use super::generate::{
+    GeneratedLoadBalancer, InstanceSpec, VpcParts, add_instance, add_load_balancer,
+    add_region_settings, add_vpc,
+};
 use super::generate::{MonitoringSpec, add_monitoring};
 use super::generate::{add_data_logging_settings, add_file_system, add_kms_key, add_trail};
 use crate::model::properties::*;
@@ -432,6 +435,38 @@ pub fn sample_estate() -> Inventory {
     add_sample_managed_endpoints(&mut builder, &prod, &shared);
     // s3, cloudtrail, config, kms, efs: misconfiguration 18.
     add_sample_data_and_logging(&mut builder);
+    // Load balancers: an internet-facing ALB in front of two private app instances (exposed
+    // through it on 8080; its HTTP listener does not redirect and it writes no access logs), an
+    // internal ALB, and an NLB preserving client addresses whose target admits only the web
+    // group (so the NLB answers but its target is not exposed).
+    let app = |number: u32| format!("i-0a{number:04}");
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-web",
+        GeneratedLoadBalancer::PublicApplication,
+        &[app(8), app(9)],
+        false,
+        false,
+    );
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-internal",
+        GeneratedLoadBalancer::InternalApplication,
+        &[app(10)],
+        true,
+        true,
+    );
+    add_load_balancer(
+        &mut builder,
+        &prod,
+        "prod-nlb",
+        GeneratedLoadBalancer::PublicNetwork,
+        &[app(11)],
+        true,
+        true,
+    );
     builder.finish()
 }
 

@@ -77,6 +77,11 @@ node_types! {
     AccessAnalyzerRegionSettings => "aws.accessanalyzer.region_settings", AccessAnalyzerRegionSettingsProperties,
     KmsKey => "aws.kms.key", KmsKeyProperties,
     EfsFileSystem => "aws.efs.file_system", EfsFileSystemProperties,
+    // elbv2, elb
+    LoadBalancerV2 => "aws.elbv2.load_balancer", LoadBalancerV2Properties,
+    Listener => "aws.elbv2.listener", ListenerProperties,
+    TargetGroup => "aws.elbv2.target_group", TargetGroupProperties,
+    ClassicLoadBalancer => "aws.elb.load_balancer", ClassicLoadBalancerProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -933,6 +938,10 @@ impl NodeProperties for InternetProperties {
         Self::defaults()
     }
 }
+
+// elbv2, elb: load balancers, listeners and target groups.
+mod load_balancer;
+pub use load_balancer::*;
 
 #[cfg(test)]
 mod tests {

@@ -308,13 +308,97 @@ fn unreadable_network_resources(graph: &TenantGraph) -> BTreeMap<(String, Option
     unreadable
 }
 
+/// Adds internet-facing load balancers (their open listeners) and the targets reachable through
+/// them (the target port, both legs as proof, appended to a directly exposed target's own).
+fn add_load_balancer_exposure(
+    graph: &TenantGraph,
+    index: &super::network::PathIndex,
+    unreadable_network: &BTreeMap<(String, Option<String>), String>,
+    unreadable: &mut BTreeMap<String, String>,
+    entries: &mut Vec<ExposureEntry>,
+) {
+    let catalog = super::load_balancer::Catalog::build(graph);
+    for (node_id, _, why) in &catalog.unreadable {
+        unreadable.insert(node_id.to_string(), why.clone());
+    }
+    let mut readable = Vec::new();
+    for load_balancer in &catalog.load_balancers {
+        let why = unreadable_network
+            .get(&(load_balancer.region.clone(), load_balancer.vpc_id.clone()))
+            .or_else(|| unreadable_network.get(&(load_balancer.region.clone(), None)));
+        match why {
+            Some(why) => {
+                unreadable.insert(load_balancer.node_id.to_string(), why.clone());
+            }
+            None => readable.push(load_balancer),
+        }
+    }
+    let through: Vec<_> = readable
+        .par_iter()
+        .map(|load_balancer| super::load_balancer::exposure_of(graph, Some(index), load_balancer))
+        .collect();
+    let ipv4 = |protocol: Protocol, port: u16| OpenPorts {
+        protocol,
+        from_port: Some(port),
+        to_port: Some(port),
+        address_family: AddressFamily::Ipv4,
+    };
+    let mut position: BTreeMap<String, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| (entry.node_id.clone(), at))
+        .collect();
+    for exposure in through {
+        if let Some(super::load_balancer::ExposedLoadBalancer {
+            node_id,
+            dns_name,
+            open,
+            path,
+        }) = exposure.load_balancer
+        {
+            position.insert(node_id.to_string(), entries.len());
+            entries.push(ExposureEntry {
+                node_id: node_id.to_string(),
+                node_type: node_id.node_type().as_str(),
+                public_address: dns_name,
+                open: open
+                    .into_iter()
+                    .map(|(protocol, port)| ipv4(protocol, port))
+                    .collect(),
+                path,
+            });
+        }
+        for (node_id, protocol, port, path) in exposure.targets {
+            let at = *position.entry(node_id.to_string()).or_insert_with(|| {
+                entries.push(ExposureEntry {
+                    node_id: node_id.to_string(),
+                    node_type: node_id.node_type().as_str(),
+                    public_address: None,
+                    open: Vec::new(),
+                    path: Vec::new(),
+                });
+                entries.len() - 1
+            });
+            let entry = &mut entries[at];
+            let open = ipv4(protocol, port);
+            if !entry.open.contains(&open) {
+                entry.open.push(open);
+            }
+            entry.path.extend(path);
+            for (seq, hop) in entry.path.iter_mut().enumerate() {
+                hop.seq = seq + 1;
+            }
+        }
+    }
+}
+
 /// Computes the exposure of every instance and of every network interface not attached to an
 /// instance. Parallel over resources; the result is sorted by node id.
 pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
     let index = super::network::PathIndex::build(graph);
     let view = NetworkView::new(graph, Some(&index));
     let unreadable_network = unreadable_network_resources(graph);
-    let mut unreadable = BTreeMap::new();
+    let mut unreadable: BTreeMap<String, String> = BTreeMap::new();
     let mut instances = Vec::new();
     for node in graph.nodes_of_type(NodeType::Instance) {
         match node.properties_as::<InstanceProperties>() {
@@ -410,6 +494,13 @@ pub fn analyse_internet_exposure(graph: &TenantGraph) -> ExposureReport {
             }
         }
     }
+    add_load_balancer_exposure(
+        graph,
+        &index,
+        &unreadable_network,
+        &mut unreadable,
+        &mut entries,
+    );
     entries.sort_by(|left, right| left.node_id.cmp(&right.node_id));
     let index = entries
         .iter()

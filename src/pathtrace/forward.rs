@@ -19,22 +19,28 @@ fn id(region: &str, node_type: NodeType, raw: &str) -> String {
     NodeId::aws(region, node_type, raw).to_string()
 }
 
-struct Flow<'a> {
-    view: NetworkView<'a>,
-    protocol: Protocol,
-    port: Option<u16>,
-    recorder: Recorder,
+/// One flow being walked; `load_balancer` walks its two legs with the same steps.
+pub(super) struct Flow<'a> {
+    pub(super) view: NetworkView<'a>,
+    pub(super) protocol: Protocol,
+    pub(super) port: Option<u16>,
+    pub(super) recorder: Recorder,
 }
 
 impl Flow<'_> {
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self.port {
             Some(port) => format!("{} {port}", self.protocol.as_str().to_uppercase()),
             None => self.protocol.as_str().to_uppercase(),
         }
     }
 
-    fn missing(mut self, node_id: &str, component: HopComponent, what: String) -> TraceResult {
+    pub(super) fn missing(
+        mut self,
+        node_id: &str,
+        component: HopComponent,
+        what: String,
+    ) -> TraceResult {
         self.recorder.assume(what.clone());
         self.recorder.hop(
             node_id,
@@ -47,7 +53,7 @@ impl Flow<'_> {
         self.recorder.finish(Disposition::InsufficientInfo)
     }
 
-    fn security_groups(
+    pub(super) fn security_groups(
         &mut self,
         endpoint: &Endpoint,
         egress: bool,
@@ -142,7 +148,7 @@ impl Flow<'_> {
     }
 
     /// NACL of `subnet` for the forward flow to/from `peer`.
-    fn nacl(
+    pub(super) fn nacl(
         &mut self,
         endpoint: &Endpoint,
         subnet: &SubnetProperties,
@@ -232,7 +238,7 @@ impl Flow<'_> {
     }
 
     /// The stateless return path through one NACL (ephemeral ports 1024-65535).
-    fn return_nacl(
+    pub(super) fn return_nacl(
         &mut self,
         endpoint_region: &str,
         subnet: &SubnetProperties,

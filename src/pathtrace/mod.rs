@@ -9,6 +9,7 @@
 mod exposure;
 mod forward;
 mod managed;
+mod load_balancer;
 pub mod matching;
 mod network;
 mod result;
@@ -95,11 +96,17 @@ pub enum QueryError {
 pub enum TraceError {
     #[error("node `{0}` does not exist")]
     UnknownNode(NodeId),
-    #[error("node `{node_id}` is a {node_type}; trace from an instance or a network interface")]
+    #[error(
+        "node `{node_id}` is a {node_type}; trace from an instance, a network interface or the internet (`{}`)",
+        crate::model::INTERNET_NODE_ID
+    )]
     UnsupportedSource {
         node_id: NodeId,
         node_type: NodeType,
     },
+    /// A trace from the internet that cannot be asked (no destination node, no port).
+    #[error("{0}")]
+    FromInternet(String),
 }
 
 /// Can `source` (a public CIDR; `0.0.0.0/0` is "anyone") reach the managed endpoint `target` (an
@@ -175,6 +182,15 @@ pub fn trace_indexed(
     index: Option<&PathIndex>,
     query: &TraceQuery,
 ) -> Result<TraceResult, TraceError> {
+    if query.source == NodeId::internet() {
+        if let Destination::Node(destination) = &query.destination
+            && graph.node(destination).is_none()
+        {
+            return Err(TraceError::UnknownNode(destination.clone()));
+        }
+        return load_balancer::trace_from_internet(graph, index, query)
+            .map_err(TraceError::FromInternet);
+    }
     let source = graph
         .node(&query.source)
         .ok_or_else(|| TraceError::UnknownNode(query.source.clone()))?;

@@ -116,7 +116,7 @@ impl<'g> NetworkView<'g> {
         self.graph.aws_node(region, node_type, raw_id)
     }
 
-    fn typed<T: NodeProperties>(
+    pub(super) fn typed<T: NodeProperties>(
         &self,
         region: &str,
         node_type: NodeType,

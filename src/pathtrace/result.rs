@@ -59,6 +59,12 @@ pub enum HopComponent {
     /// An AWS-managed endpoint's own access control (an EKS API endpoint, a Lambda function URL,
     /// an RDS instance's public accessibility).
     ManagedEndpoint,
+    /// A load balancer's front end (its scheme: internet-facing or internal).
+    LoadBalancer,
+    /// A load balancer's listener on the traced port.
+    LoadBalancerListener,
+    /// The target group (or classic listener) that hands the flow to a target.
+    TargetGroup,
 }
 
 impl HopComponent {
@@ -82,6 +88,9 @@ impl HopComponent {
             HopComponent::VpcPeeringConnection => "vpc_peering_connection",
             HopComponent::TransitGateway => "transit_gateway",
             HopComponent::ManagedEndpoint => "managed_endpoint",
+            HopComponent::LoadBalancer => "load_balancer",
+            HopComponent::LoadBalancerListener => "load_balancer_listener",
+            HopComponent::TargetGroup => "target_group",
         }
     }
 }
@@ -135,6 +144,12 @@ pub enum ReasonCode {
     FunctionUrlPublic,
     FunctionUrlRequiresIam,
     NoFunctionUrl,
+    LbInternetFacing,
+    LbInternal,
+    ListenerForwards,
+    NoListenerOnPort,
+    TargetGroupForwards,
+    NoLoadBalancerToTarget,
 }
 
 impl ReasonCode {
@@ -172,6 +187,12 @@ impl ReasonCode {
             ReasonCode::FunctionUrlPublic => "FUNCTION_URL_PUBLIC",
             ReasonCode::FunctionUrlRequiresIam => "FUNCTION_URL_REQUIRES_IAM",
             ReasonCode::NoFunctionUrl => "NO_FUNCTION_URL",
+            ReasonCode::LbInternetFacing => "LB_INTERNET_FACING",
+            ReasonCode::LbInternal => "LB_INTERNAL",
+            ReasonCode::ListenerForwards => "LISTENER_FORWARDS",
+            ReasonCode::NoListenerOnPort => "NO_LISTENER_ON_PORT",
+            ReasonCode::TargetGroupForwards => "TARGET_GROUP_FORWARDS",
+            ReasonCode::NoLoadBalancerToTarget => "NO_LOAD_BALANCER_TO_TARGET",
         }
     }
 }
@@ -227,7 +248,7 @@ pub struct TraceResult {
 }
 
 /// Collects hops while a trace walks, and turns them into a result.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Recorder {
     pub forward: Vec<Hop>,
     pub returning: Vec<Hop>,

@@ -1210,3 +1210,492 @@ fn exposure_honours_prefix_lists_as_the_tracer_does() {
         entry.path
     );
 }
+
+// Load balancers. The base topology plus `alb-web` (application, internet-facing, in
+// `subnet-pub`, group `sg-alb`: 443 from anywhere, egress anywhere) with listener `l-443`
+// (HTTPS 443, forward to `tg-app`: HTTP 8080, instance target `app`), and `sg-app` admitting
+// 8080 only from `sg-alb`. Each case changes one thing; expectations follow AWS semantics: the
+// internet reaches a load balancer only when it is internet-facing, listens on the port, sits in
+// a subnet routed to an attached internet gateway whose NACL admits the client and lets replies
+// out on the ephemeral ports, and its groups admit the client; the load balancer then reaches a
+// target whose groups admit the load balancer's groups or addresses (or the client's own address
+// when a network load balancer preserves it), through both subnets' NACLs both ways.
+
+fn internet_id() -> &'static str {
+    infracast::model::INTERNET_NODE_ID
+}
+
+fn from_internet(destination: NodeId, port: i64) -> TraceQuery {
+    pathtrace::parse_query(
+        internet_id(),
+        None,
+        Some(destination.as_str()),
+        Some(port),
+        "tcp",
+    )
+    .unwrap()
+}
+
+fn with_alb(scheme: &str) -> Topology {
+    let mut topology = base();
+    topology.group("sg-alb", "vpc-a", json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "ipv4_ranges": ["0.0.0.0/0"]}]));
+    topology.props("sg-app")["ingress"] = json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "referenced_group_ids": ["sg-alb"]}]);
+    topology.add(NodeType::LoadBalancerV2, "alb-web", json!({"load_balancer_arn": "alb-web", "name": "web", "scheme": scheme, "load_balancer_type": "application", "vpc_id": "vpc-a", "subnet_ids": ["subnet-pub"], "security_group_ids": ["sg-alb"], "dns_name": "web.elb.example"}));
+    topology.add(NodeType::Listener, "l-443", json!({"listener_arn": "l-443", "load_balancer_arn": "alb-web", "port": 443, "protocol": "HTTPS", "default_actions": [{"action_type": "forward", "target_group_arns": ["tg-app"]}]}));
+    topology.add(NodeType::TargetGroup, "tg-app", json!({"target_group_arn": "tg-app", "name": "app", "protocol": "HTTP", "port": 8080, "target_type": "instance", "vpc_id": "vpc-a", "targets": [{"id": "app"}]}));
+    topology
+}
+
+/// An internet-facing network load balancer `nlb-app` without groups in `subnet-pub`: TCP 443
+/// to `tg-nlb` (TCP 8080, instance target `app`, client IP preservation as given).
+fn with_nlb(preserve_client_ip: Option<bool>, app_ingress: Value) -> Topology {
+    let mut topology = base();
+    topology.props("sg-app")["ingress"] = app_ingress;
+    topology.add(NodeType::LoadBalancerV2, "nlb-app", json!({"load_balancer_arn": "nlb-app", "name": "nlb", "scheme": "internet-facing", "load_balancer_type": "network", "vpc_id": "vpc-a", "subnet_ids": ["subnet-pub"], "security_group_ids": []}));
+    topology.add(NodeType::Listener, "l-nlb", json!({"listener_arn": "l-nlb", "load_balancer_arn": "nlb-app", "port": 443, "protocol": "TCP", "default_actions": [{"action_type": "forward", "target_group_arns": ["tg-nlb"]}]}));
+    topology.add(NodeType::TargetGroup, "tg-nlb", json!({"target_group_arn": "tg-nlb", "name": "nlb-app", "protocol": "TCP", "port": 8080, "target_type": "instance", "vpc_id": "vpc-a", "preserve_client_ip": preserve_client_ip, "targets": [{"id": "app"}]}));
+    topology
+}
+
+fn app() -> NodeId {
+    node_id(NodeType::Instance, "app")
+}
+
+#[test]
+fn alb_in_public_subnets_reaches_a_private_instance_that_admits_only_its_group() {
+    let result = check(
+        &with_alb("internet-facing"),
+        from_internet(app(), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+    let components: Vec<&str> = result
+        .forward_hops
+        .iter()
+        .map(|hop| hop.component.as_str())
+        .collect();
+    assert_eq!(
+        components,
+        vec![
+            "load_balancer",
+            "load_balancer_listener",
+            "internet_gateway",
+            "route_table",
+            "network_acl_inbound",
+            "security_group_ingress",
+            "target_group",
+            "security_group_egress",
+            "network_acl_outbound",
+            "network_acl_inbound",
+            "security_group_ingress",
+        ]
+    );
+    let target_group = &result.forward_hops[6];
+    assert!(
+        target_group.text.contains("through web on 443 → 8080"),
+        "{}",
+        target_group.text
+    );
+    assert_eq!(
+        result.forward_hops[10].matched.as_ref().unwrap()["source"],
+        "security group sg-alb"
+    );
+    let returns: Vec<&str> = result
+        .return_hops
+        .iter()
+        .map(|hop| hop.component.as_str())
+        .collect();
+    assert_eq!(
+        returns,
+        vec![
+            "network_acl_outbound_return",
+            "network_acl_outbound_return",
+            "network_acl_inbound_return"
+        ]
+    );
+}
+
+#[test]
+fn a_target_group_admitting_only_a_cidr_the_alb_does_not_use_is_not_reached() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("sg-app")["ingress"] = json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["10.0.9.0/24"]}]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedIn,
+            "security_group_ingress",
+            "SG_NO_MATCHING_INGRESS_RULE",
+        ),
+    );
+}
+
+#[test]
+fn a_target_admitting_the_alb_subnet_is_reached() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("sg-app")["ingress"] = json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["10.0.1.0/24"]}]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+}
+
+#[test]
+fn nlb_preserving_client_ips_does_not_expose_targets_that_admit_only_its_subnet() {
+    let topology = with_nlb(
+        None,
+        json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["10.0.1.0/24"]}]),
+    );
+    let result = check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedIn,
+            "security_group_ingress",
+            "SG_NO_MATCHING_INGRESS_RULE",
+        ),
+    );
+    assert!(
+        result
+            .forward_hops
+            .iter()
+            .any(|hop| hop.component == "target_group"
+                && hop.text.contains("client IP preservation"))
+    );
+}
+
+#[test]
+fn nlb_preserving_client_ips_exposes_targets_open_to_the_internet() {
+    let topology = with_nlb(
+        None,
+        json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["0.0.0.0/0"]}]),
+    );
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+}
+
+#[test]
+fn nlb_without_client_ip_preservation_reaches_targets_that_admit_its_subnet() {
+    let topology = with_nlb(
+        Some(false),
+        json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["10.0.1.0/24"]}]),
+    );
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+}
+
+#[test]
+fn an_internal_alb_is_not_reachable_from_the_internet() {
+    check(
+        &with_alb("internal"),
+        from_internet(app(), 443),
+        expect(Disposition::NoRoute, "load_balancer", "LB_INTERNAL"),
+    );
+}
+
+#[test]
+fn an_internet_facing_alb_in_subnets_without_an_igw_route_is_not_reachable() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("alb-web")["subnet_ids"] = json!(["subnet-priv"]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::NoRoute,
+            "route_table",
+            "NO_ROUTE_TO_DESTINATION",
+        ),
+    );
+}
+
+#[test]
+fn a_listener_on_443_does_not_answer_a_trace_on_80() {
+    check(
+        &with_alb("internet-facing"),
+        from_internet(app(), 80),
+        expect(
+            Disposition::DeniedIn,
+            "load_balancer_listener",
+            "NO_LISTENER_ON_PORT",
+        ),
+    );
+}
+
+#[test]
+fn a_nacl_denying_the_load_balancers_ephemeral_return_blocks_it() {
+    let mut topology = with_alb("internet-facing");
+    topology.add(NodeType::NetworkAcl, "acl-pub", json!({"network_acl_id": "acl-pub", "vpc_id": "vpc-a", "subnet_ids": ["subnet-pub"], "entries": [
+        {"rule_number": 100, "egress": false, "action": "allow", "protocol": "-1", "cidr_block": "0.0.0.0/0"},
+        {"rule_number": 100, "egress": true, "action": "allow", "protocol": "tcp", "port_from": 8080, "port_to": 8080, "cidr_block": "10.0.0.0/16"}
+    ]}));
+    topology.props("subnet-pub")["network_acl_id"] = json!("acl-pub");
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedOut,
+            "network_acl_outbound_return",
+            "NACL_RETURN_PATH_DENIED",
+        ),
+    );
+}
+
+#[test]
+fn a_target_subnet_nacl_without_the_return_to_the_load_balancer_blocks_it() {
+    let mut topology = with_alb("internet-facing");
+    topology.add(NodeType::NetworkAcl, "acl-priv", json!({"network_acl_id": "acl-priv", "vpc_id": "vpc-a", "subnet_ids": ["subnet-priv"], "entries": [
+        {"rule_number": 100, "egress": false, "action": "allow", "protocol": "-1", "cidr_block": "0.0.0.0/0"},
+        {"rule_number": 100, "egress": true, "action": "allow", "protocol": "tcp", "port_from": 443, "port_to": 443, "cidr_block": "0.0.0.0/0"}
+    ]}));
+    topology.props("subnet-priv")["network_acl_id"] = json!("acl-priv");
+    let result = check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedOut,
+            "network_acl_outbound_return",
+            "NACL_RETURN_PATH_DENIED",
+        ),
+    );
+    assert!(result.blocked_at.unwrap().node_id.ends_with("acl-priv"));
+}
+
+#[test]
+fn an_alb_group_closed_to_the_internet_blocks_the_front_leg() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("sg-alb")["ingress"] = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "ipv4_ranges": ["10.0.0.0/8"]}]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedIn,
+            "security_group_ingress",
+            "SG_NO_MATCHING_INGRESS_RULE",
+        ),
+    );
+}
+
+#[test]
+fn an_alb_group_without_egress_to_the_target_blocks_the_back_leg() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("sg-alb")["egress"] = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "ipv4_ranges": ["0.0.0.0/0"]}]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(
+            Disposition::DeniedOut,
+            "security_group_egress",
+            "SG_NO_MATCHING_EGRESS_RULE",
+        ),
+    );
+}
+
+#[test]
+fn a_detached_internet_gateway_does_not_reach_the_alb() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("igw-a")["attachments"] = json!([]);
+    check(
+        &topology,
+        from_internet(app(), 443),
+        expect(Disposition::NoRoute, "internet_gateway", "IGW_NOT_ATTACHED"),
+    );
+}
+
+#[test]
+fn the_alb_itself_answers_on_its_listener() {
+    check(
+        &with_alb("internet-facing"),
+        from_internet(node_id(NodeType::LoadBalancerV2, "alb-web"), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+}
+
+#[test]
+fn an_instance_behind_no_load_balancer_is_not_traced_from_the_internet() {
+    check(
+        &with_alb("internet-facing"),
+        from_internet(node_id(NodeType::Instance, "db"), 443),
+        expect(
+            Disposition::NoRoute,
+            "destination",
+            "NO_LOAD_BALANCER_TO_TARGET",
+        ),
+    );
+}
+
+#[test]
+fn an_ip_target_is_followed_to_the_interface_holding_its_address() {
+    let mut topology = with_alb("internet-facing");
+    topology.props("tg-app")["target_type"] = json!("ip");
+    topology.props("tg-app")["targets"] = json!([{"id": "10.0.2.21"}]);
+    check(
+        &topology,
+        from_internet(node_id(NodeType::Instance, "app2"), 443),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+}
+
+fn with_classic(scheme: &str) -> Topology {
+    let mut topology = base();
+    topology.group(
+        "sg-elb",
+        "vpc-a",
+        json!([{"protocol": "tcp", "from_port": 80, "to_port": 80, "ipv4_ranges": ["0.0.0.0/0"]}]),
+    );
+    topology.props("sg-app")["ingress"] = json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "referenced_group_ids": ["sg-elb"]}]);
+    topology.add(NodeType::ClassicLoadBalancer, "legacy", json!({"name": "legacy", "scheme": scheme, "vpc_id": "vpc-a", "subnet_ids": ["subnet-pub"], "security_group_ids": ["sg-elb"], "listeners": [{"protocol": "HTTP", "load_balancer_port": 80, "instance_protocol": "HTTP", "instance_port": 8080}], "instance_ids": ["app"]}));
+    topology
+}
+
+#[test]
+fn a_classic_elb_reaches_its_registered_instance() {
+    let result = check(
+        &with_classic("internet-facing"),
+        from_internet(app(), 80),
+        expect(
+            Disposition::Accepted,
+            "security_group_ingress",
+            "SG_ALLOWS_INGRESS",
+        ),
+    );
+    assert!(
+        result
+            .forward_hops
+            .iter()
+            .any(|hop| hop.text.contains("through legacy on 80 → 8080"))
+    );
+}
+
+#[test]
+fn an_internal_classic_elb_is_not_reachable_from_the_internet() {
+    check(
+        &with_classic("internal"),
+        from_internet(app(), 80),
+        expect(Disposition::NoRoute, "load_balancer", "LB_INTERNAL"),
+    );
+}
+
+#[test]
+fn a_classic_elb_whose_instance_group_ignores_it_does_not_reach_it() {
+    let mut topology = with_classic("internet-facing");
+    topology.props("sg-app")["ingress"] = json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "referenced_group_ids": ["sg-web"]}]);
+    check(
+        &topology,
+        from_internet(app(), 80),
+        expect(
+            Disposition::DeniedIn,
+            "security_group_ingress",
+            "SG_NO_MATCHING_INGRESS_RULE",
+        ),
+    );
+}
+
+#[test]
+fn a_trace_from_the_internet_needs_a_destination_node() {
+    let query = pathtrace::parse_query(internet_id(), Some("10.0.2.20/32"), None, Some(443), "tcp")
+        .unwrap();
+    let error = pathtrace::trace(&with_alb("internet-facing").graph(), &query).unwrap_err();
+    assert!(matches!(error, TraceError::FromInternet(_)), "{error}");
+}
+
+#[test]
+fn exposure_lists_the_alb_and_the_instance_through_it_but_not_internal_or_nlb_guarded_ones() {
+    let report = pathtrace::analyse_internet_exposure(&with_alb("internet-facing").graph());
+    let alb = report
+        .entries()
+        .iter()
+        .find(|entry| entry.node_id == node_id(NodeType::LoadBalancerV2, "alb-web").as_str())
+        .expect("the ALB is exposed");
+    assert_eq!(alb.node_type, "aws.elbv2.load_balancer");
+    assert_eq!(alb.public_address.as_deref(), Some("web.elb.example"));
+    assert_eq!(
+        (alb.open[0].from_port, alb.open[0].to_port),
+        (Some(443), Some(443))
+    );
+    assert!(open_on(&report, "app", 8080));
+    assert!(!open_on(&report, "app", 443));
+    assert!(!open_on(&report, "app2", 8080), "app2 is not registered");
+    let app_entry = report
+        .entries()
+        .iter()
+        .find(|entry| entry.node_id == app().as_str())
+        .unwrap();
+    assert!(
+        app_entry
+            .path
+            .iter()
+            .any(|hop| hop.text.contains("through web on 443 → 8080"))
+    );
+
+    let internal = pathtrace::analyse_internet_exposure(&with_alb("internal").graph());
+    assert!(!open_on(&internal, "app", 8080));
+    assert!(
+        internal
+            .entries()
+            .iter()
+            .all(|entry| !entry.node_id.contains("alb-web"))
+    );
+
+    let guarded = pathtrace::analyse_internet_exposure(
+        &with_nlb(None, json!([{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "ipv4_ranges": ["10.0.1.0/24"]}])).graph(),
+    );
+    assert!(!open_on(&guarded, "app", 8080));
+    assert!(
+        guarded
+            .entries()
+            .iter()
+            .any(|entry| entry.node_id.contains("nlb-app")),
+        "the NLB itself answers"
+    );
+}
+
+#[test]
+fn the_sample_alb_exposes_its_private_targets_and_the_nlb_does_not() {
+    let estate = infracast::discovery::sample::sample_estate();
+    let graph = TenantGraph::build(estate.nodes.clone(), estate.edges.clone());
+    let report = pathtrace::analyse_internet_exposure(&graph);
+    let exposed = |raw: &str, port: u16| open_on(&report, raw, port);
+    assert!(exposed("i-0a0008", 8080) && exposed("i-0a0009", 8080));
+    assert!(!exposed("i-0a0010", 8080), "behind the internal ALB only");
+    assert!(
+        !exposed("i-0a0011", 8080),
+        "the NLB's target admits only the web group"
+    );
+    let load_balancers: Vec<&str> = report
+        .entries()
+        .iter()
+        .filter(|entry| entry.node_type == "aws.elbv2.load_balancer")
+        .map(|entry| entry.node_id.rsplit('/').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(load_balancers, vec!["prod-web", "prod-nlb"]);
+}

@@ -8,6 +8,9 @@
 
 mod classify;
 pub mod ec2;
+// elbv2, elb
+pub mod elb;
+pub mod elbv2;
 pub mod service;
 // monitoring: CloudWatch Logs, SNS, CloudWatch alarms and CIS 4.x, Security Hub
 pub mod cloudwatch;

@@ -14,6 +14,7 @@ use super::{cloudwatch, logs, securityhub, sns};
 // rds, lambda, eks (managed endpoints)
 use super::{eks, lambda, rds};
 use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
+use super::{elb, elbv2};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -80,4 +81,7 @@ pub const SERVICES: &[AwsService] = &[
     accessanalyzer::SERVICE,
     kms::SERVICE,
     efs::SERVICE,
+    // elbv2, elb
+    elbv2::SERVICE,
+    elb::SERVICE,
 ];
