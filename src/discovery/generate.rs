@@ -940,7 +940,7 @@ fn random_monitoring(random: &mut StdRng) -> MonitoringSpec {
         }
     }
     spec
-
+}
 
 // s3, cloudtrail, config, accessanalyzer, kms, efs
 
@@ -1145,6 +1145,7 @@ fn add_data_estate(builder: &mut EstateBuilder, instances: usize, random: &mut S
         .collect();
     let recording = random.random_bool(0.5);
     add_data_logging_settings(builder, arns, 1, recording, false);
+}
 
 /// Two to four of `candidates` (repeats allowed; callers deduplicate).
 fn targets_of(random: &mut StdRng, candidates: &[String]) -> Vec<String> {
