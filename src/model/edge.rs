@@ -48,6 +48,9 @@ edge_kinds! {
     PeersWith => "peers_with",
     References => "references",
     SnapshotOf => "snapshot_of",
+    // iam: a user, group or role → a managed policy attached to it; a role → who may assume it
+    HasPolicy => "has_policy",
+    Trusts => "trusts",
 }
 
 impl fmt::Display for EdgeKind {

@@ -45,6 +45,15 @@ node_types! {
     FlowLog => "aws.ec2.flow_log", FlowLogProperties,
     RegionSettings => "aws.ec2.region_settings", RegionSettingsProperties,
     Internet => "internet", InternetProperties,
+    // iam
+    IamAccount => "aws.iam.account", IamAccountProperties,
+    IamUser => "aws.iam.user", IamUserProperties,
+    IamGroup => "aws.iam.group", IamGroupProperties,
+    IamRole => "aws.iam.role", IamRoleProperties,
+    IamPolicy => "aws.iam.policy", IamPolicyProperties,
+    IamInstanceProfile => "aws.iam.instance_profile", IamInstanceProfileProperties,
+    IamServerCertificate => "aws.iam.server_certificate", IamServerCertificateProperties,
+    IamPrincipal => "aws.iam.principal", IamPrincipalProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -85,6 +94,9 @@ pub fn example_neighbour_type(kind: EdgeKind) -> NodeType {
         | EdgeKind::RoutesTo
         | EdgeKind::PeersWith
         | EdgeKind::SnapshotOf => NodeType::Vpc,
+        // iam
+        EdgeKind::HasPolicy => NodeType::IamPolicy,
+        EdgeKind::Trusts => NodeType::IamPrincipal,
     }
 }
 
@@ -917,3 +929,7 @@ mod tests {
         assert_eq!(carrier.target_type, RouteTarget::Other);
     }
 }
+
+// iam
+mod iam;
+pub use iam::*;
