@@ -23,7 +23,12 @@ pub struct IamAccountProperties {
     pub root_last_used_days: Option<i64>,
     /// Whether the credential report was read (the per-user credential fields depend on it).
     pub credential_report_available: bool,
-    pub password_policy: Option<PasswordPolicy>,
+    /// The account has a password policy; without one AWS's defaults apply (the fields below
+    /// then read as their zero values).
+    pub password_policy_present: bool,
+    /// The password policy's fields, flattened so a rule reads them directly.
+    #[serde(flatten)]
+    pub password_policy: PasswordPolicy,
     /// Users, groups and roles the AWS-managed `AWSSupportAccess` policy is attached to (ARNs).
     pub support_access_principals: Vec<String>,
 }
@@ -52,7 +57,8 @@ impl NodeProperties for IamAccountProperties {
             root_mfa_enabled: true,
             root_hardware_mfa_enabled: true,
             credential_report_available: true,
-            password_policy: Some(PasswordPolicy::example()),
+            password_policy_present: true,
+            password_policy: PasswordPolicy::example(),
             support_access_principals: vec!["arn:aws:iam::123456789012:role/support".into()],
             ..Default::default()
         }

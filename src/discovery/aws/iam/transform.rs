@@ -567,7 +567,8 @@ pub fn transform_account(origin: &Origin, facts: AccountFacts<'_>) -> Node {
             .and_then(|report| report.root.as_ref())
             .and_then(root_last_used_days),
         credential_report_available: facts.report.is_some(),
-        password_policy,
+        password_policy_present: password_policy.is_some(),
+        password_policy: password_policy.unwrap_or_default(),
         support_access_principals: facts.support_access_principals,
     };
     node(
@@ -767,7 +768,8 @@ alice,arn:aws:iam::123456789012:user/alice,2026-01-01T00:00:00+00:00,true,no_inf
         );
         assert!(!properties.root_access_keys_present);
         assert!(!properties.credential_report_available);
-        let policy = properties.password_policy.unwrap();
+        assert!(properties.password_policy_present);
+        let policy = properties.password_policy;
         assert_eq!(policy.minimum_password_length, 8);
         assert_eq!(policy.password_reuse_prevention, Some(5));
         assert!(!policy.require_symbols);
