@@ -609,6 +609,7 @@ async fn no_regions_means_every_enabled_region_and_global_iam_once() {
         .iter()
         .map(|scope| scope["region"].as_str().unwrap().to_string())
         .collect();
+    regions.sort();
     assert_eq!(
         regions, expected,
         "every enabled region once, and global once"
