@@ -514,6 +514,8 @@ pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
     let mut random = StdRng::seed_from_u64(seed);
     let mut builder = EstateBuilder::new(ACCOUNT, REGION);
     add_region_settings(&mut builder, random.random_bool(0.5));
+    // iam first (its own scope), about one user per 10 instances, as mid-sized accounts have.
+    add_iam(&mut builder, instances.div_ceil(10).max(4), &mut random);
     let vpc_count = instances.div_ceil(INSTANCES_PER_VPC).max(1);
     let mut vpcs = Vec::with_capacity(vpc_count);
     for index in 0..vpc_count {
@@ -646,8 +648,6 @@ pub fn generate_estate(instances: usize, seed: u64) -> Inventory {
             builder.edge(EdgeKind::AttachedTo, &eip, &eni);
         }
     }
-    // iam: about one user per 10 instances, as small and mid-sized accounts have.
-    add_iam(&mut builder, instances.div_ceil(10).max(4), &mut random);
     builder.finish()
 }
 
