@@ -557,6 +557,8 @@ fn generate_full_estate(
         &mut builder,
         &random_monitoring(&mut StdRng::seed_from_u64(seed ^ 0x4c06)),
     );
+    // iam first (its own scope), about one user per 10 instances, as mid-sized accounts have.
+    add_iam(&mut builder, instances.div_ceil(10).max(4), &mut random);
     let vpc_count = instances.div_ceil(INSTANCES_PER_VPC).max(1);
     let mut vpcs = Vec::with_capacity(vpc_count);
     for index in 0..vpc_count {
@@ -1397,6 +1399,203 @@ pub fn add_load_balancer(
         builder.edge(EdgeKind::MemberOf, &load_balancer, &group);
     }
     load_balancer
+}
+
+/// IAM in the account's `global` scope: the account node, `users` users (a share without MFA, with
+/// old or unused keys, with policies attached directly), an admin group and its full-admin policy,
+/// a support role, a role trusted by EC2 in an instance profile and an expired server certificate.
+pub fn add_iam(builder: &mut EstateBuilder, users: usize, random: &mut StdRng) {
+    let regional = std::mem::replace(&mut builder.region, "global".to_string());
+    builder.inventory.scopes.push(crate::model::Scope {
+        provider: "aws".to_string(),
+        account: builder.account.clone(),
+        region: "global".to_string(),
+    });
+    let account = builder.account.clone();
+    let arn = |kind: &str, name: &str| format!("arn:aws:iam::{account}:{kind}/{name}");
+    let admin_policy_arn = arn("policy", "full-admin");
+    let support_arn = "arn:aws:iam::aws:policy/AWSSupportAccess";
+    builder.node(
+        NodeType::IamAccount,
+        &account,
+        &account,
+        &[],
+        &IamAccountProperties {
+            account_id: account.clone(),
+            root_mfa_enabled: true,
+            root_hardware_mfa_enabled: random.random_bool(0.5),
+            root_last_used_days: Some(random.random_range(0..200)),
+            credential_report_available: true,
+            password_policy_present: true,
+            password_policy: PasswordPolicy {
+                minimum_password_length: 8,
+                ..PasswordPolicy::example()
+            },
+            support_access_principals: vec![arn("role", "support")],
+            ..Default::default()
+        },
+    );
+    let admin_policy = builder.node(
+        NodeType::IamPolicy,
+        &admin_policy_arn,
+        "full-admin",
+        &[],
+        &IamPolicyProperties {
+            policy_name: "full-admin".into(),
+            arn: admin_policy_arn.clone(),
+            attachment_count: 1,
+            grants_full_admin: true,
+            allowed_actions: vec!["*".into()],
+            default_version_id: Some("v1".into()),
+            ..Default::default()
+        },
+    );
+    let cloudshell_arn = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess";
+    let support_policy = builder.node(
+        NodeType::IamPolicy,
+        support_arn,
+        "AWSSupportAccess",
+        &[],
+        &IamPolicyProperties {
+            policy_name: "AWSSupportAccess".into(),
+            arn: support_arn.into(),
+            aws_managed: true,
+            attachment_count: 1,
+            ..Default::default()
+        },
+    );
+    let cloudshell = builder.node(
+        NodeType::IamPolicy,
+        cloudshell_arn,
+        "AWSCloudShellFullAccess",
+        &[],
+        &IamPolicyProperties {
+            policy_name: "AWSCloudShellFullAccess".into(),
+            arn: cloudshell_arn.into(),
+            aws_managed: true,
+            attachment_count: 1,
+            ..Default::default()
+        },
+    );
+    let admins = builder.node(
+        NodeType::IamGroup,
+        "admins",
+        "admins",
+        &[],
+        &IamGroupProperties {
+            group_name: "admins".into(),
+            arn: arn("group", "admins"),
+            path: "/".into(),
+            attached_policy_arns: vec![admin_policy_arn.clone()],
+            ..Default::default()
+        },
+    );
+    builder.edge(EdgeKind::HasPolicy, &admins, &admin_policy);
+    let service = builder.node(
+        NodeType::IamPrincipal,
+        "service:ec2.amazonaws.com",
+        "ec2.amazonaws.com",
+        &[],
+        &IamPrincipalProperties::example(),
+    );
+    for (name, trusted, policy) in [
+        (
+            "support",
+            vec![format!("aws:arn:aws:iam::{account}:root")],
+            &support_policy,
+        ),
+        (
+            "web",
+            vec!["service:ec2.amazonaws.com".to_string()],
+            &cloudshell,
+        ),
+    ] {
+        let role = builder.node(
+            NodeType::IamRole,
+            name,
+            name,
+            &[],
+            &IamRoleProperties {
+                role_name: name.into(),
+                arn: arn("role", name),
+                path: "/".into(),
+                trusted_principals: trusted,
+                last_used_days: Some(random.random_range(0..200)),
+                ..Default::default()
+            },
+        );
+        builder.edge(EdgeKind::HasPolicy, &role, policy);
+        if name == "web" {
+            builder.edge(EdgeKind::Trusts, &role, &service);
+            let profile = builder.node(
+                NodeType::IamInstanceProfile,
+                "web",
+                "web",
+                &[],
+                &IamInstanceProfileProperties {
+                    instance_profile_name: "web".into(),
+                    arn: arn("instance-profile", "web"),
+                    role_names: vec!["web".into()],
+                },
+            );
+            builder.edge(EdgeKind::Contains, &profile, &role);
+        }
+    }
+    builder.node(
+        NodeType::IamServerCertificate,
+        "legacy-www",
+        "legacy-www",
+        &[],
+        &IamServerCertificateProperties {
+            server_certificate_name: "legacy-www".into(),
+            arn: arn("server-certificate", "legacy-www"),
+            expiration: Some("2025-01-01T00:00:00+00:00".into()),
+            days_until_expiry: Some(-334),
+        },
+    );
+    for number in 0..users {
+        let name = format!("user-{number:05}");
+        let key_age = random.random_range(1..400);
+        let last_used = random.random_range(0..120);
+        let keys = random.random_range(0..3);
+        let access_keys: Vec<AccessKey> = (1..=keys)
+            .map(|number| AccessKey {
+                number,
+                active: true,
+                age_days: Some(key_age),
+                last_used_days: (number == 1).then_some(last_used),
+            })
+            .collect();
+        let direct = random.random_bool(0.2);
+        let properties = IamUserProperties {
+            user_name: name.clone(),
+            arn: arn("user", &name),
+            path: "/".into(),
+            age_days: Some(key_age + 10),
+            password_enabled: random.random_bool(0.6),
+            password_last_used_days: Some(random.random_range(0..90)),
+            mfa_active: random.random_bool(0.7),
+            active_access_key_count: keys,
+            oldest_active_key_age_days: (keys > 0).then_some(key_age),
+            longest_unused_credential_days: Some(if keys > 1 { key_age } else { last_used }),
+            access_keys,
+            groups: vec!["admins".into()],
+            attached_policy_arns: if direct {
+                vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()]
+            } else {
+                Vec::new()
+            },
+            inline_policy_names: if random.random_bool(0.1) {
+                vec!["inline".into()]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        };
+        let user = builder.node(NodeType::IamUser, &name, &name, &[], &properties);
+        builder.edge(EdgeKind::MemberOf, &user, &admins);
+    }
+    builder.region = regional;
 }
 
 #[cfg(test)]

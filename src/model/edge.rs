@@ -55,6 +55,9 @@ edge_kinds! {
     // data-logging: trail → bucket / log group, bucket → access-log bucket; trail, EFS → KMS key
     LogsTo => "logs_to",
     EncryptedWith => "encrypted_with",
+    // iam: a user, group or role → a managed policy attached to it; a role → who may assume it
+    HasPolicy => "has_policy",
+    Trusts => "trusts",
 }
 
 impl fmt::Display for EdgeKind {

@@ -82,6 +82,15 @@ node_types! {
     Listener => "aws.elbv2.listener", ListenerProperties,
     TargetGroup => "aws.elbv2.target_group", TargetGroupProperties,
     ClassicLoadBalancer => "aws.elb.load_balancer", ClassicLoadBalancerProperties,
+    // iam
+    IamAccount => "aws.iam.account", IamAccountProperties,
+    IamUser => "aws.iam.user", IamUserProperties,
+    IamGroup => "aws.iam.group", IamGroupProperties,
+    IamRole => "aws.iam.role", IamRoleProperties,
+    IamPolicy => "aws.iam.policy", IamPolicyProperties,
+    IamInstanceProfile => "aws.iam.instance_profile", IamInstanceProfileProperties,
+    IamServerCertificate => "aws.iam.server_certificate", IamServerCertificateProperties,
+    IamPrincipal => "aws.iam.principal", IamPrincipalProperties,
 }
 
 /// The property shape of one or more node types (registered in `node_types!` above).
@@ -127,6 +136,9 @@ pub fn example_neighbour_type(kind: EdgeKind) -> NodeType {
         EdgeKind::FiltersLogGroup => NodeType::LogGroup,
         EdgeKind::AlarmsOn => NodeType::MetricFilter,
         EdgeKind::Notifies => NodeType::SnsTopic,
+        // iam
+        EdgeKind::HasPolicy => NodeType::IamPolicy,
+        EdgeKind::Trusts => NodeType::IamPrincipal,
     }
 }
 
@@ -971,3 +983,6 @@ mod tests {
 // logs, cloudwatch, sns, securityhub
 mod monitoring;
 pub use monitoring::*;
+// iam
+mod iam;
+pub use iam::*;

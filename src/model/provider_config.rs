@@ -31,7 +31,11 @@ const ENDPOINT_PATTERN: &str = "^https?://[^\\x00]*$";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
+    /// The regions to discover; absent or empty: every region enabled in each account (EC2
+    /// DescribeRegions, skipping regions not opted in). Global services (IAM) run once per
+    /// account whatever the list, under the scope region `global`.
     #[schema(schema_with = region_list_schema)]
+    #[serde(default)]
     pub regions: Vec<String>,
     /// One endpoint for every region; must be on the operator's allow-list.
     #[schema(pattern = "^https?://[^\\x00]*$")]
@@ -55,9 +59,36 @@ pub struct AwsConfig {
     /// where ambient credentials are allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Several accounts, each through its own role (assumed with the tenant's external id, as
+    /// `role_arn`). Not with `role_arn` or `organization`; at least one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<AccountRole>>,
+    /// Every active account of an AWS Organization: listed (ListAccounts) with the job's own
+    /// credentials (`role_arn`: a role in the management account), then the role `role_name`
+    /// assumed in each account. Not with `accounts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationAccess>,
 }
 
-/// At least one region, each shaped like `us-east-1`.
+/// One account of a multi-account job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRole {
+    /// `arn:aws:iam::<account>:role/<name>`, assumed with the tenant's external id.
+    #[schema(pattern = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")]
+    pub role_arn: String,
+}
+
+/// The organization form of a multi-account job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationAccess {
+    /// The role's name (and path) in every member account, e.g. `InfracastAudit`.
+    #[schema(pattern = "^[A-Za-z0-9+=,.@_/-]{1,512}$")]
+    pub role_name: String,
+}
+
+/// Regions shaped like `us-east-1`; empty or absent means every enabled region.
 fn region_list_schema() -> utoipa::openapi::schema::Schema {
     utoipa::openapi::ArrayBuilder::new()
         .items(
@@ -65,7 +96,6 @@ fn region_list_schema() -> utoipa::openapi::schema::Schema {
                 .schema_type(utoipa::openapi::Type::String)
                 .pattern(Some(REGION_PATTERN)),
         )
-        .min_items(Some(1))
         .into()
 }
 
@@ -341,9 +371,7 @@ const FIXTURE_FORMS: &str = "fixture config must be exactly one of {\"sample\": 
      {\"inventory\": {…inventory…}} or {\"file\": \"<name in the operator's fixture directory>\"}";
 
 fn check_aws(aws: &AwsConfig, policy: &DiscoveryPolicy) -> Result<(), String> {
-    if aws.regions.is_empty() {
-        return Err("aws config: `regions` must name at least one region".to_string());
-    }
+    check_accounts(aws)?;
     if let Some(bad) = aws.regions.iter().find(|region| !is_region_name(region)) {
         return Err(format!(
             "aws config: `{bad}` is not a region name like us-east-1"
@@ -373,6 +401,10 @@ fn check_aws(aws: &AwsConfig, policy: &DiscoveryPolicy) -> Result<(), String> {
     if policy.allow_ambient_credentials {
         return Ok(());
     }
+    // Each listed account's role is the job's access; nothing of the server's is lent.
+    if aws.accounts.is_some() && aws.profile.is_none() {
+        return Ok(());
+    }
     if aws.profile.is_some() {
         return Err(
             "aws config: `profile` names the server's own credentials, which this server does \
@@ -386,6 +418,67 @@ fn check_aws(aws: &AwsConfig, policy: &DiscoveryPolicy) -> Result<(), String> {
              a role you let it assume, with your tenant's external id (GET /api/v1/auth/me shows it)"
                 .to_string(),
         );
+    }
+    Ok(())
+}
+
+/// The multi-account forms: `accounts` (a non-empty list of role ARNs) or `organization`, not
+/// both, and `accounts` not with `role_arn` (which would name a second, unlisted account).
+fn check_accounts(aws: &AwsConfig) -> Result<(), String> {
+    if aws.accounts.is_some() && aws.organization.is_some() {
+        return Err("aws config: give either `accounts` or `organization`, not both".to_string());
+    }
+    if let Some(accounts) = &aws.accounts {
+        if accounts.is_empty() {
+            return Err("aws config: `accounts` must list at least one role".to_string());
+        }
+        if aws.role_arn.is_some() || aws.account_id.is_some() {
+            return Err(
+                "aws config: with `accounts`, put every role in the list (no `role_arn` or \
+                 `account_id` beside it)"
+                    .to_string(),
+            );
+        }
+        if let Some(bad) = accounts
+            .iter()
+            .find(|account| !is_role_arn(&account.role_arn))
+        {
+            return Err(format!(
+                "aws config: `{}` in `accounts` is not an IAM role ARN like \
+                 arn:aws:iam::123456789012:role/name",
+                bad.role_arn
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = accounts
+            .iter()
+            .find(|account| !seen.insert(&account.role_arn))
+        {
+            return Err(format!(
+                "aws config: `{}` appears twice in `accounts`",
+                twice.role_arn
+            ));
+        }
+    }
+    if let Some(organization) = &aws.organization {
+        let name = &organization.role_name;
+        let valid = !name.is_empty()
+            && name.len() <= 512
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_/-".contains(c));
+        if !valid {
+            return Err(format!(
+                "aws config: `organization.role_name` `{name}` is not an IAM role name"
+            ));
+        }
+        if aws.account_id.is_some() {
+            return Err(
+                "aws config: with `organization`, account ids come from the organization (no \
+                 `account_id`)"
+                    .to_string(),
+            );
+        }
     }
     Ok(())
 }
@@ -500,6 +593,34 @@ mod tests {
                 .check(&tenant_policy())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn multi_account_forms_are_checked() {
+        let role = "arn:aws:iam::111111111111:role/audit";
+        let other = "arn:aws:iam::222222222222:role/audit";
+        assert!(aws(json!({"accounts": [{"role_arn": role}, {"role_arn": other}]})).is_ok());
+        assert!(aws(json!({"role_arn": role, "organization": {"role_name": "Audit"}})).is_ok());
+        let both = aws(json!({"accounts": [{"role_arn": role}],
+            "organization": {"role_name": "Audit"}}))
+        .unwrap_err();
+        assert!(both.contains("not both"), "{both}");
+        let empty = aws(json!({"accounts": []})).unwrap_err();
+        assert!(empty.contains("at least one"), "{empty}");
+        let bad = aws(json!({"accounts": [{"role_arn": "arn:aws:iam::1:user/x"}]})).unwrap_err();
+        assert!(bad.contains("not an IAM role ARN"), "{bad}");
+        let twice = aws(json!({"accounts": [{"role_arn": role}, {"role_arn": role}]})).unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        let beside = aws(json!({"role_arn": role, "accounts": [{"role_arn": other}]})).unwrap_err();
+        assert!(beside.contains("every role in the list"), "{beside}");
+        let name =
+            aws(json!({"role_arn": role, "organization": {"role_name": "a b"}})).unwrap_err();
+        assert!(name.contains("role_name"), "{name}");
+        // Listing the organization needs the job's own credentials: a role, not the server's.
+        assert!(aws(json!({"organization": {"role_name": "Audit"}})).is_err());
+        assert!(aws(json!({"accounts": [{"role_arn": role}], "unknown": 1})).is_err());
+        // No regions: every enabled region.
+        assert!(aws(json!({"role_arn": role})).is_ok());
     }
 
     #[test]

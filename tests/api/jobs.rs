@@ -92,10 +92,19 @@ async fn bad_job_requests_are_refused_with_the_reason() {
     let key = app.tenant_with_key("acme", "enterprise", "admin").await;
     let cases = [
         (json!({"provider": "gcp", "config": {}}), "gcp"),
-        (json!({"provider": "aws", "config": {}}), "regions"),
+        // No regions means every enabled region; what is missing then is the role.
+        (json!({"provider": "aws", "config": {}}), "role_arn"),
         (
-            json!({"provider": "aws", "config": {"regions": []}}),
-            "regions",
+            json!({"provider": "aws", "config": {"accounts": []}}),
+            "accounts",
+        ),
+        (
+            json!({"provider": "aws", "config": {"accounts": [{"role_arn": "arn:aws:iam::1:root"}]}}),
+            "arn:aws:iam::1:root",
+        ),
+        (
+            json!({"provider": "aws", "config": {"accounts": [{"role_arn": "arn:aws:iam::111111111111:role/a"}], "organization": {"role_name": "a"}}}),
+            "not both",
         ),
         (
             json!({"provider": "aws", "config": {"regions": ["mars-1"]}}),

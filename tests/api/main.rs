@@ -15,6 +15,7 @@ mod aws_monitoring_discovery;
 // rds, lambda, eks (managed endpoints)
 mod aws_managed_discovery;
 mod bulk_findings;
+mod aws_iam_discovery;
 mod compliance;
 mod console;
 mod crash;

@@ -51,6 +51,14 @@ fn default_properties(node_type: NodeType) -> Value {
             serde_json::to_value(VpcPeeringConnectionProperties::default())
         }
         NodeType::RegionSettings => serde_json::to_value(RegionSettingsProperties::default()),
+        // iam
+        NodeType::IamAccount => serde_json::to_value(IamAccountProperties::default()),
+        NodeType::IamUser => serde_json::to_value(IamUserProperties::default()),
+        NodeType::IamRole => serde_json::to_value(IamRoleProperties::default()),
+        NodeType::IamPolicy => serde_json::to_value(IamPolicyProperties::default()),
+        NodeType::IamServerCertificate => {
+            serde_json::to_value(IamServerCertificateProperties::default())
+        }
         _ => Ok(json!({})),
     }
     .unwrap()

@@ -15,6 +15,7 @@ use super::{cloudwatch, logs, securityhub, sns};
 use super::{eks, lambda, rds};
 use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
 use super::{elb, elbv2};
+use super::iam;
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
@@ -85,3 +86,15 @@ pub const SERVICES: &[AwsService] = &[
     elbv2::SERVICE,
     elb::SERVICE,
 ];
+
+/// Services whose resources are global (IAM): run once per account, under the scope region
+/// `global`, with the SDK pointed at the job's first region. Listing a service here rather than in
+/// `SERVICES` is how it declares itself global.
+pub const GLOBAL_SERVICES: &[AwsService] = &[iam::SERVICE];
+
+/// Edges whose ends are in different scopes (a regional instance → a global instance profile),
+/// derived once over the whole job's nodes. Each edge belongs to its source node's scope.
+pub const CROSS_SCOPE_LINKS: &[CrossScopeLink] = &[iam::link_instances_to_profiles];
+
+/// Derives edges over every node of a job, whatever its scope.
+pub type CrossScopeLink = fn(nodes: &[Node]) -> Vec<Edge>;
