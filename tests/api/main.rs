@@ -10,6 +10,7 @@ mod reconcile;
 mod audit;
 mod auth_and_status;
 mod aws_discovery;
+mod citus;
 mod compliance;
 mod console;
 mod crash;
