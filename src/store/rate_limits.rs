@@ -37,16 +37,23 @@ pub async fn take(
 ) -> Result<Taken, Error> {
     let interval_micros = 60_000_000_i64 / i64::from(per_minute.max(1));
     let capacity_micros = interval_micros * i64::from(burst.max(1));
-    // One round trip (the SQL function of migration `…_shared_rate_limits`), on the database's
-    // clock, so every process decides on the same clock.
+    // The SQL function of migration `…_shared_rate_limits` decides on the database's clock, so
+    // every process decides on the same clock. Committed asynchronously: a bucket update lost in
+    // a crash only hands back a request or two, while waiting for the WAL flush multiplied the
+    // cost per request by twenty (measured 5.7 ms against 0.27 ms on 2 cores).
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *transaction)
+        .await?;
     let (allowed, ahead_micros): (bool, i64) =
         sqlx::query_as("SELECT admitted, ahead_micros FROM rate_limit_take($1, $2, $3, $4)")
             .bind(tenant_id)
             .bind(bucket)
             .bind(interval_micros)
             .bind(capacity_micros)
-            .fetch_one(pool)
+            .fetch_one(&mut *transaction)
             .await?;
+    transaction.commit().await?;
     let until_full = Duration::from_micros(u64::try_from(ahead_micros.max(0)).unwrap_or(0));
     if allowed {
         let ahead_micros = ahead_micros.clamp(0, capacity_micros);
