@@ -25,6 +25,7 @@ else
     cargo test --no-fail-fast
 fi
 
+scripts/test-citus.sh  # the store on a local Citus cluster: coordinator + 2 workers (builds Citus when missing)
 scripts/test-readme.sh # every request example of README.md against a live server
 scripts/test-sdks.sh # the Python, TypeScript and Go SDK suites against a live demo server
 scripts/test-console.sh  # the web console in headless Chromium (installs chromium and npm packages when missing)

@@ -128,7 +128,13 @@ pub enum Command {
         jobs: JobArgs,
     },
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// On a Citus coordinator: then distribute every tenant table by `tenant_id` (co-located)
+        /// and make the platform tables reference tables. Run it again after every upgrade, so
+        /// tables new migrations add are distributed too (README, "Scaling out").
+        #[arg(long)]
+        distribute: bool,
+    },
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -460,9 +466,22 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             // not hold the process: the runtime would wait for it when dropped.
             exit_now(served)
         }
-        Command::Migrate => {
+        Command::Migrate { distribute } => {
             let database = Database::open(&config(&cli.global, None)).await?;
             eprintln!("migrations applied");
+            if distribute {
+                let changed = store::citus::distribute(&database.pool).await?;
+                for layout in &changed {
+                    eprintln!("{}: now a {} table", layout.table, layout.kind);
+                }
+                let problems = store::citus::distribution_problems(&database.pool).await?;
+                anyhow::ensure!(
+                    problems.is_empty(),
+                    "the schema is not fully distributed: {}",
+                    problems.join("; ")
+                );
+                eprintln!("every tenant table is distributed by tenant_id");
+            }
             database.close().await
         }
         Command::Tenant {

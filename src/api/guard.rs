@@ -173,24 +173,28 @@ async fn admit(
             principal: principal.clone(),
             tenant,
         });
-        (format!("tenant:{tenant_id}"), plan)
+        ((tenant_id, String::new()), plan)
     } else if let Some(tenant_id) = &principal.tenant_id {
         let plan = match store::tenants::get(&state.pool, tenant_id).await {
             Ok(tenant) => tenant.plan,
             Err(store::Error::NotFound) => "free".to_string(),
             Err(error) => return Err((error.into(), None)),
         };
-        (format!("tenant:{tenant_id}"), plan)
+        ((tenant_id.clone(), String::new()), plan)
     } else {
         (
-            format!("platform:{}", principal.key_id),
+            ("*".to_string(), principal.key_id.to_string()),
             "enterprise".to_string(),
         )
     };
 
     request.extensions_mut().insert(principal);
+    let (rate_tenant, rate_bucket) = rate_key;
     let decision = if state.plan_rate_limits {
-        state.rate_limits.check(&plan, &rate_key)
+        match super::rate_limit::check_plan(&state.pool, &plan, &rate_tenant, &rate_bucket).await {
+            Ok(decision) => decision,
+            Err(error) => return Err((error.into(), None)),
+        }
     } else {
         super::rate_limit::unlimited()
     };

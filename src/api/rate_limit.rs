@@ -1,10 +1,13 @@
-//! Per-tenant rate limits by plan (GCRA via `governor`): free 60/min burst 10, pro 300/min burst
-//! 50, enterprise 1000/min burst 100. Every guarded response carries `X-RateLimit-*` headers.
+//! Per-tenant rate limits by plan (GCRA): free 60/min burst 10, pro 300/min burst 50, enterprise
+//! 1000/min burst 100. Every guarded response carries `X-RateLimit-*` headers. Plan limits live in
+//! the database (`store::rate_limits`), one bucket per tenant (per key for platform keys), so they
+//! hold in total however many processes serve the tenant.
 //!
 //! Guard limits protect the server before a tenant is known (`GuardLimit`): token issuance per
 //! API key (30/min burst 10), token and refresh attempts per client address (60/min burst 30),
-//! and requests without a valid credential per client address (60/min burst 30). Limits live in
-//! the process: with N processes a client gets at most N times the allowance.
+//! and requests without a valid credential per client address (60/min burst 30). They live in the
+//! process (`governor`), on purpose: they shed floods of bad credentials without a database write
+//! each, so with N processes a client gets at most N times those allowances.
 
 use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -115,11 +118,8 @@ impl GuardLimit {
     }
 }
 
-/// One keyed limiter per plan, and one per guard limit.
+/// One keyed limiter per guard limit.
 pub struct RateLimits {
-    free: KeyedLimiter,
-    pro: KeyedLimiter,
-    enterprise: KeyedLimiter,
     token_issue_per_key: KeyedLimiter,
     auth_attempts_per_client: KeyedLimiter,
     unauthenticated_per_client: KeyedLimiter,
@@ -136,9 +136,6 @@ impl std::fmt::Debug for RateLimits {
 impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
-            free: limiter(plan_limit("free")),
-            pro: limiter(plan_limit("pro")),
-            enterprise: limiter(plan_limit("enterprise")),
             token_issue_per_key: limiter(GuardLimit::TokenIssuePerKey.limit()),
             auth_attempts_per_client: limiter(GuardLimit::AuthAttemptsPerClient.limit()),
             unauthenticated_per_client: limiter(GuardLimit::UnauthenticatedPerClient.limit()),
@@ -158,18 +155,36 @@ fn limiter(limit: PlanLimit) -> KeyedLimiter {
         .with_middleware::<StateInformationMiddleware>()
 }
 
-impl RateLimits {
-    /// Takes one request from `key`'s allowance under `plan`.
-    pub fn check(&self, plan: &str, key: &str) -> RateDecision {
-        let limit = plan_limit(plan);
-        let limiter = match plan {
-            "enterprise" => &self.enterprise,
-            "pro" => &self.pro,
-            _ => &self.free,
-        };
-        self.check_limiter(limiter, limit, key)
-    }
+/// Takes one request from a plan's allowance in the bucket `(tenant_id, bucket)` (bucket `""`
+/// for a tenant, the key id for a platform key under tenant `*`), shared by every process.
+pub async fn check_plan(
+    pool: &sqlx::PgPool,
+    plan: &str,
+    tenant_id: &str,
+    bucket: &str,
+) -> Result<RateDecision, crate::store::Error> {
+    let limit = plan_limit(plan);
+    let taken =
+        crate::store::rate_limits::take(pool, tenant_id, bucket, limit.per_minute, limit.burst)
+            .await?;
+    let now_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let retry_after = taken.retry_after;
+    Ok(RateDecision {
+        allowed: taken.allowed,
+        limit: limit.per_minute,
+        remaining: taken.remaining,
+        reset_at: (now_unix + taken.until_full).as_secs(),
+        retry_after_seconds: if taken.allowed {
+            0
+        } else {
+            (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1)
+        },
+    })
+}
 
+impl RateLimits {
     /// Takes one request from `key`'s allowance under a guard limit.
     pub fn check_guard(&self, guard: GuardLimit, key: &str) -> RateDecision {
         let limiter = match guard {
@@ -186,9 +201,6 @@ impl RateLimits {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if checks.is_multiple_of(PRUNE_EVERY_CHECKS) {
             for limiter in [
-                &self.free,
-                &self.pro,
-                &self.enterprise,
                 &self.token_issue_per_key,
                 &self.auth_attempts_per_client,
                 &self.unauthenticated_per_client,
@@ -236,18 +248,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn free_plan_allows_a_burst_of_ten_then_refuses() {
+    fn token_issue_allows_a_burst_of_ten_per_key_then_refuses() {
         let limits = RateLimits::default();
         for expected_remaining in (0..10).rev() {
-            let decision = limits.check("free", "tenant-a");
+            let decision = limits.check_guard(GuardLimit::TokenIssuePerKey, "key-a");
             assert!(decision.allowed);
             assert_eq!(decision.remaining, expected_remaining);
-            assert_eq!(decision.limit, 60);
+            assert_eq!(decision.limit, 30);
         }
-        let refused = limits.check("free", "tenant-a");
+        let refused = limits.check_guard(GuardLimit::TokenIssuePerKey, "key-a");
         assert!(!refused.allowed);
         assert!(refused.retry_after_seconds >= 1);
-        // Another tenant has its own allowance.
-        assert!(limits.check("free", "tenant-b").allowed);
+        // Another key has its own allowance.
+        assert!(
+            limits
+                .check_guard(GuardLimit::TokenIssuePerKey, "key-b")
+                .allowed
+        );
     }
 }

@@ -107,7 +107,8 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
     let row: Option<EdgeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO edges (tenant_id, id, kind, src, dst, properties) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenant_id, id) DO UPDATE SET properties = EXCLUDED.properties, deleted_at = NULL,
-            first_seen = now(), last_seen = now(), updated_at = now()
+            first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
+            updated_at = EXCLUDED.updated_at
          WHERE edges.deleted_at IS NOT NULL
          RETURNING {COLUMNS}"
     )))

@@ -7,6 +7,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod compliance;
+pub mod citus;
 pub mod edges;
 pub mod embedded;
 mod error;
@@ -14,6 +15,7 @@ pub mod findings;
 pub mod jobs;
 pub mod nodes;
 pub mod paging;
+pub mod rate_limits;
 pub mod reconcile;
 pub mod reports;
 pub mod schedules;
@@ -140,11 +142,23 @@ pub async fn tenant_transaction(
 /// that take a connection inside a transaction their caller began. Outside a transaction the
 /// settings would last for one statement only, so call it after `BEGIN`.
 pub async fn enter_tenant(connection: &mut PgConnection, tenant_id: &str) -> Result<(), Error> {
-    // One round trip for both settings; `set_config('role', …)` is `SET LOCAL ROLE`.
-    sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
-        .bind(TENANT_ROLE)
-        .bind(tenant_id)
+    // One round trip for the three settings (a simple query may hold several statements). `SET
+    // LOCAL`, not `set_config`: on Citus only `SET LOCAL` commands are passed on to the workers
+    // (with `citus.propagate_set_commands = 'local'`), whose shards enforce the same policies as
+    // the connecting role. On plain PostgreSQL the `citus.` setting is an inert placeholder.
+    let statement = format!(
+        "SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL ROLE {TENANT_ROLE}; \
+         SET LOCAL app.tenant_id = {}",
+        quote_literal(tenant_id)
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
         .execute(&mut *connection)
         .await?;
     Ok(())
+}
+
+/// A string as an SQL literal (`standard_conforming_strings` is on in every supported server, so
+/// doubling the quotes is the whole escape). A NUL byte cannot be sent and fails the statement.
+fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }

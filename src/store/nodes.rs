@@ -107,7 +107,8 @@ pub struct NodeFilter {
     pub tags: Vec<(String, String)>,
 }
 
-/// Creates a node. A live node with the same id is a conflict; a tombstoned one is revived.
+/// Creates a node. A live node with the same id is a conflict; a tombstoned one is revived (its
+/// times from `EXCLUDED`, the columns' `DEFAULT now()`: Citus refuses `now()` in `DO UPDATE SET`).
 pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<StoredNode, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let row: Option<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -116,8 +117,8 @@ pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<Store
          ON CONFLICT (tenant_id, id) DO UPDATE SET
             type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
             account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
-            properties = EXCLUDED.properties, deleted_at = NULL, first_seen = now(),
-            last_seen = now(), updated_at = now()
+            properties = EXCLUDED.properties, deleted_at = NULL, first_seen = EXCLUDED.first_seen,
+            last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at
          WHERE nodes.deleted_at IS NOT NULL
          RETURNING {COLUMNS}"
     )))

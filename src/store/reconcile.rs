@@ -284,7 +284,8 @@ pub async fn reconcile(
         .execute(&mut *connection)
         .await?;
 
-    // Apply: upsert what was seen.
+    // Apply: upsert what was seen. Times come from `EXCLUDED` (the columns' `DEFAULT now()`, the
+    // same instant as `now()`): Citus refuses non-immutable functions in `DO UPDATE SET`.
     execute(
         connection,
         "INSERT INTO nodes AS n (tenant_id, id, type, provider, region, account, name, tags, properties)
@@ -293,12 +294,12 @@ pub async fn reconcile(
          ON CONFLICT (tenant_id, id) DO UPDATE SET
             type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
             account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
-            properties = EXCLUDED.properties, last_seen = now(), deleted_at = NULL,
-            first_seen = CASE WHEN n.deleted_at IS NOT NULL THEN now() ELSE n.first_seen END,
+            properties = EXCLUDED.properties, last_seen = EXCLUDED.last_seen, deleted_at = NULL,
+            first_seen = CASE WHEN n.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE n.first_seen END,
             updated_at = CASE
                 WHEN n.deleted_at IS NULL AND (n.type, n.name, n.account, n.tags, n.properties)
                      IS NOT DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.account, EXCLUDED.tags, EXCLUDED.properties)
-                THEN n.updated_at ELSE now() END",
+                THEN n.updated_at ELSE EXCLUDED.updated_at END",
         tenant_id,
         job_id,
     )
@@ -308,10 +309,10 @@ pub async fn reconcile(
         "INSERT INTO edges AS e (tenant_id, id, kind, src, dst, properties)
          SELECT $1, id, kind, src, dst, properties FROM staged_edges WHERE $2::uuid IS NOT NULL
          ON CONFLICT (tenant_id, id) DO UPDATE SET
-            properties = EXCLUDED.properties, last_seen = now(), deleted_at = NULL,
-            first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN now() ELSE e.first_seen END,
+            properties = EXCLUDED.properties, last_seen = EXCLUDED.last_seen, deleted_at = NULL,
+            first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE e.first_seen END,
             updated_at = CASE WHEN e.deleted_at IS NULL AND e.properties IS NOT DISTINCT FROM EXCLUDED.properties
-                THEN e.updated_at ELSE now() END",
+                THEN e.updated_at ELSE EXCLUDED.updated_at END",
         tenant_id,
         job_id,
     )

@@ -126,12 +126,16 @@ pub async fn bump_graph_generation(
     connection: &mut sqlx::PgConnection,
     tenant_id: &str,
 ) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE tenants SET graph_generation = nextval('graph_generations') WHERE tenant_id = $1",
-    )
-    .bind(tenant_id)
-    .execute(&mut *connection)
-    .await?;
+    // Drawn first and written as a value: Citus refuses volatile functions in an UPDATE of a
+    // distributed or reference table.
+    let generation: i64 = sqlx::query_scalar("SELECT nextval('graph_generations')")
+        .fetch_one(&mut *connection)
+        .await?;
+    sqlx::query("UPDATE tenants SET graph_generation = $2 WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .bind(generation)
+        .execute(&mut *connection)
+        .await?;
     Ok(())
 }
 

@@ -2,6 +2,12 @@
 //! small request helpers. With `DATABASE_URL` set, test databases are created on that server;
 //! otherwise on the embedded cluster in `$INFRACAST_TEST_PG_DIR` (default `/tmp/infracast-test-pg`;
 //! shared by test processes, started on first use; `infracast db stop --data-dir …` stops it).
+//!
+//! Citus: with `DATABASE_URL` naming a Citus coordinator and `INFRACAST_TEST_CITUS_WORKERS` its
+//! workers (`host:port,host:port`, reached as the URL's user without a password), each test
+//! database is created on the coordinator and every worker with the extension, the workers are
+//! added, and after the migrations the schema is distributed as `infracast migrate --distribute`
+//! does (`scripts/test-citus.sh` runs the suite so).
 
 use std::str::FromStr;
 
@@ -101,11 +107,105 @@ pub async fn fresh_database() -> PgPool {
     store::embedded::ensure_database(&server, &name)
         .await
         .expect("create test database");
-    let pool = store::connect(server.database(&name), 10)
+    if !citus_workers().is_empty() {
+        prepare_citus_database(&server, &name).await;
+    }
+    let pool = store::connect(server.clone().database(&name), 10)
         .await
         .expect("connect test database");
     store::migrate(&pool).await.expect("migrate test database");
+    if !citus_workers().is_empty() {
+        // Distributing propagates grants and policies to the workers' cluster-wide catalogs:
+        // one test database at a time (see `citus_turn`).
+        let turn = citus_turn(&server).await;
+        store::citus::distribute(&pool)
+            .await
+            .expect("distribute the test database on Citus");
+        drop(turn);
+    }
     pool
+}
+
+/// The Citus workers the tests run on (`INFRACAST_TEST_CITUS_WORKERS`), empty on plain PostgreSQL.
+pub fn citus_workers() -> Vec<(String, u16)> {
+    std::env::var("INFRACAST_TEST_CITUS_WORKERS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|worker| !worker.trim().is_empty())
+        .map(|worker| {
+            let (host, port) = worker
+                .trim()
+                .rsplit_once(':')
+                .expect("INFRACAST_TEST_CITUS_WORKERS: host:port,host:port");
+            (
+                host.to_string(),
+                port.parse().expect("INFRACAST_TEST_CITUS_WORKERS: a port"),
+            )
+        })
+        .collect()
+}
+
+/// Adding a node copies the cluster-wide roles to it, and distributing propagates grants: two test
+/// databases doing it at the same moment collide on a worker ("tuple concurrently updated"). An
+/// advisory lock in the coordinator's `postgres` database (advisory locks are per database) takes
+/// turns across test processes; closing the returned connection ends the turn.
+async fn citus_turn(coordinator: &PgConnectOptions) -> sqlx::PgConnection {
+    use sqlx::ConnectOptions;
+    let mut turn = coordinator
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .expect("coordinator's postgres database");
+    sqlx::query("SELECT pg_advisory_lock(hashtext('infracast.tests.citus-ddl'))")
+        .execute(&mut turn)
+        .await
+        .expect("take the Citus DDL turn");
+    turn
+}
+
+/// Creates `name` with the Citus extension on every worker and on the coordinator, and adds the
+/// workers to it (each database has its own Citus metadata).
+async fn prepare_citus_database(coordinator: &PgConnectOptions, name: &str) {
+    use sqlx::ConnectOptions;
+    for (host, port) in citus_workers() {
+        let worker = coordinator.clone().host(&host).port(port);
+        store::embedded::ensure_database(&worker, name)
+            .await
+            .expect("create test database on a Citus worker");
+        let mut connection = worker.database(name).connect().await.expect("worker");
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS citus")
+            .execute(&mut connection)
+            .await
+            .expect("citus on a worker");
+    }
+    let mut connection = coordinator
+        .clone()
+        .database(name)
+        .connect()
+        .await
+        .expect("coordinator");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS citus")
+        .execute(&mut connection)
+        .await
+        .expect("citus on the coordinator");
+    sqlx::query("SELECT citus_set_coordinator_host($1, $2)")
+        .bind(coordinator.get_host())
+        .bind(i32::from(coordinator.get_port()))
+        .execute(&mut connection)
+        .await
+        .expect("citus_set_coordinator_host");
+    let turn = citus_turn(coordinator).await;
+    for (host, port) in citus_workers() {
+        sqlx::query("SELECT citus_add_node($1, $2)")
+            .bind(&host)
+            .bind(i32::from(port))
+            .execute(&mut connection)
+            .await
+            .expect("citus_add_node");
+    }
+    // Closing the connection releases the turn.
+    drop(turn);
 }
 
 pub async fn spawn_app() -> TestApp {

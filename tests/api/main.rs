@@ -16,6 +16,7 @@ mod aws_monitoring_discovery;
 mod aws_managed_discovery;
 mod bulk_findings;
 mod aws_iam_discovery;
+mod citus;
 mod compliance;
 mod console;
 mod crash;

@@ -51,3 +51,38 @@ async fn free_plan_gets_a_burst_of_ten_then_429_with_retry_after() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.headers["x-ratelimit-limit"], "300");
 }
+
+/// Two servers on one database stand for two `infracast serve` processes behind a load balancer:
+/// each has its own memory, so only a bucket in the database holds the plan in total.
+#[tokio::test]
+async fn two_servers_on_one_database_share_one_free_plan_allowance() {
+    let first = spawn_app().await;
+    let second = crate::helpers::spawn_app_on(first.pool.clone()).await;
+    let key = first.tenant_with_key("shared", "free", "viewer").await;
+    // Alternate between the servers until the first refusal (bounded); the burst is 10 and the
+    // bucket refills one request a second, so a quick loop admits about 10 in total (one of them
+    // was taken by creating the key), where per-process limits would admit about 20.
+    let mut admitted = 0;
+    let mut refused_by = None;
+    for attempt in 0..40 {
+        let app = if attempt % 2 == 0 { &first } else { &second };
+        let answer = app.get("/api/v1/tenants/shared/nodes", &key).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            answer.assert_error(429, "RATE_LIMITED");
+            refused_by = Some(attempt % 2);
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        admitted += 1;
+    }
+    assert!(refused_by.is_some(), "no refusal within 40 requests");
+    assert!((9..=12).contains(&admitted), "admitted {admitted} in total");
+    // Refused on one server, the other refuses too: the allowance is spent for both.
+    let other = if refused_by == Some(0) {
+        &second
+    } else {
+        &first
+    };
+    let answer = other.get("/api/v1/tenants/shared/nodes", &key).await;
+    answer.assert_error(429, "RATE_LIMITED");
+}
