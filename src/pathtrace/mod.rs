@@ -8,8 +8,8 @@
 
 mod exposure;
 mod forward;
-mod managed;
 mod load_balancer;
+mod managed;
 pub mod matching;
 mod network;
 mod result;

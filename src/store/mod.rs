@@ -6,8 +6,8 @@
 
 pub mod api_keys;
 pub mod audit;
-pub mod compliance;
 pub mod citus;
+pub mod compliance;
 pub mod edges;
 pub mod embedded;
 mod error;

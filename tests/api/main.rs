@@ -13,9 +13,9 @@ mod aws_data_logging_discovery;
 mod aws_discovery;
 mod aws_monitoring_discovery;
 // rds, lambda, eks (managed endpoints)
+mod aws_iam_discovery;
 mod aws_managed_discovery;
 mod bulk_findings;
-mod aws_iam_discovery;
 mod citus;
 mod compliance;
 mod console;

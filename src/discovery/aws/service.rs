@@ -12,10 +12,10 @@ use aws_config::SdkConfig;
 use super::ec2;
 use super::{cloudwatch, logs, securityhub, sns};
 // rds, lambda, eks (managed endpoints)
-use super::{eks, lambda, rds};
-use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
-use super::{elb, elbv2};
 use super::iam;
+use super::{accessanalyzer, cloudtrail, config, efs, kms, s3};
+use super::{eks, lambda, rds};
+use super::{elb, elbv2};
 use crate::discovery::DiscoveryControl;
 use crate::model::{Edge, Node, Scope};
 
