@@ -440,14 +440,9 @@ async fn discovers_iam_once_links_instances_to_roles_and_judges_cis_section_1() 
     for manual in ["1.1", "1.2", "1.3", "1.21"] {
         assert_eq!(control(manual)["status"], "MANUAL", "{manual}");
     }
-    assert!(
-        cis.body["data"]["controls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|control| control["id"] != "1.20"),
-        "1.20 belongs to the Access Analyzer rules"
-    );
+    // 1.20 is judged by the Access Analyzer rules; moto has no Access Analyzer (a recorded gap),
+    // so it is never PASS here.
+    assert_ne!(control("1.20")["status"], "PASS");
 }
 
 #[tokio::test]

@@ -84,16 +84,16 @@ async fn the_sample_estate_yields_proven_and_unproven_network_findings() {
         })
         .unwrap();
     assert_eq!(
-        prod_web_group["evidence"]["members"], 16,
-        "8 instances and their 8 ENIs"
+        prod_web_group["evidence"]["members"], 18,
+        "8 instances, their 8 ENIs and the two application load balancers (prod-web, prod-internal)"
     );
     assert_eq!(
         prod_web_group["evidence"]["exposed_members"]
             .as_array()
             .unwrap()
             .len(),
-        8,
-        "the 8 instances are reachable"
+        9,
+        "the 8 instances and the internet-facing ALB prod-web are reachable (not the internal ALB)"
     );
 
     assert_eq!(

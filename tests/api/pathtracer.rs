@@ -129,7 +129,7 @@ async fn bad_trace_requests_and_unknown_nodes_get_400_and_other_tenants_404() {
         ),
         (
             json!({"source_node_id": "aws:us-east-1:aws.ec2.vpc:vpc-0prod", "destination_cidr": "0.0.0.0/0", "port": 1}),
-            "instance or a network interface",
+            "a network interface or the internet",
         ),
         (
             json!({"source_node_id": PROD_WEB, "destination_cidr": "0.0.0.0/0", "port": 1, "ttl": 3}),
@@ -176,8 +176,21 @@ async fn exposure_lists_reachable_instances_with_ports_and_proof() {
     // 8 prod web and 10 shared services have public addresses and groups open to the world; the
     // legacy bastion has a public address but admits SSH from 10.0.0.0/8 only. Plus the managed
     // endpoints of misconfigurations 14-16: the public database, the open function URL and the
-    // open cluster endpoint (not the private database nor the IAM-only URL).
-    assert_eq!(answer.body["meta"]["total"], 21, "{ids:?}");
+    // open cluster endpoint (not the private database nor the IAM-only URL); and the load
+    // balancers: the internet-facing ALB `prod-web` and the two private app instances behind it,
+    // and the NLB `prod-nlb` (its target admits only the web group, so only the NLB itself).
+    assert_eq!(answer.body["meta"]["total"], 25, "{ids:?}");
+    for through_load_balancer in [
+        "aws:us-east-1:aws.ec2.instance:i-0a0008",
+        "aws:us-east-1:aws.ec2.instance:i-0a0009",
+        "aws:us-east-1:aws.elbv2.load_balancer:arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/prod-web/vpc-0prod",
+        "aws:us-east-1:aws.elbv2.load_balancer:arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/prod-nlb/vpc-0prod",
+    ] {
+        assert!(
+            ids.contains(&through_load_balancer),
+            "{through_load_balancer}: {ids:?}"
+        );
+    }
     for managed in [
         "aws:us-east-1:aws.rds.db_instance:shared-orders-db",
         "aws:us-east-1:aws.lambda.function:prod-webhook",

@@ -140,3 +140,50 @@ fn shipped_frameworks_load_and_unknown_rules_are_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn the_cis_framework_lists_every_recommendation_of_the_benchmark() {
+    // CIS Amazon Web Services Foundations Benchmark 3.0.0: 22 IAM, 9 storage, 9 logging, 16
+    // monitoring and 6 networking recommendations, written out from the benchmark's contents.
+    let mut expected: Vec<String> = (1..=22).map(|n| format!("1.{n}")).collect();
+    expected.extend(
+        [
+            "2.1.1", "2.1.2", "2.1.3", "2.1.4", "2.2.1", "2.3.1", "2.3.2", "2.3.3", "2.4.1",
+        ]
+        .map(String::from),
+    );
+    expected.extend((1..=9).map(|n| format!("3.{n}")));
+    expected.extend((1..=16).map(|n| format!("4.{n}")));
+    expected.extend((1..=6).map(|n| format!("5.{n}")));
+    assert_eq!(expected.len(), 62);
+    let rules = RuleSet::builtin().unwrap();
+    let frameworks = compliance::builtin(&rules).unwrap();
+    let cis = frameworks
+        .iter()
+        .find(|framework| framework.id == "cis-aws-foundations")
+        .expect("the CIS framework ships");
+    let listed: Vec<String> = cis
+        .controls
+        .iter()
+        .map(|control| control.id.clone())
+        .collect();
+    assert_eq!(listed, expected);
+    for control in &cis.controls {
+        assert!(!control.title.is_empty(), "{}", control.id);
+        if control.rules.is_empty() {
+            assert!(
+                !control.description.trim().is_empty(),
+                "manual control {} says what to check by hand",
+                control.id
+            );
+        }
+    }
+    let manual: Vec<&str> = cis
+        .controls
+        .iter()
+        .filter(|control| control.rules.is_empty())
+        .map(|control| control.id.as_str())
+        .collect();
+    // Only what no API answers is left to a person.
+    assert_eq!(manual, ["1.1", "1.2", "1.3", "1.21", "2.1.3"]);
+}

@@ -324,7 +324,10 @@ fn compiled_and_interpreted_agree_on_a_generated_estate() {
     // recorder settings): every other rule judged something.
     assert_eq!(
         unjudged,
-        ["aws.config.recorder_not_recording", "aws.vpc.peering_not_active"],
+        [
+            "aws.config.recorder_not_recording",
+            "aws.vpc.peering_not_active"
+        ],
         "only {} rules judged",
         judged.len()
     );
