@@ -1,5 +1,6 @@
-//! Builds a node of one region from a typed properties struct, for the services that name their
-//! resources themselves (S3, CloudTrail, Config, Access Analyzer, KMS, EFS). Pure.
+//! Builds a node of one scope from a typed properties struct: the one constructor the service
+//! transforms share (EC2, RDS, ELBv2, IAM, S3, CloudTrail, Config, Access Analyzer, KMS, EFS), so
+//! id, account, name and tag rules are written once. Pure.
 
 use std::collections::BTreeMap;
 

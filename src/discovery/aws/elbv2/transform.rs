@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types as elbv2;
 use serde::Serialize;
 
+use super::super::node_builder::regional_node;
 use super::super::service::Origin;
 use crate::model::properties::{
     ListenerAction, ListenerProperties, LoadBalancerV2Properties, RegisteredTarget,
     TargetGroupProperties,
 };
-use crate::model::{Node, NodeId, NodeType};
+use crate::model::{Node, NodeType};
 
 fn node(
     origin: &Origin,
@@ -21,21 +22,8 @@ fn node(
     name: &str,
     properties: &impl Serialize,
 ) -> Node {
-    Node {
-        id: NodeId::aws(&origin.region, node_type, raw_id),
-        node_type,
-        provider: "aws".to_string(),
-        region: origin.region.clone(),
-        account: origin.account.clone(),
-        name: if name.is_empty() {
-            raw_id.to_string()
-        } else {
-            name.to_string()
-        },
-        tags: BTreeMap::new(),
-        // Invariant: the property structs serialize to JSON objects.
-        properties: serde_json::to_value(properties).unwrap_or_default(),
-    }
+    let name = if name.is_empty() { raw_id } else { name };
+    regional_node(origin, node_type, raw_id, name, BTreeMap::new(), properties)
 }
 
 fn attribute<'a>(

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::super::node_builder::regional_node;
 use crate::model::properties::*;
-use crate::model::{Node, NodeId, NodeType};
+use crate::model::{Node, NodeType};
 
 pub use super::super::service::Origin;
 
@@ -25,16 +26,7 @@ fn node(
     name: &str,
     properties: &impl Serialize,
 ) -> Node {
-    Node {
-        id: NodeId::aws(&origin.region, node_type, raw_id),
-        node_type,
-        provider: "aws".to_string(),
-        region: origin.region.clone(),
-        account: origin.account.clone(),
-        name: name.to_string(),
-        tags: BTreeMap::new(),
-        properties: to_json(properties),
-    }
+    regional_node(origin, node_type, raw_id, name, BTreeMap::new(), properties)
 }
 
 /// Whole days from `then` to `now` (negative when `then` is in the future).

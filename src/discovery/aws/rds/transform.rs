@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_rds::types as rds;
 use serde::Serialize;
 
+use super::super::node_builder::regional_node;
 use crate::model::properties::{
     RdsDbClusterProperties, RdsDbInstanceProperties, RdsDbSnapshotProperties,
 };
-use crate::model::{Node, NodeId, NodeType};
+use crate::model::{Node, NodeType};
 
 pub use super::super::service::Origin;
 
@@ -32,22 +33,7 @@ fn node(
     tags: &[rds::Tag],
     properties: &impl Serialize,
 ) -> Node {
-    let tags = tags_of(tags);
-    let name = tags
-        .get("Name")
-        .cloned()
-        .unwrap_or_else(|| raw_id.to_string());
-    Node {
-        id: NodeId::aws(&origin.region, node_type, raw_id),
-        node_type,
-        provider: "aws".to_string(),
-        region: origin.region.clone(),
-        account: origin.account.clone(),
-        name,
-        tags,
-        // Invariant: the property structs serialize to JSON objects.
-        properties: serde_json::to_value(properties).unwrap_or_default(),
-    }
+    regional_node(origin, node_type, raw_id, raw_id, tags_of(tags), properties)
 }
 
 fn owned(value: Option<&str>) -> Option<String> {
