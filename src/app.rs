@@ -192,6 +192,12 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
         Duration::from_secs(5),
         stopped.clone(),
     ));
+    // Frees the snapshots of tenants deleted (or changed) through other processes.
+    let sweeper = tokio::spawn(snapshots.clone().sweep_every(
+        database.pool.clone(),
+        Duration::from_secs(30),
+        stopped.clone(),
+    ));
     let allow_internal = crate::netguard::internal_targets_allowed_by_environment();
     let deliveries = tokio::spawn(jobs::deliveries::run(
         database.pool.clone(),
@@ -227,6 +233,7 @@ pub async fn serve_database(config: &Config, database: &Database) -> anyhow::Res
         let _ = workers.await;
         let _ = scheduler.await;
         let _ = deliveries.await;
+        let _ = sweeper.await;
     };
     if tokio::time::timeout(grace + Duration::from_secs(2), background)
         .await

@@ -5,9 +5,14 @@
 //! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
 //! Generations come from one database sequence and never repeat, so a tenant deleted and created
 //! again under the same slug can never be answered from the deleted tenant's snapshot.
+//! A periodic sweep (`sweep_every`) drops snapshots of tenants deleted through other processes.
+//! Builds are single-flight per tenant: requests that find the snapshot stale while another is
+//! building it wait for that build instead of loading the graph again (a large tenant's load
+//! takes seconds and its graph's memory; a burst of requests must not multiply either).
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +20,7 @@ use sqlx::PgPool;
 
 use crate::graph::TenantGraph;
 use crate::model::NodeId;
-use crate::pathtrace::{self, ExposureReport, PathIndex, Protocol};
+use crate::pathtrace::{self, ExposureReport, InternetNeighbourhood, PathIndex, Protocol};
 use crate::rules::{self, Evaluation, ExposureAnswer, InternetExposure, RuleSet};
 use crate::store;
 
@@ -29,6 +34,7 @@ pub struct Snapshot {
     exposure: OnceLock<ExposureReport>,
     evaluation: OnceLock<Evaluation>,
     path_index: OnceLock<PathIndex>,
+    internet: OnceLock<Option<InternetNeighbourhood>>,
 }
 
 /// The path tracer's exposure report of one snapshot, as rules ask for it.
@@ -77,12 +83,26 @@ impl Snapshot {
         self.exposure
             .get_or_init(|| pathtrace::analyse_internet_exposure(&self.graph))
     }
+
+    /// The `internet` node and its edges (attached gateways → internet → exposed resources),
+    /// derived from this snapshot's exposure on first use; `None` when nothing connects to the
+    /// internet. Derived here rather than stored, so it always agrees with `/exposure` and no
+    /// discovery scope owns it. CPU-heavy the first time: call from a blocking context.
+    pub fn internet(&self) -> Option<&InternetNeighbourhood> {
+        self.internet
+            .get_or_init(|| pathtrace::internet_neighbourhood(&self.graph, self.exposure()))
+            .as_ref()
+    }
 }
 
 /// The cache of snapshots, shared by the API and the job workers of one process.
 #[derive(Debug, Default)]
 pub struct GraphSnapshots {
     by_tenant: RwLock<HashMap<String, Arc<Snapshot>>>,
+    /// One gate per tenant, held while its snapshot is built by `current`.
+    building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// How many snapshots this cache has built, for tests and logs.
+    builds: AtomicU64,
 }
 
 impl GraphSnapshots {
@@ -106,7 +126,28 @@ impl GraphSnapshots {
         {
             return Ok(snapshot);
         }
+        let gate = self.gate(tenant_id);
+        let _building = gate.lock().await;
+        // Whoever held the gate before may have built this generation (or a newer one) meanwhile.
+        if let Some(snapshot) = self.cached(tenant_id)
+            && snapshot.generation >= generation
+        {
+            return Ok(snapshot);
+        }
         self.rebuild(pool, tenant_id, generation).await
+    }
+
+    /// How many snapshots this cache has built since it was created.
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    fn gate(&self, tenant_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut gates = self
+            .building
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        gates.entry(tenant_id.to_string()).or_default().clone()
     }
 
     /// Drops the tenant's snapshot (the tenant was deleted).
@@ -116,6 +157,90 @@ impl GraphSnapshots {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.remove(tenant_id);
+        drop(map);
+        self.building
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(tenant_id);
+    }
+
+    /// The tenants this cache holds a snapshot of, sorted.
+    pub fn cached_tenants(&self) -> Vec<String> {
+        let map = self
+            .by_tenant
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tenants: Vec<String> = map.keys().cloned().collect();
+        tenants.sort();
+        tenants
+    }
+
+    /// Drops the snapshots of tenants that no longer exist (deleted through another process,
+    /// which cannot tell this one) and of those whose graph has moved on (the next request would
+    /// rebuild them anyway), so no process keeps a deleted tenant's graph in memory longer than
+    /// a sweep. Returns how many it dropped.
+    pub async fn sweep(&self, pool: &PgPool) -> Result<usize, store::Error> {
+        let cached: Vec<(String, i64)> = {
+            let map = self
+                .by_tenant
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            map.iter()
+                .map(|(tenant, snapshot)| (tenant.clone(), snapshot.generation))
+                .collect()
+        };
+        if cached.is_empty() {
+            return Ok(0);
+        }
+        let tenant_ids: Vec<String> = cached.iter().map(|(tenant, _)| tenant.clone()).collect();
+        let current: HashMap<String, i64> = store::tenants::graph_generations(pool, &tenant_ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut map = self
+            .by_tenant
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut dropped = 0;
+        for (tenant, generation) in cached {
+            if current.get(&tenant) == Some(&generation) {
+                continue;
+            }
+            // Only the snapshot looked at: one rebuilt meanwhile is newer than what was read.
+            if map
+                .get(&tenant)
+                .is_some_and(|snapshot| snapshot.generation == generation)
+            {
+                map.remove(&tenant);
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// Sweeps every `every` until `shutdown` turns true (`serve` runs it in every process).
+    pub async fn sweep_every(
+        self: Arc<Self>,
+        pool: PgPool,
+        every: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.sweep(&pool).await {
+                Ok(0) => {}
+                Ok(dropped) => {
+                    tracing::info!(dropped, "dropped snapshots of deleted or changed tenants")
+                }
+                Err(error) => tracing::warn!(%error, "snapshot sweep failed"),
+            }
+        }
     }
 
     fn cached(&self, tenant_id: &str) -> Option<Arc<Snapshot>> {
@@ -134,6 +259,7 @@ impl GraphSnapshots {
         tenant_id: &str,
         generation: i64,
     ) -> Result<Arc<Snapshot>, store::Error> {
+        self.builds.fetch_add(1, Ordering::Relaxed);
         let nodes = store::nodes::load_live(pool, tenant_id).await?;
         let edges = store::edges::load_live(pool, tenant_id).await?;
         let snapshot = tokio::task::spawn_blocking(move || {
@@ -147,6 +273,7 @@ impl GraphSnapshots {
                 exposure: OnceLock::new(),
                 evaluation: OnceLock::new(),
                 path_index: OnceLock::new(),
+                internet: OnceLock::new(),
             }
         })
         .await
@@ -181,6 +308,7 @@ mod tests {
             exposure: OnceLock::new(),
             evaluation: OnceLock::new(),
             path_index: OnceLock::new(),
+            internet: OnceLock::new(),
         })
     }
 

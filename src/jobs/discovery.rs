@@ -6,7 +6,7 @@
 //! resumes with the evaluation. A failed, timed-out or cancelled job changes nothing.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -64,6 +64,7 @@ async fn run_discovery(
         receiver,
     )));
     let limit = runtime.config.discovery_timeout;
+    let discovering = Instant::now();
     // The provider is dropped the moment a cancel or the deadline wins: nothing waits for a page
     // boundary or a remote endpoint that never answers.
     let raced = tokio::select! {
@@ -90,7 +91,18 @@ async fn run_discovery(
         }
     };
     let cancelled = flags.cancelled.load(Ordering::SeqCst);
-    match commit(runtime, job, token, discovered, cancelled, progress).await? {
+    let discover_ms = discovering.elapsed().as_millis() as u64;
+    match commit(
+        runtime,
+        job,
+        token,
+        discovered,
+        cancelled,
+        progress,
+        discover_ms,
+    )
+    .await?
+    {
         Committed::Finished(finished) => Ok(finished),
         Committed::GraphOnly(outcome) => {
             finish_after_evaluation(runtime, job, token, outcome).await
@@ -148,6 +160,7 @@ fn scope_results_json(outcome: &DiscoveryOutcome) -> Value {
                     "nodes": result.nodes,
                     "edges": result.edges,
                     "gaps": result.gaps,
+                    "timings_ms": result.timings_ms,
                     "error": error,
                 })
             })
@@ -173,8 +186,10 @@ async fn commit(
     discovered: Result<DiscoveryOutcome, String>,
     cancelled: bool,
     progress: Progress,
+    discover_ms: u64,
 ) -> anyhow::Result<Committed> {
-    let progress = serde_json::to_value(&progress).unwrap_or(Value::Null);
+    let committing = Instant::now();
+    let mut progress = serde_json::to_value(&progress).unwrap_or(Value::Null);
     let mut transaction = runtime.pool.begin().await?;
     // A cancel that arrived after the watcher's last look still wins: checked under the row lock.
     let cancel_requested =
@@ -213,7 +228,9 @@ async fn commit(
     };
 
     let mut counts = Value::Object(Default::default());
+    let mut reconcile_ms = 0;
     if let (Some(outcome), true) = (&outcome, status.is_success()) {
+        let reconciling = Instant::now();
         let completed: Vec<Scope> = outcome
             .scopes
             .iter()
@@ -229,24 +246,46 @@ async fn commit(
         )
         .await?;
         counts = serde_json::to_value(reconciled)?;
+        reconcile_ms = reconciling.elapsed().as_millis() as u64;
     }
     let scopes = outcome
         .as_ref()
         .map(scope_results_json)
         .unwrap_or(Value::Array(Vec::new()));
-    let recorded = Outcome {
+    let mut recorded = Outcome {
         status,
         scopes,
         counts,
         errors: json!(errors),
-        progress,
+        progress: Value::Null,
     };
     if status.is_success() {
+        // The commit's own time is known only once it is done; the phases are recorded with the
+        // job's final state (`finish_after_evaluation`), so they are complete there.
+        record_phase(&mut progress, "discover", discover_ms);
+        record_phase(&mut progress, "reconcile", reconcile_ms);
+        recorded.progress = progress;
         store::jobs::record_graph_commit(&mut transaction, &job.tenant_id, job.job_id, &recorded)
             .await?;
+        // The evaluation follows under the same lease: renewed now, not when the commit began.
+        store::jobs::renew_lease_in(
+            &mut transaction,
+            &job.tenant_id,
+            job.job_id,
+            token,
+            runtime.config.lease,
+        )
+        .await?;
         transaction.commit().await?;
+        record_phase(
+            &mut recorded.progress,
+            "commit",
+            committing.elapsed().as_millis() as u64,
+        );
         return Ok(Committed::GraphOnly(recorded));
     }
+    record_phase(&mut progress, "discover", discover_ms);
+    recorded.progress = progress;
     let finished = finish_discovery(&mut transaction, job, &recorded).await?;
     transaction.commit().await?;
     Ok(Committed::Finished(finished))
@@ -283,15 +322,43 @@ async fn finish_after_evaluation(
     runtime: &JobRuntime,
     job: &Job,
     token: i64,
-    outcome: Outcome,
+    mut outcome: Outcome,
 ) -> anyhow::Result<FinishedJob> {
+    let evaluating = Instant::now();
     let summary = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id))
         .await
         .context("evaluating rules after discovery")?;
     tracing::info!(job = %job.job_id, failing = summary.failing, new = summary.new, resolved = summary.resolved, "evaluation finished");
+    record_phase(
+        &mut outcome.progress,
+        "evaluation",
+        evaluating.elapsed().as_millis() as u64,
+    );
+    let phases = outcome.progress.get(PHASES).cloned().unwrap_or(Value::Null);
+    // The discovery benchmark (`benches/discovery.rs`) reads the phases from the job's progress.
+    tracing::info!(job = %job.job_id, phases_ms = %phases, "discovery timing");
     let mut transaction = runtime.pool.begin().await?;
     store::jobs::lock_for_commit(&mut transaction, &job.tenant_id, job.job_id, token).await?;
     let finished = finish_discovery(&mut transaction, job, &outcome).await?;
     transaction.commit().await?;
     Ok(finished)
+}
+
+/// The key of the job's progress that holds its phases' wall milliseconds: `discover` (the
+/// provider, every scope; each scope's services are timed in its `timings_ms`), `reconcile`
+/// (the store's diff and writes), `commit` (the whole graph transaction, reconcile included) and
+/// `evaluation` (snapshot, rules, findings and compliance writes).
+const PHASES: &str = "phases_ms";
+
+/// Records one phase's milliseconds under the progress's `phases_ms`.
+fn record_phase(progress: &mut Value, phase: &str, milliseconds: u64) {
+    if !progress.is_object() {
+        *progress = Value::Object(Default::default());
+    }
+    let phases = progress
+        .as_object_mut()
+        .map(|object| object.entry(PHASES).or_insert_with(|| json!({})));
+    if let Some(Value::Object(phases)) = phases {
+        phases.insert(phase.to_string(), json!(milliseconds));
+    }
 }

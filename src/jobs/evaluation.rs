@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context;
 use serde_json::json;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::JobRuntime;
@@ -54,6 +55,14 @@ pub(super) async fn run(
         Ok(outcome) => outcome,
         Err(_) => Err(anyhow::anyhow!(timed_out_message(limit))),
     };
+    if let Err(error) = &outcome
+        && let Some(interrupted) = error.downcast_ref::<Interrupted>()
+    {
+        // As the worker pool does with any job at shutdown: no outcome is written, the lease
+        // lapses and the next process to claim the job runs the evaluation again.
+        tracing::info!(job = %job.job_id, "{interrupted}; the job is left for a re-claim");
+        return Ok(FinishedJob::abandoned(job));
+    }
     let (status, counts, errors) = match &outcome {
         Ok(summary) => (
             JobStatus::Succeeded,
@@ -75,14 +84,16 @@ pub async fn evaluate_tenant(
     job_id: Option<Uuid>,
 ) -> anyhow::Result<EvaluationSummary> {
     let started = std::time::Instant::now();
-    let snapshot = runtime
-        .snapshots
-        .current(&runtime.pool, tenant_id)
-        .await
-        .context("loading the graph snapshot")?;
+    let snapshot = unless_shutdown(
+        runtime,
+        "loading the graph snapshot",
+        runtime.snapshots.current(&runtime.pool, tenant_id),
+    )
+    .await?
+    .context("loading the graph snapshot")?;
     let rule_set = runtime.rules.clone();
     let snapshot_for_scores = snapshot.clone();
-    let (observations, errored, results) = tokio::task::spawn_blocking(move || {
+    let rules = tokio::task::spawn_blocking(move || {
         let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
         // Looked up once per failing result: a scan of every entry each time was quadratic on a
@@ -160,20 +171,44 @@ pub async fn evaluate_tenant(
             evaluation.errored_rules(),
             evaluation.results.len(),
         ))
-    })
-    .await
-    .context("evaluation task failed")??;
+    });
+    // The rules run on the blocking pool and cannot be stopped half-way; a shutdown stops
+    // waiting for them (the process exits without joining that thread).
+    let (observations, errored, results) = unless_shutdown(runtime, "evaluating the rules", rules)
+        .await?
+        .context("evaluation task failed")??;
+    let compliance = unless_shutdown(
+        runtime,
+        "scoring the frameworks",
+        compliance_results(runtime, &snapshot_for_scores),
+    )
+    .await?
+    .context("scoring the frameworks")?;
     let rules_done = std::time::Instant::now();
     let generation = store::tenants::graph_generation(&runtime.pool, tenant_id).await?;
-    let delta = store::findings::apply_evaluation(
+    let write = store::findings::EvaluationWrite {
+        job_id,
+        graph_generation: generation,
+        observations: &observations,
+        errored_rules: &errored,
+        compliance: Some(&compliance),
+    };
+    let delta = store::findings::apply_evaluation_unless(
         &runtime.pool,
         tenant_id,
-        job_id,
-        generation,
-        &observations,
-        &errored,
+        &write,
+        shutdown_requested(runtime.shutdown.clone()),
     )
-    .await?;
+    .await
+    .map_err(|error| {
+        if *runtime.shutdown.borrow() {
+            anyhow::Error::new(Interrupted {
+                phase: "writing the findings and the compliance result",
+            })
+        } else {
+            anyhow::Error::new(error).context("writing the findings")
+        }
+    })?;
     // The load benchmark (`benches/load.rs`) reads these figures from the log.
     tracing::info!(
         tenant = tenant_id,
@@ -184,15 +219,6 @@ pub async fn evaluate_tenant(
         total_ms = started.elapsed().as_millis() as u64,
         "evaluation timing"
     );
-    store_compliance_results(
-        runtime,
-        tenant_id,
-        &snapshot_for_scores,
-        job_id,
-        delta.evaluation_id,
-    )
-    .await
-    .context("storing the compliance results")?;
     Ok(EvaluationSummary {
         results,
         failing: observations.len(),
@@ -202,21 +228,18 @@ pub async fn evaluate_tenant(
     })
 }
 
-/// Writes the compliance result the evaluation implies (every framework scored as if nothing were
-/// accepted; readers apply acceptance), replacing the previous one at once.
-async fn store_compliance_results(
+/// The compliance result the evaluation implies (every framework scored as if nothing were
+/// accepted; readers apply acceptance), written with the findings in one transaction.
+async fn compliance_results(
     runtime: &JobRuntime,
-    tenant_id: &str,
     snapshot: &std::sync::Arc<crate::snapshots::Snapshot>,
-    job_id: Option<Uuid>,
-    evaluation_id: Uuid,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<store::compliance::NewFrameworkResult>> {
     let (rule_set, frameworks, scored) = (
         runtime.rules.clone(),
         runtime.frameworks.clone(),
         snapshot.clone(),
     );
-    let results = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let evaluation = scored.evaluation(&rule_set);
         frameworks
             .iter()
@@ -240,14 +263,35 @@ async fn store_compliance_results(
             .collect::<anyhow::Result<Vec<_>>>()
     })
     .await
-    .context("scoring task failed")??;
-    let evaluation = store::compliance::EvaluationRef {
-        evaluation_id,
-        job_id,
-        graph_generation: snapshot.generation,
-        evaluated_at: chrono::Utc::now(),
-        counts: None,
-    };
-    store::compliance::replace(&runtime.pool, tenant_id, &evaluation, &results).await?;
-    Ok(())
+    .context("scoring task failed")?
+}
+
+/// An evaluation stopped by the process shutting down, before it committed: nothing of it was
+/// written (the findings transaction rolled back).
+#[derive(Debug, thiserror::Error)]
+#[error("evaluation interrupted by shutdown while {phase}")]
+pub struct Interrupted {
+    pub phase: &'static str,
+}
+
+/// Resolves once `shutdown` turns true; never when its sender is gone without having said so
+/// (a runtime with no shutdown signal).
+async fn shutdown_requested(mut shutdown: watch::Receiver<bool>) {
+    if shutdown.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// `phase` unless the process starts shutting down first (checked before it begins, then raced
+/// against it): the phase's future is dropped and the evaluation ends as `Interrupted`.
+async fn unless_shutdown<T>(
+    runtime: &JobRuntime,
+    phase: &'static str,
+    work: impl std::future::Future<Output = T>,
+) -> anyhow::Result<T> {
+    tokio::select! {
+        biased;
+        () = shutdown_requested(runtime.shutdown.clone()) => Err(Interrupted { phase }.into()),
+        done = work => Ok(done),
+    }
 }

@@ -33,6 +33,8 @@ use crate::snapshots::GraphSnapshots;
 /// Lease and polling timings of a worker.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
+    /// `<host>-<pid>-<uuid>`; `run_workers` appends `-<index>` per worker. Stored as the lease
+    /// owner of the job a worker runs.
     pub worker_id: String,
     /// How long a claim holds before another worker may take the job over.
     pub lease: Duration,
@@ -62,7 +64,15 @@ impl WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
-            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            // Host and process id first, so an operator (or a test) reading `jobs.lease_owner`
+            // can tell which process holds a job; the uuid keeps ids unique where every process
+            // is pid 1 (containers).
+            worker_id: format!(
+                "{}-{}-{}",
+                hostname(),
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ),
             lease: Duration::from_secs(60),
             renew_every: Duration::from_secs(15),
             check_every: Duration::from_secs(1),
@@ -99,6 +109,9 @@ pub struct JobRuntime {
     pub frameworks: Arc<Vec<crate::compliance::Framework>>,
     /// What tenants' discovery jobs may use (endpoints, credentials, fixture files).
     pub policy: crate::model::provider_config::DiscoveryPolicy,
+    /// Turns true when the process is shutting down (set by `run_workers`): an evaluation stops
+    /// between its phases and rolls back rather than holding the shutdown.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl JobRuntime {
@@ -112,6 +125,8 @@ impl JobRuntime {
             rules: catalog.rules,
             frameworks: catalog.frameworks,
             policy: crate::model::provider_config::DiscoveryPolicy::default(),
+            // No shutdown signal of its own: the sender is dropped, so it never turns true.
+            shutdown: watch::channel(false).1,
         }
     }
 }
@@ -135,6 +150,7 @@ pub async fn run_workers(
     for index in 0..count {
         let mut runtime = runtime.clone();
         runtime.config.worker_id = format!("{}-{index}", runtime.config.worker_id);
+        runtime.shutdown = shutdown.clone();
         let mut shutdown = shutdown.clone();
         handles.push(tokio::spawn(async move {
             loop {

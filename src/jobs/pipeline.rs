@@ -64,7 +64,7 @@ pub async fn run_next(runtime: &JobRuntime) -> anyhow::Result<Option<FinishedJob
     else {
         return Ok(None);
     };
-    tracing::info!(tenant = %job.tenant_id, job = %job.job_id, attempt = job.attempts, "job claimed");
+    tracing::info!(tenant = %job.tenant_id, job = %job.job_id, attempt = job.attempts, worker = %runtime.config.worker_id, "job claimed");
     let token = job.fencing_token;
     let flags = JobFlags::default();
     // Renews the lease for as long as this job is worked on, evaluation included; dropped (and

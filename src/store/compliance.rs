@@ -3,14 +3,15 @@
 //! store does not know the compliance engine's types); the evaluation, job and graph generation it
 //! reflects are columns. Also the findings facts a reader needs to apply acceptance to a result.
 //!
-//! An evaluation replaces all of a tenant's rows in one transaction, so a reader sees either the
-//! previous result or the new one, never a mix, and never waits for a running evaluation.
+//! An evaluation replaces all of a tenant's rows in one transaction (the one that merges its
+//! findings, `replace_in`), so a reader sees either the previous result or the new one, never a
+//! mix, and never waits for a running evaluation.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::Error;
@@ -69,9 +70,22 @@ pub async fn replace(
     results: &[NewFrameworkResult],
 ) -> Result<(), Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    replace_in(&mut transaction, tenant_id, evaluation, results).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// `replace` inside a transaction the caller began for the tenant (the evaluation's findings
+/// merge), so the findings and the result they imply commit together or not at all.
+pub(crate) async fn replace_in(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    evaluation: &EvaluationRef,
+    results: &[NewFrameworkResult],
+) -> Result<(), Error> {
     sqlx::query("DELETE FROM compliance_results WHERE tenant_id = $1")
         .bind(tenant_id)
-        .execute(&mut *transaction)
+        .execute(&mut *connection)
         .await?;
     for result in results {
         sqlx::query(
@@ -88,10 +102,9 @@ pub async fn replace(
         .bind(&result.rule_ids)
         .bind(sqlx::types::Json(&result.summary))
         .bind(sqlx::types::Json(&result.result))
-        .execute(&mut *transaction)
+        .execute(&mut *connection)
         .await?;
     }
-    transaction.commit().await?;
     Ok(())
 }
 

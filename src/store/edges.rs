@@ -25,7 +25,7 @@ pub const SORT_COLUMNS: &[SortColumn] = &[
     },
     SortColumn {
         field: "last_seen",
-        column: "last_seen",
+        column: LAST_SEEN,
         sql_type: "timestamptz",
     },
 ];
@@ -73,7 +73,23 @@ impl TryFrom<EdgeRow> for StoredEdge {
     }
 }
 
-const COLUMNS: &str =
+/// A live edge's `last_seen`: its row's, or its source node's scope's last completed scan when
+/// later (a rescan moves one `scope_scans` row per scope, not every row; see `store::reconcile`).
+const LAST_SEEN: &str = "GREATEST(edges.last_seen, (SELECT s.seen_at FROM nodes n
+    JOIN scope_scans s ON s.tenant_id = n.tenant_id AND s.provider = n.provider
+        AND s.account = n.account AND s.region = n.region
+    WHERE n.tenant_id = edges.tenant_id AND n.id = edges.src))";
+
+const COLUMNS: &str = "id, kind, src, dst, properties, first_seen,
+    GREATEST(edges.last_seen, (SELECT s.seen_at FROM nodes n
+        JOIN scope_scans s ON s.tenant_id = n.tenant_id AND s.provider = n.provider
+            AND s.account = n.account AND s.region = n.region
+        WHERE n.tenant_id = edges.tenant_id AND n.id = edges.src)) AS last_seen,
+    created_at, updated_at";
+
+/// The stored columns as they are, for `RETURNING` (an edge just written was seen now) and
+/// snapshot loads (which keep no times).
+const ROW_COLUMNS: &str =
     "id, kind, src, dst, properties, first_seen, last_seen, created_at, updated_at";
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,9 +124,9 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
         "INSERT INTO edges (tenant_id, id, kind, src, dst, properties) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenant_id, id) DO UPDATE SET properties = EXCLUDED.properties, deleted_at = NULL,
             first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
-            updated_at = EXCLUDED.updated_at
+            updated_at = EXCLUDED.updated_at, content_hash = NULL
          WHERE edges.deleted_at IS NOT NULL
-         RETURNING {COLUMNS}"
+         RETURNING {ROW_COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(&edge.id)
@@ -231,7 +247,7 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
 pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Edge>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<EdgeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM edges WHERE tenant_id = $1 AND deleted_at IS NULL"
+        "SELECT {ROW_COLUMNS} FROM edges WHERE tenant_id = $1 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
     .fetch_all(&mut *transaction)

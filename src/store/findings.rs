@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::Error;
@@ -160,58 +160,51 @@ pub struct EvaluationDelta {
     pub open: i64,
 }
 
-/// One array element in PostgreSQL's array literal syntax (always quoted).
-fn push_array_element(literal: &mut String, element: &str) {
-    literal.push('"');
-    for character in element.chars() {
-        if character == '"' || character == '\\' {
-            literal.push('\\');
-        }
-        literal.push(character);
-    }
-    literal.push('"');
-}
+/// Rows per INSERT of staged observations: ten parameters each, under PostgreSQL's 65,535.
+const STAGED_ROWS_PER_STATEMENT: usize = 5_000;
 
-/// The observations in COPY text format for `staged_observations`, the first of each
+/// Writes the observations into the tenant's `staged_observations` rows, the first of each
 /// `(rule_id, node_id)` only (a duplicate would break the merge's one-row-per-identity joins).
-fn encode_observations(observations: &[Observation]) -> Result<(Vec<u8>, usize), Error> {
-    let mut buffer = Vec::with_capacity(observations.len() * 400);
+/// Multi-row INSERTs, not COPY: PostgreSQL refuses COPY into a table under row-level security, and
+/// Citus moves an `INSERT … SELECT` from a coordinator-local table with COPY; a multi-row INSERT of
+/// one tenant's rows goes to its one shard as it is.
+async fn stage_observations(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    observations: &[Observation],
+) -> Result<(), Error> {
     let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(observations.len());
-    for observation in observations {
-        if !seen.insert((&observation.rule_id, &observation.node_id)) {
-            continue;
-        }
-        let mut categories = String::from("{");
-        for (index, category) in observation.categories.iter().enumerate() {
-            if index > 0 {
-                categories.push(',');
-            }
-            push_array_element(&mut categories, category);
-        }
-        categories.push('}');
-        let evidence = serde_json::to_string(&observation.evidence)
-            .map_err(|error| Error::Invalid(format!("evidence does not serialise: {error}")))?;
-        super::reconcile::push_row(
-            &mut buffer,
-            &[
-                &observation.rule_id,
-                &observation.rule_version.to_string(),
-                &observation.node_id,
-                &observation.node_type,
-                &observation.region,
-                observation.severity.as_str(),
-                &categories,
-                &observation.reason,
-                &evidence,
-            ],
+    let unique: Vec<&Observation> = observations
+        .iter()
+        .filter(|observation| seen.insert((&observation.rule_id, &observation.node_id)))
+        .collect();
+    for chunk in unique.chunks(STAGED_ROWS_PER_STATEMENT) {
+        let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
+            "INSERT INTO staged_observations (tenant_id, rule_id, rule_version, node_id, node_type, region,
+                severity, categories, reason, evidence) ",
         );
+        builder.push_values(chunk, |mut row, observation| {
+            row.push_bind(tenant_id)
+                .push_bind(&observation.rule_id)
+                .push_bind(observation.rule_version)
+                .push_bind(&observation.node_id)
+                .push_bind(&observation.node_type)
+                .push_bind(&observation.region)
+                .push_bind(observation.severity.as_str())
+                .push_bind(&observation.categories)
+                .push_bind(&observation.reason)
+                .push_bind(sqlx::types::Json(&observation.evidence));
+        });
+        builder.build().execute(&mut *connection).await?;
     }
-    Ok((buffer, seen.len()))
+    Ok(())
 }
 
 /// The merge, one set-based statement per lifecycle move. Each statement that changes a finding's
 /// status records it in `finding_changes` (in SQL, never returned to the application), from
-/// which the webhook outbox and the counts are written. Order matters: expired acceptances reopen
+/// which the webhook outbox and the counts are written. Those that record are `SELECT`s over
+/// modifying CTEs, not `INSERT … SELECT` from one: Citus runs the latter through the coordinator
+/// (with COPY, which row-level security refuses), the former on the tenant's worker as it is. Order matters: expired acceptances reopen
 /// first (so a still-detected one is refreshed, a gone one resolved); refresh runs before reopen
 /// so a reopened row is written once; inserts come after both so new rows are written once.
 const MERGE_STATEMENTS: &[(&str, &str)] = &[
@@ -220,15 +213,16 @@ const MERGE_STATEMENTS: &[(&str, &str)] = &[
         "WITH changed AS (
             UPDATE findings SET status = 'open', reopen_count = reopen_count + 1, updated_at = now()
             WHERE tenant_id = $1 AND status = 'accepted' AND expires_at IS NOT NULL AND expires_at <= now()
-            RETURNING id, rule_id, node_id, severity, status, reason, reopen_count)
-         INSERT INTO finding_changes SELECT 'expired', * FROM changed",
+            RETURNING id, rule_id, node_id, severity, status, reason, reopen_count),
+         recorded AS (INSERT INTO finding_changes SELECT $1, 'expired', * FROM changed RETURNING 1)
+         SELECT count(*) FROM recorded",
     ),
     (
         "refreshing current findings",
         "UPDATE findings f SET last_seen = now(), severity = s.severity, rule_version = s.rule_version,
             reason = s.reason, evidence = s.evidence, categories = s.categories, updated_at = now()
          FROM staged_observations s
-         WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id
+         WHERE f.tenant_id = $1 AND s.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id
            AND f.status IN ('open', 'accepted')",
     ),
     (
@@ -238,9 +232,11 @@ const MERGE_STATEMENTS: &[(&str, &str)] = &[
                 resolution_reason = NULL, last_seen = now(), severity = s.severity, rule_version = s.rule_version,
                 reason = s.reason, evidence = s.evidence, categories = s.categories, updated_at = now()
             FROM staged_observations s
-            WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id AND f.status = 'resolved'
-            RETURNING f.id, f.rule_id, f.node_id, f.severity, f.status, f.reason, f.reopen_count)
-         INSERT INTO finding_changes SELECT 'reopened', * FROM changed",
+            WHERE f.tenant_id = $1 AND s.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id
+              AND f.status = 'resolved'
+            RETURNING f.id, f.rule_id, f.node_id, f.severity, f.status, f.reason, f.reopen_count),
+         recorded AS (INSERT INTO finding_changes SELECT $1, 'reopened', * FROM changed RETURNING 1)
+         SELECT count(*) FROM recorded",
     ),
     (
         "inserting new findings",
@@ -250,20 +246,23 @@ const MERGE_STATEMENTS: &[(&str, &str)] = &[
             SELECT $1, gen_random_uuid(), s.rule_id, s.node_id, s.node_type, s.region, s.severity, s.categories,
                    'open', s.rule_version, s.reason, s.evidence
             FROM staged_observations s
-            WHERE NOT EXISTS (SELECT 1 FROM findings f
+            WHERE s.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
                               WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id)
             ORDER BY s.rule_id, s.node_id
-            RETURNING id, rule_id, node_id, severity, status, reason, reopen_count)
-         INSERT INTO finding_changes SELECT 'created', * FROM changed",
+            RETURNING id, rule_id, node_id, severity, status, reason, reopen_count),
+         recorded AS (INSERT INTO finding_changes SELECT $1, 'created', * FROM changed RETURNING 1)
+         SELECT count(*) FROM recorded",
     ),
     (
         "resolving findings no longer detected",
         "WITH changed AS (
             UPDATE findings f SET status = 'resolved', resolved_at = now(), updated_at = now()
             WHERE f.tenant_id = $1 AND f.status IN ('open', 'accepted') AND NOT (f.rule_id = ANY($2))
-              AND NOT EXISTS (SELECT 1 FROM staged_observations s WHERE s.rule_id = f.rule_id AND s.node_id = f.node_id)
-            RETURNING f.id, f.rule_id, f.node_id, f.severity, f.status, f.reason, f.reopen_count)
-         INSERT INTO finding_changes SELECT 'resolved', * FROM changed",
+              AND NOT EXISTS (SELECT 1 FROM staged_observations s
+                              WHERE s.tenant_id = $1 AND s.rule_id = f.rule_id AND s.node_id = f.node_id)
+            RETURNING f.id, f.rule_id, f.node_id, f.severity, f.status, f.reason, f.reopen_count),
+         recorded AS (INSERT INTO finding_changes SELECT $1, 'resolved', * FROM changed RETURNING 1)
+         SELECT count(*) FROM recorded",
     ),
 ];
 
@@ -278,8 +277,10 @@ const ENQUEUE_CHANGES: &str = "
                CASE change WHEN 'created' THEN 0 WHEN 'resolved' THEN 2 ELSE 1 END AS position,
                c.*
         FROM finding_changes c
-        WHERE c.change <> 'expired'
-           OR NOT EXISTS (SELECT 1 FROM finding_changes r WHERE r.change = 'resolved' AND r.id = c.id)),
+        WHERE c.tenant_id = $1
+          AND (c.change <> 'expired'
+               OR NOT EXISTS (SELECT 1 FROM finding_changes r
+                              WHERE r.tenant_id = $1 AND r.change = 'resolved' AND r.id = c.id))),
     events AS (
         INSERT INTO webhook_events (tenant_id, id, event_type, payload)
         SELECT $1, gen_random_uuid(), event_type,
@@ -287,11 +288,14 @@ const ENQUEUE_CHANGES: &str = "
                                   'status', status, 'reason', reason, 'reopen_count', reopen_count)
         FROM reported
         ORDER BY position, rule_id, node_id
-        RETURNING id, event_type)
-    INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, status)
-    SELECT $1, gen_random_uuid(), w.id, e.id, 'pending'
-    FROM events e JOIN webhooks w ON w.tenant_id = $1 AND w.enabled AND e.event_type = ANY(w.events)
-    ON CONFLICT (tenant_id, webhook_id, event_id) DO NOTHING";
+        RETURNING id, event_type),
+    deliveries AS (
+        INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_id, status)
+        SELECT $1, gen_random_uuid(), w.id, e.id, 'pending'
+        FROM events e JOIN webhooks w ON w.tenant_id = $1 AND w.enabled AND e.event_type = ANY(w.events)
+        ON CONFLICT (tenant_id, webhook_id, event_id) DO NOTHING
+        RETURNING 1)
+    SELECT count(*) FROM deliveries";
 
 /// Applies an evaluation's failing results to the tenant's findings (see the module comment).
 ///
@@ -306,97 +310,178 @@ pub async fn apply_evaluation(
     observations: &[Observation],
     errored_rules: &[String],
 ) -> Result<EvaluationDelta, Error> {
-    let (staged, _) = encode_observations(observations)?;
+    let evaluation = EvaluationWrite {
+        job_id,
+        graph_generation,
+        observations,
+        errored_rules,
+        compliance: None,
+    };
+    apply_evaluation_unless(pool, tenant_id, &evaluation, std::future::pending()).await
+}
+
+/// Everything one evaluation writes in its transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct EvaluationWrite<'a> {
+    /// The job that ran the evaluation, when one did.
+    pub job_id: Option<Uuid>,
+    /// The graph generation the evaluation read.
+    pub graph_generation: i64,
+    /// The failing results.
+    pub observations: &'a [Observation],
+    /// Rules that errored: their findings are neither resolved nor refreshed.
+    pub errored_rules: &'a [String],
+    /// The compliance result the evaluation implies, stored in the same transaction (replacing
+    /// the previous one), so findings and scores commit together or not at all.
+    pub compliance: Option<&'a [super::compliance::NewFrameworkResult]>,
+}
+
+/// `apply_evaluation`, stopped as soon as `stop` resolves: it is raced against every step (the
+/// staging COPY, each merge statement, the outbox, the compliance result), the statement running
+/// then is cancelled in PostgreSQL (`pg_cancel_backend`, so it does not run on after we left),
+/// and the transaction rolls back: the previous findings and result stay as they were. A stop
+/// that arrives before a step begins prevents it. Answers `Error::Unavailable` when stopped.
+pub async fn apply_evaluation_unless(
+    pool: &PgPool,
+    tenant_id: &str,
+    evaluation: &EvaluationWrite<'_>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<EvaluationDelta, Error> {
+    let mut stop = std::pin::pin!(stop);
+    let observations = evaluation.observations;
+    let errored_rules = evaluation.errored_rules;
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let mut step = Interruptible {
+        pool,
+        backend,
+        stop: stop.as_mut(),
+    };
     // One evaluation of a tenant at a time.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('findings:' || $1))")
-        .bind(tenant_id)
-        .execute(&mut *transaction)
-        .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE staged_observations (rule_id text, rule_version int, node_id text, node_type text,
-            region text, severity text, categories text[], reason text, evidence jsonb) ON COMMIT DROP",
-    )
-    .execute(&mut *transaction)
-    .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE finding_changes (change text, id uuid, rule_id text, node_id text, severity text,
-            status text, reason text, reopen_count int) ON COMMIT DROP",
-    )
-    .execute(&mut *transaction)
-    .await?;
-    super::reconcile::copy_in(
-        &mut transaction,
-        "COPY staged_observations (rule_id, rule_version, node_id, node_type, region, severity, categories,
-            reason, evidence) FROM STDIN",
-        staged,
+    step.run(
+        "waiting for the tenant's previous evaluation",
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('findings:' || $1))")
+            .bind(tenant_id)
+            .execute(&mut *transaction),
     )
     .await?;
-    // The joins below look rows up by identity; with statistics the planner hashes them.
-    sqlx::query("CREATE INDEX ON staged_observations (rule_id, node_id)")
-        .execute(&mut *transaction)
-        .await?;
-    sqlx::query("ANALYZE staged_observations")
-        .execute(&mut *transaction)
-        .await?;
+    // The staging tables are tenant tables (migration `…_findings_staging_tables.sql`), so on
+    // Citus every merge statement stays on the tenant's worker. Rows left by a merge that failed
+    // before its delete were rolled back with it; this clears anything else all the same.
+    step.run_store(
+        "clearing the staging tables",
+        clear_staging(&mut transaction, tenant_id),
+    )
+    .await?;
+    step.run_store(
+        "staging the observations",
+        stage_observations(&mut transaction, tenant_id, observations),
+    )
+    .await?;
     // As in `reconcile`: a tenant whose statistics predate its rows must not get nested loops
     // running every staged row against every finding.
-    sqlx::query("SET LOCAL enable_nestloop = off")
-        .execute(&mut *transaction)
-        .await?;
+    step.run(
+        "setting the planner",
+        sqlx::query("SET LOCAL enable_nestloop = off").execute(&mut *transaction),
+    )
+    .await?;
     for (what, statement) in MERGE_STATEMENTS {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(*statement)).bind(tenant_id);
         if statement.contains("$2") {
             query = query.bind(errored_rules);
         }
-        query.execute(&mut *transaction).await.map_err(|error| {
-            tracing::warn!(tenant = tenant_id, "findings merge failed {what}: {error}");
-            Error::from(error)
-        })?;
+        step.run(what, query.execute(&mut *transaction))
+            .await
+            .inspect_err(|error| {
+                tracing::warn!(tenant = tenant_id, "findings merge failed {what}: {error}");
+            })?;
     }
-    sqlx::query("SET LOCAL enable_nestloop TO DEFAULT")
-        .execute(&mut *transaction)
-        .await?;
-    let (new, reopened, resolved): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE change = 'created'),
-                count(*) FILTER (WHERE change = 'reopened'
-                                    OR (change = 'expired' AND NOT EXISTS
-                                        (SELECT 1 FROM finding_changes r WHERE r.change = 'resolved' AND r.id = c.id))),
-                count(*) FILTER (WHERE change = 'resolved')
-         FROM finding_changes c",
+    step.run(
+        "restoring the planner settings",
+        sqlx::query("SET LOCAL enable_nestloop TO DEFAULT").execute(&mut *transaction),
     )
-    .fetch_one(&mut *transaction)
     .await?;
-    sqlx::query(ENQUEUE_CHANGES)
-        .bind(tenant_id)
-        .execute(&mut *transaction)
+    let (new, reopened, resolved): (i64, i64, i64) = step
+        .run(
+            "counting the changes",
+            sqlx::query_as(
+                "SELECT count(*) FILTER (WHERE change = 'created'),
+                        count(*) FILTER (WHERE change = 'reopened'
+                                            OR (change = 'expired' AND NOT EXISTS
+                                                (SELECT 1 FROM finding_changes r
+                                                 WHERE r.tenant_id = $1 AND r.change = 'resolved' AND r.id = c.id))),
+                        count(*) FILTER (WHERE change = 'resolved')
+                 FROM finding_changes c WHERE c.tenant_id = $1",
+            )
+            .bind(tenant_id)
+            .fetch_one(&mut *transaction),
+        )
         .await?;
-
-    let open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM findings WHERE tenant_id = $1 AND status = 'open'",
+    step.run(
+        "writing the webhook outbox",
+        sqlx::query(ENQUEUE_CHANGES)
+            .bind(tenant_id)
+            .execute(&mut *transaction),
     )
-    .bind(tenant_id)
-    .fetch_one(&mut *transaction)
     .await?;
+    let open: i64 = step
+        .run(
+            "counting open findings",
+            sqlx::query_scalar(
+                "SELECT count(*) FROM findings WHERE tenant_id = $1 AND status = 'open'",
+            )
+            .bind(tenant_id)
+            .fetch_one(&mut *transaction),
+        )
+        .await?;
     let evaluation_id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO evaluations (tenant_id, evaluation_id, job_id, graph_generation, counts) VALUES ($1, $2, $3, $4, $5)",
+    step.run(
+        "recording the evaluation",
+        sqlx::query(
+            "INSERT INTO evaluations (tenant_id, evaluation_id, job_id, graph_generation, counts) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant_id)
+        .bind(evaluation_id)
+        .bind(evaluation.job_id)
+        .bind(evaluation.graph_generation)
+        .bind(sqlx::types::Json(serde_json::json!({
+            "failing_results": observations.len(),
+            "new": new,
+            "reopened": reopened,
+            "resolved": resolved,
+            "open": open,
+            "errored_rules": errored_rules,
+        })))
+        .execute(&mut *transaction),
     )
-    .bind(tenant_id)
-    .bind(evaluation_id)
-    .bind(job_id)
-    .bind(graph_generation)
-    .bind(sqlx::types::Json(serde_json::json!({
-        "failing_results": observations.len(),
-        "new": new,
-        "reopened": reopened,
-        "resolved": resolved,
-        "open": open,
-        "errored_rules": errored_rules,
-    })))
-    .execute(&mut *transaction)
     .await?;
-    super::tenants::bump_findings_generation(&mut transaction, tenant_id).await?;
+    if let Some(results) = evaluation.compliance {
+        let stored = super::compliance::EvaluationRef {
+            evaluation_id,
+            job_id: evaluation.job_id,
+            graph_generation: evaluation.graph_generation,
+            evaluated_at: Utc::now(),
+            counts: None,
+        };
+        step.run_store(
+            "storing the compliance result",
+            super::compliance::replace_in(&mut transaction, tenant_id, &stored, results),
+        )
+        .await?;
+    }
+    step.run_store(
+        "moving the findings generation",
+        super::tenants::bump_findings_generation(&mut transaction, tenant_id),
+    )
+    .await?;
+    step.run_store(
+        "clearing the staging tables",
+        clear_staging(&mut transaction, tenant_id),
+    )
+    .await?;
+    // Not raced: once the commit is sent it completes (it takes milliseconds).
     transaction.commit().await?;
     let count = |value: i64| u64::try_from(value).unwrap_or(0);
     Ok(EvaluationDelta {
@@ -406,6 +491,64 @@ pub async fn apply_evaluation(
         resolved: count(resolved),
         open,
     })
+}
+
+/// Runs the steps of one transaction unless `stop` resolves first (checked before each step and
+/// raced against it); then the backend's running statement is cancelled.
+struct Interruptible<'a, Stop> {
+    pool: &'a PgPool,
+    backend: i32,
+    stop: std::pin::Pin<&'a mut Stop>,
+}
+
+impl<Stop: std::future::Future<Output = ()>> Interruptible<'_, Stop> {
+    async fn run<T>(
+        &mut self,
+        what: &str,
+        step: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, Error> {
+        self.run_store(what, async { step.await.map_err(Error::from) })
+            .await
+    }
+
+    async fn run_store<T>(
+        &mut self,
+        what: &str,
+        step: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        tokio::select! {
+            biased;
+            () = self.stop.as_mut() => {}
+            result = step => return result,
+        }
+        // The step's future is dropped; its statement may still be running in the backend.
+        let cancel = sqlx::query("SELECT pg_cancel_backend($1)")
+            .bind(self.backend)
+            .execute(self.pool);
+        if let Err(error) = tokio::time::timeout(std::time::Duration::from_secs(1), cancel)
+            .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+        {
+            tracing::warn!(backend = self.backend, %error, "could not cancel the interrupted statement");
+        }
+        Err(Error::Unavailable(format!(
+            "evaluation stopped while {what}: the process is shutting down"
+        )))
+    }
+}
+
+/// Deletes the tenant's rows of the merge's staging tables (they never outlive a merge).
+async fn clear_staging(connection: &mut PgConnection, tenant_id: &str) -> Result<(), Error> {
+    for statement in [
+        "DELETE FROM staged_observations WHERE tenant_id = $1",
+        "DELETE FROM finding_changes WHERE tenant_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(tenant_id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The latest evaluation's time and counts, if any.

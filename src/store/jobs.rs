@@ -116,8 +116,10 @@ async fn ensure_queue_has_room(
         .execute(&mut *connection)
         .await?;
     let row: Option<(String, i64)> = sqlx::query_as(
+        // Not correlated (`j.tenant_id = $1`, not `= t.tenant_id`): Citus refuses a correlated
+        // sub-query over a distributed table beside a reference table.
         "SELECT t.plan, (SELECT count(*) FROM jobs j
-                         WHERE j.tenant_id = t.tenant_id AND j.status = ANY($2))
+                         WHERE j.tenant_id = $1 AND j.status = ANY($2))
          FROM tenants t WHERE t.tenant_id = $1",
     )
     .bind(tenant_id)
@@ -313,17 +315,19 @@ pub async fn start(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, 
 /// cancelled before it ran serves (`JobDependent`) ends with it in the same transaction.
 pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Result<Job, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
+    let now = transaction_time(&mut transaction).await?;
     let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET
             cancel_requested = true,
             status = CASE WHEN status IN ('created', 'pending') THEN 'cancelled' ELSE status END,
-            finished_at = CASE WHEN status IN ('created', 'pending') THEN now() ELSE finished_at END,
+            finished_at = CASE WHEN status IN ('created', 'pending') THEN $3 ELSE finished_at END,
             updated_at = now()
          WHERE tenant_id = $1 AND job_id = $2 AND status IN ('created', 'pending', 'running')
          RETURNING {COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(job_id)
+    .bind(now)
     .fetch_optional(&mut *transaction)
     .await?;
     match parse_row(row)? {
@@ -343,6 +347,16 @@ pub async fn request_cancel(pool: &PgPool, tenant_id: &str, job_id: Uuid) -> Res
             )))
         }
     }
+}
+
+/// The transaction's `now()`, read once so a statement can use it where Citus refuses the function
+/// itself (inside `CASE` or `coalesce` of a distributed UPDATE). The same value `now()` has in every
+/// later statement of the transaction, so nothing changes on plain PostgreSQL.
+async fn transaction_time(connection: &mut PgConnection) -> Result<DateTime<Utc>, Error> {
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *connection)
+        .await?;
+    Ok(now)
 }
 
 /// A reaction of something a job serves (a report row) when the job ends without its worker:
@@ -401,6 +415,14 @@ pub async fn claim_next(
 /// `max_running_per_tenant` are skipped; among the others the tenant claimed least recently goes
 /// first, then the oldest job. Expired jobs that used up `max_attempts` end `failed` instead
 /// (with their `job.failed` event). Each claim increments the fencing token.
+///
+/// Two steps, so that every locking statement names one tenant: Citus cannot lock rows of several
+/// shards in one statement (`FOR UPDATE` across tenants), and on Citus a tenant's jobs live in one
+/// shard. First an unlocked read ranks the tenants that have a claimable job (a per-tenant
+/// aggregate, which Citus runs on each worker and merges); then the claim tries them in that order,
+/// each with `tenant_id = $1 … FOR UPDATE SKIP LOCKED`, re-checking the tenant's running count and
+/// the job's state under the lock, until one claims. The ranking is the same order the single
+/// statement used (least recently claimed tenant, then its oldest claimable job).
 pub async fn claim_next_fairly(
     pool: &PgPool,
     worker_id: &str,
@@ -414,51 +436,95 @@ pub async fn claim_next_fairly(
         .execute(&mut *transaction)
         .await?;
     abandon_exhausted(&mut transaction, policy.max_attempts).await?;
-    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE jobs SET status = 'running', lease_owner = $1,
-            lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,
-            attempts = attempts + 1, started_at = coalesce(started_at, now()), claimed_at = now(),
-            updated_at = now()
-         WHERE (tenant_id, job_id) = (
-            SELECT candidate.tenant_id, candidate.job_id FROM jobs candidate
-            WHERE (candidate.status = 'pending'
-                   OR (candidate.status = 'running' AND candidate.lease_expires_at < now()))
-              AND (SELECT count(*) FROM jobs running
-                   WHERE running.tenant_id = candidate.tenant_id AND running.status = 'running'
-                     AND running.lease_expires_at >= now()) < $3
-            ORDER BY (SELECT max(claimed.claimed_at) FROM jobs claimed
-                      WHERE claimed.tenant_id = candidate.tenant_id) NULLS FIRST,
-                     candidate.created_at
-            FOR UPDATE SKIP LOCKED
-            LIMIT 1)
-         RETURNING {COLUMNS}"
-    )))
-    .bind(worker_id)
-    .bind(lease_seconds)
+    let now = transaction_time(&mut transaction).await?;
+    let ranked_tenants: Vec<String> = sqlx::query_scalar(
+        "SELECT tenant_id FROM jobs
+         GROUP BY tenant_id
+         HAVING bool_or(status = 'pending' OR (status = 'running' AND lease_expires_at < now()))
+            AND count(*) FILTER (WHERE status = 'running' AND lease_expires_at >= now()) < $1
+         ORDER BY max(claimed_at) NULLS FIRST,
+                  min(created_at) FILTER (WHERE status = 'pending'
+                                          OR (status = 'running' AND lease_expires_at < now())),
+                  tenant_id",
+    )
     .bind(policy.max_running_per_tenant)
-    .fetch_optional(&mut *transaction)
+    .fetch_all(&mut *transaction)
     .await?;
+    let mut claimed = None;
+    for tenant_id in ranked_tenants {
+        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', lease_owner = $2,
+                lease_expires_at = now() + make_interval(secs => $3), fencing_token = fencing_token + 1,
+                attempts = attempts + 1, started_at = coalesce(started_at, $5), claimed_at = now(),
+                updated_at = now()
+             WHERE tenant_id = $1 AND job_id = (
+                SELECT candidate.job_id FROM jobs candidate
+                WHERE candidate.tenant_id = $1
+                  AND (candidate.status = 'pending'
+                       OR (candidate.status = 'running' AND candidate.lease_expires_at < now()))
+                  AND (SELECT count(*) FROM jobs running
+                       WHERE running.tenant_id = $1 AND running.status = 'running'
+                         AND running.lease_expires_at >= now()) < $4
+                ORDER BY candidate.created_at
+                FOR UPDATE SKIP LOCKED
+                LIMIT 1)
+             RETURNING {COLUMNS}"
+        )))
+        .bind(&tenant_id)
+        .bind(worker_id)
+        .bind(lease_seconds)
+        .bind(policy.max_running_per_tenant)
+        .bind(now)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        if row.is_some() {
+            claimed = row;
+            break;
+        }
+    }
     transaction.commit().await?;
-    parse_row(row)
+    parse_row(claimed)
 }
 
 /// Ends as `failed` every expired job that already had `max_attempts` claims: its worker died
-/// (or was killed) that many times, and claiming it again would likely kill the next one.
+/// (or was killed) that many times, and claiming it again would likely kill the next one. Found by
+/// an unlocked read across tenants, then ended one job at a time under `tenant_id = $1 … FOR
+/// UPDATE SKIP LOCKED` with the condition checked again (a job its worker is committing right now
+/// is skipped, as before; Citus cannot lock rows of several tenants in one statement).
 async fn abandon_exhausted(connection: &mut PgConnection, max_attempts: i32) -> Result<(), Error> {
-    let abandoned: Vec<(String, Uuid, String, Option<String>, i32)> = sqlx::query_as(
-        "UPDATE jobs SET status = 'failed',
-            errors = jsonb_build_array('abandoned after ' || attempts || ' attempts (its worker stopped renewing the lease each time)'),
-            finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-         WHERE (tenant_id, job_id) IN (
-            SELECT tenant_id, job_id FROM jobs
-            WHERE status = 'running' AND lease_expires_at < now() AND attempts >= $1
-            FOR UPDATE SKIP LOCKED)
-         RETURNING tenant_id, job_id, kind, provider, attempts",
+    let exhausted: Vec<(String, Uuid, i32)> = sqlx::query_as(
+        "SELECT tenant_id, job_id, attempts FROM jobs
+         WHERE status = 'running' AND lease_expires_at < now() AND attempts >= $1
+         ORDER BY tenant_id, job_id",
     )
     .bind(max_attempts)
     .fetch_all(&mut *connection)
     .await?;
-    for (tenant_id, job_id, kind, provider, attempts) in abandoned {
+    for (tenant_id, job_id, attempts) in exhausted {
+        // The error is written as a value (the row's attempts are re-checked under the lock):
+        // Citus refuses stable functions over columns (`'…' || attempts`) in a distributed UPDATE.
+        let errors = serde_json::json!([format!(
+            "abandoned after {attempts} attempts (its worker stopped renewing the lease each time)"
+        )]);
+        let abandoned: Option<(String, Option<String>)> = sqlx::query_as(
+            "UPDATE jobs SET status = 'failed', errors = $4,
+                finished_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+             WHERE tenant_id = $1 AND job_id = (
+                SELECT job_id FROM jobs
+                WHERE tenant_id = $1 AND job_id = $2
+                  AND status = 'running' AND lease_expires_at < now() AND attempts = $3
+                FOR UPDATE SKIP LOCKED)
+             RETURNING kind, provider",
+        )
+        .bind(&tenant_id)
+        .bind(job_id)
+        .bind(attempts)
+        .bind(sqlx::types::Json(&errors))
+        .fetch_optional(&mut *connection)
+        .await?;
+        let Some((kind, provider)) = abandoned else {
+            continue;
+        };
         let message = format!("abandoned after {attempts} attempts");
         ended_without_worker(&mut *connection, &tenant_id, job_id, &message).await?;
         let payload = serde_json::json!({"job_id": job_id, "kind": kind, "provider": provider,
@@ -485,19 +551,42 @@ pub async fn heartbeat(
     lease_seconds: f64,
     renew: bool,
 ) -> Result<Heartbeat, Error> {
-    let row: Option<(bool,)> = sqlx::query_as(
-        "UPDATE jobs SET
-            lease_expires_at = CASE WHEN $5 THEN now() + make_interval(secs => $4) ELSE lease_expires_at END
-         WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'
-         RETURNING cancel_requested",
-    )
-    .bind(tenant_id)
-    .bind(job_id)
-    .bind(token)
-    .bind(lease_seconds)
-    .bind(renew)
-    .fetch_optional(pool)
-    .await?;
+    // Two statements rather than a `CASE` around `now()`: Citus refuses non-immutable functions
+    // inside `CASE` and `coalesce` of a distributed UPDATE.
+    // A renewal never moves the expiry back: a beat that waited behind the commit transaction's
+    // row lock computes `now()` from when it started waiting, while that transaction renewed the
+    // lease just before committing (`renew_lease_in`). Such a beat matches no row here and falls
+    // through to the plain read below.
+    let query = if renew {
+        sqlx::query_as(
+            "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $4)
+             WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'
+               AND lease_expires_at < now() + make_interval(secs => $4)
+             RETURNING cancel_requested",
+        )
+    } else {
+        sqlx::query_as(
+            "UPDATE jobs SET lease_expires_at = lease_expires_at
+             WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'
+             RETURNING cancel_requested",
+        )
+    };
+    let mut query = query.bind(tenant_id).bind(job_id).bind(token);
+    if renew {
+        query = query.bind(lease_seconds);
+    }
+    let mut row: Option<(bool,)> = query.fetch_optional(pool).await?;
+    if row.is_none() && renew {
+        row = sqlx::query_as(
+            "SELECT cancel_requested FROM jobs
+             WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(token)
+        .fetch_optional(pool)
+        .await?;
+    }
     Ok(match row {
         Some((cancel_requested,)) => Heartbeat {
             lease_held: true,
@@ -560,6 +649,33 @@ pub async fn lock_for_commit(
         ))),
         None => Err(Error::NotFound),
     }
+}
+
+/// Renews the lease from this moment, inside a transaction that holds the job row
+/// (`lock_for_commit`), just before it commits. The watcher's heartbeat waits behind that row lock,
+/// so a commit that lasts longer than the lease would otherwise leave the job claimable by another
+/// worker the instant it commits (found with a 100k-instance commit on a loaded machine: the job
+/// ran twice). The expiry is computed here, in Rust, because `now()` in this transaction is when
+/// the transaction began.
+pub async fn renew_lease_in(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    token: i64,
+    lease: std::time::Duration,
+) -> Result<(), Error> {
+    let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    sqlx::query(
+        "UPDATE jobs SET lease_expires_at = $4
+         WHERE tenant_id = $1 AND job_id = $2 AND fencing_token = $3 AND status = 'running'",
+    )
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(token)
+    .bind(Utc::now() + lease)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 /// The final state of a job.

@@ -17,6 +17,7 @@ pub mod nodes;
 pub mod paging;
 pub mod rate_limits;
 pub mod reconcile;
+mod reconcile_staging;
 pub mod reports;
 pub mod schedules;
 pub mod tenants;

@@ -29,7 +29,7 @@ pub const SORT_COLUMNS: &[SortColumn] = &[
     },
     SortColumn {
         field: "last_seen",
-        column: "last_seen",
+        column: LAST_SEEN,
         sql_type: "timestamptz",
     },
     SortColumn {
@@ -92,7 +92,21 @@ impl TryFrom<NodeRow> for StoredNode {
     }
 }
 
-const COLUMNS: &str = "id, type, provider, region, account, name, tags, properties, first_seen, last_seen, created_at, updated_at";
+/// A live node's `last_seen`: its row's, or its scope's last completed scan when later (a rescan
+/// moves one `scope_scans` row per scope, not every row; see `store::reconcile`).
+const LAST_SEEN: &str = "GREATEST(nodes.last_seen, (SELECT s.seen_at FROM scope_scans s
+    WHERE s.tenant_id = nodes.tenant_id AND s.provider = nodes.provider
+      AND s.account = nodes.account AND s.region = nodes.region))";
+
+const COLUMNS: &str = "id, type, provider, region, account, name, tags, properties, first_seen,
+    GREATEST(nodes.last_seen, (SELECT s.seen_at FROM scope_scans s
+        WHERE s.tenant_id = nodes.tenant_id AND s.provider = nodes.provider
+          AND s.account = nodes.account AND s.region = nodes.region)) AS last_seen,
+    created_at, updated_at";
+
+/// The stored columns as they are, for `RETURNING` (a node just written was seen now) and
+/// snapshot loads (which keep no times).
+const ROW_COLUMNS: &str = "id, type, provider, region, account, name, tags, properties, first_seen, last_seen, created_at, updated_at";
 
 /// Filters of a node list; every given filter must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -118,9 +132,9 @@ pub async fn create(pool: &PgPool, tenant_id: &str, node: &Node) -> Result<Store
             type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
             account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
             properties = EXCLUDED.properties, deleted_at = NULL, first_seen = EXCLUDED.first_seen,
-            last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at
+            last_seen = EXCLUDED.last_seen, updated_at = EXCLUDED.updated_at, content_hash = NULL
          WHERE nodes.deleted_at IS NOT NULL
-         RETURNING {COLUMNS}"
+         RETURNING {ROW_COLUMNS}"
     )))
     .bind(tenant_id)
     .bind(node.id.as_str())
@@ -299,7 +313,7 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
 pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Node>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
     let rows: Vec<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
+        "SELECT {ROW_COLUMNS} FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
     .fetch_all(&mut *transaction)

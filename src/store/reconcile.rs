@@ -1,20 +1,33 @@
 //! Reconcile an inventory into a tenant's stored graph inside the job's commit transaction:
-//! stage the rows with COPY, record the diff (added, changed, removed), upsert, and tombstone what
-//! was not seen again, **only in the scopes that completed**.
+//! compare content hashes with what is stored, record the diff (added, changed, removed), and
+//! write only what is new, changed or gone; tombstone what was not seen again **only in the scopes
+//! that completed**. Must not write a row whose content did not change: a rescan that changes
+//! nothing moves one `scope_scans` row per completed scope (that is how `last_seen` advances) and
+//! the graph generation, nothing else.
 //!
 //! Everything happens in the caller's transaction, so a failed or fenced job changes nothing.
 //!
-//! Plans must not go quadratic. The staging tables are analysed once filled; tombstones are
-//! written by the same statement that finds them (`UPDATE … RETURNING` into the diff), never by
-//! joining the diff back to `nodes`, and without nested loops: in a tenant whose table statistics
-//! predate its rows the planner believes it has one node, and its nested loops ran every row
-//! against every other (61,880 × 61,880 on a second tenant's import).
+//! The diff is computed in Rust: the stored `(id, content_hash)` of the tenant's live rows are
+//! read with one `COPY … TO STDOUT` each and compared with the inventory's hashes. Only the rows
+//! to write (new, changed, or stored without a hash) are staged (`reconcile_staging`: temporary
+//! tables filled with COPY on PostgreSQL, the distributed `reconcile_staged_*` tables on Citus),
+//! and only the ids of rows that may be gone (stored, not seen) or seen outside a completed scope
+//! are marked. Every statement after that is driven by those small staging tables, filtered on the
+//! tenant, and reaches `nodes` / `edges` through their primary keys, so its cost follows the
+//! change, not the tenant's size.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use rayon::prelude::*;
 use serde::Serialize;
-use sqlx::PgConnection;
+use serde_json::Value;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::Error;
+use super::reconcile_staging::StagingTables;
 use crate::model::{Edge, Inventory, Node, Scope};
 
 /// What a reconcile changed.
@@ -28,6 +41,140 @@ pub struct ReconcileCounts {
     pub edges_added: u64,
     pub edges_changed: u64,
     pub edges_removed: u64,
+}
+
+/// A stable 64-bit hash for change detection (not for security: nothing trusts it to tell
+/// adversarial contents apart). Stored in the database, so it must never depend on the Rust
+/// release, the platform or a random seed, which rules out `std`'s hashers.
+///
+/// Each step `state = rotl((state ^ word) * odd, 29)` is a bijection of the state for a given
+/// word, so two inputs of the same shape that differ in one word always hash differently.
+struct ContentHasher {
+    state: u64,
+}
+
+const HASH_MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl ContentHasher {
+    fn new() -> Self {
+        ContentHasher {
+            state: 0x243F_6A88_85A3_08D3,
+        }
+    }
+
+    fn word(&mut self, word: u64) {
+        self.state = (self.state ^ word)
+            .wrapping_mul(HASH_MULTIPLIER)
+            .rotate_left(29);
+    }
+
+    /// Length first, so that concatenations of different fields cannot coincide.
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.word(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.word(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(word));
+        }
+    }
+
+    /// JSON by meaning: object keys in sorted order (the map may keep insertion order), each
+    /// kind of value tagged.
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.word(1),
+            Value::Bool(flag) => self.word(2 + u64::from(*flag)),
+            Value::Number(number) => {
+                if let Some(integer) = number.as_i64() {
+                    self.word(4);
+                    self.word(integer as u64);
+                } else if let Some(unsigned) = number.as_u64() {
+                    self.word(5);
+                    self.word(unsigned);
+                } else {
+                    self.word(6);
+                    self.word(number.as_f64().unwrap_or(f64::NAN).to_bits());
+                }
+            }
+            Value::String(text) => {
+                self.word(7);
+                self.bytes(text.as_bytes());
+            }
+            Value::Array(items) => {
+                self.word(8);
+                self.word(items.len() as u64);
+                for item in items {
+                    self.value(item);
+                }
+            }
+            Value::Object(map) => {
+                self.word(9);
+                self.word(map.len() as u64);
+                let sorted = map
+                    .keys()
+                    .zip(map.keys().skip(1))
+                    .all(|(before, after)| before < after);
+                if sorted {
+                    for (key, item) in map {
+                        self.bytes(key.as_bytes());
+                        self.value(item);
+                    }
+                } else {
+                    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                    entries.sort_unstable_by(|left, right| left.0.cmp(right.0));
+                    for (key, item) in entries {
+                        self.bytes(key.as_bytes());
+                        self.value(item);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A final avalanche (MurmurHash3's `fmix64`), so near inputs land far apart.
+    fn finish(self) -> i64 {
+        let mut hash = self.state;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        hash ^= hash >> 33;
+        hash as i64
+    }
+}
+
+/// The hash of everything reconcile writes for a node (its id is the key, not content).
+pub fn node_content_hash(node: &Node) -> i64 {
+    let mut hasher = ContentHasher::new();
+    hasher.bytes(node.node_type.as_str().as_bytes());
+    hasher.bytes(node.provider.as_bytes());
+    hasher.bytes(node.region.as_bytes());
+    hasher.bytes(node.account.as_bytes());
+    hasher.bytes(node.name.as_bytes());
+    hasher.word(node.tags.len() as u64);
+    for (key, value) in &node.tags {
+        hasher.bytes(key.as_bytes());
+        hasher.bytes(value.as_bytes());
+    }
+    hasher.value(&node.properties);
+    hasher.finish()
+}
+
+/// The hash of everything reconcile writes for an edge.
+pub fn edge_content_hash(edge: &Edge) -> i64 {
+    let mut hasher = ContentHasher::new();
+    hasher.bytes(edge.kind.as_str().as_bytes());
+    hasher.bytes(edge.src.as_str().as_bytes());
+    hasher.bytes(edge.dst.as_str().as_bytes());
+    hasher.value(&edge.properties);
+    hasher.finish()
 }
 
 /// Appends one field in COPY text format (tab-separated, `\N` for null, backslash escapes).
@@ -54,9 +201,57 @@ pub(super) fn push_row(buffer: &mut Vec<u8>, fields: &[&str]) {
     buffer.push(b'\n');
 }
 
-fn encode_nodes(nodes: &[Node]) -> Vec<u8> {
-    let mut buffer = Vec::with_capacity(nodes.len() * 512);
-    for node in nodes {
+/// Undoes `push_field` (COPY text format) for one field read back by `COPY … TO STDOUT`.
+fn unescape_field(field: &[u8]) -> String {
+    if !field.contains(&b'\\') {
+        return String::from_utf8_lossy(field).into_owned();
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.iter();
+    while let Some(&byte) = bytes.next() {
+        if byte != b'\\' {
+            out.push(byte);
+            continue;
+        }
+        match bytes.next() {
+            Some(b't') => out.push(b'\t'),
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b'b') => out.push(0x08),
+            Some(b'f') => out.push(0x0C),
+            Some(b'v') => out.push(0x0B),
+            Some(&other) => out.push(other),
+            None => out.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Why a row is staged for writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Staging {
+    /// No live row with this id (never stored, or tombstoned).
+    Added,
+    /// A live row whose hash differs.
+    Changed,
+    /// A live row stored without a hash: compared by content in SQL, and written to store it.
+    Unverified,
+}
+
+impl Staging {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Staging::Added => "added",
+            Staging::Changed => "changed",
+            Staging::Unverified => "unverified",
+        }
+    }
+}
+
+pub(super) fn encode_nodes(nodes: &[Node], staged: &[(usize, i64, Staging)]) -> Vec<u8> {
+    let mut buffer = Vec::with_capacity(staged.len() * 512);
+    for &(index, hash, staging) in staged {
+        let node = &nodes[index];
         // Invariant: maps of strings and JSON values always serialize.
         let tags = serde_json::to_string(&node.tags).unwrap_or_else(|_| "{}".to_string());
         let properties =
@@ -72,15 +267,18 @@ fn encode_nodes(nodes: &[Node]) -> Vec<u8> {
                 &node.name,
                 &tags,
                 &properties,
+                &hash.to_string(),
+                staging.as_str(),
             ],
         );
     }
     buffer
 }
 
-fn encode_edges(edges: &[Edge]) -> Vec<u8> {
-    let mut buffer = Vec::with_capacity(edges.len() * 200);
-    for edge in edges {
+pub(super) fn encode_edges(edges: &[Edge], staged: &[(usize, i64, Staging)]) -> Vec<u8> {
+    let mut buffer = Vec::with_capacity(staged.len() * 200);
+    for &(index, hash, staging) in staged {
+        let edge = &edges[index];
         let properties =
             serde_json::to_string(&edge.properties).unwrap_or_else(|_| "{}".to_string());
         push_row(
@@ -91,6 +289,8 @@ fn encode_edges(edges: &[Edge]) -> Vec<u8> {
                 edge.src.as_str(),
                 edge.dst.as_str(),
                 &properties,
+                &hash.to_string(),
+                staging.as_str(),
             ],
         );
     }
@@ -115,18 +315,98 @@ pub(super) async fn copy_in(
     Ok(())
 }
 
-async fn execute(
+/// `value` as an SQL string literal. `COPY (query) TO STDOUT` takes no parameters; tenant ids are
+/// slugs, and doubling quotes makes any text safe with `standard_conforming_strings` (the default
+/// since PostgreSQL 9.1, and required by sqlx).
+fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The stored content hash of every live row of `table` for the tenant, by id (`None`: stored
+/// without one). One `COPY … TO STDOUT`: reading ids and hashes back is far cheaper than writing.
+async fn stored_hashes(
     connection: &mut PgConnection,
-    statement: &'static str,
+    table: &'static str,
     tenant_id: &str,
-    job_id: Uuid,
-) -> Result<u64, Error> {
-    let result = sqlx::query(statement)
-        .bind(tenant_id)
-        .bind(job_id)
-        .execute(&mut *connection)
-        .await?;
-    Ok(result.rows_affected())
+) -> Result<HashMap<String, Option<i64>>, Error> {
+    let statement = format!(
+        "COPY (SELECT id, content_hash FROM {table} WHERE tenant_id = {} AND deleted_at IS NULL) TO STDOUT",
+        sql_literal(tenant_id)
+    );
+    let mut stream = connection.copy_out_raw(&statement).await?;
+    let mut hashes = HashMap::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut parse_line = |line: &[u8]| -> Result<(), Error> {
+        let Some(tab) = line.iter().position(|&byte| byte == b'\t') else {
+            return Err(Error::Corrupt(format!("unexpected COPY row from {table}")));
+        };
+        let (id, hash) = (&line[..tab], &line[tab + 1..]);
+        let hash = if hash == b"\\N" {
+            None
+        } else {
+            let text = std::str::from_utf8(hash)
+                .map_err(|_| Error::Corrupt(format!("content hash in {table} is not text")))?;
+            Some(text.parse::<i64>().map_err(|_| {
+                Error::Corrupt(format!("content hash `{text}` in {table} is not a bigint"))
+            })?)
+        };
+        hashes.insert(unescape_field(id), hash);
+        Ok(())
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        pending.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(end) = pending[start..].iter().position(|&byte| byte == b'\n') {
+            parse_line(&pending[start..start + end])?;
+            start += end + 1;
+        }
+        pending.drain(..start);
+    }
+    if !pending.is_empty() {
+        parse_line(&pending)?;
+    }
+    Ok(hashes)
+}
+
+/// What to write for one table: rows to stage (index into the inventory, hash, why), ids stored
+/// live but not seen (gone if their scope completed), and ids seen unchanged whose `last_seen`
+/// must move on their row because no completed scope carries it.
+struct TableDiff {
+    staged: Vec<(usize, i64, Staging)>,
+    gone: Vec<String>,
+    seen_outside_completed: Vec<usize>,
+}
+
+/// Compares the inventory's hashes with the stored ones. `carried_by_scope(index)` says whether
+/// an unchanged row's `last_seen` is carried by a completed scope's `scope_scans` row.
+fn diff<'a>(
+    hashes: &[i64],
+    id_of: impl Fn(usize) -> &'a str,
+    mut stored: HashMap<String, Option<i64>>,
+    carried_by_scope: impl Fn(usize) -> bool,
+) -> TableDiff {
+    let mut staged = Vec::new();
+    let mut seen_outside_completed = Vec::new();
+    for (index, &hash) in hashes.iter().enumerate() {
+        match stored.remove(id_of(index)) {
+            None => staged.push((index, hash, Staging::Added)),
+            Some(None) => staged.push((index, hash, Staging::Unverified)),
+            Some(Some(stored_hash)) if stored_hash != hash => {
+                staged.push((index, hash, Staging::Changed))
+            }
+            Some(Some(_)) => {
+                if !carried_by_scope(index) {
+                    seen_outside_completed.push(index);
+                }
+            }
+        }
+    }
+    TableDiff {
+        staged,
+        gone: stored.into_keys().collect(),
+        seen_outside_completed,
+    }
 }
 
 /// Reconciles `inventory` for the tenant within the caller's transaction. Nodes and edges not in
@@ -138,58 +418,59 @@ pub async fn reconcile(
     inventory: &Inventory,
     completed_scopes: &[Scope],
 ) -> Result<ReconcileCounts, Error> {
-    sqlx::query(
-        "CREATE TEMP TABLE staged_nodes (id text PRIMARY KEY, type text, provider text, region text,
-            account text, name text, tags jsonb, properties jsonb) ON COMMIT DROP",
-    )
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query(
-        "CREATE TEMP TABLE staged_edges (id text PRIMARY KEY, kind text, src text, dst text, properties jsonb)
-         ON COMMIT DROP",
-    )
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("CREATE TEMP TABLE completed_scopes (provider text, account text, region text) ON COMMIT DROP")
-        .execute(&mut *connection)
+    // First, as today: the generation moves with every discovery. The row lock it takes also
+    // serialises reconciles of one tenant, so the stored hashes read below stay true until commit.
+    super::tenants::bump_graph_generation(connection, tenant_id).await?;
+    // One instant for every time this reconcile writes (the transaction's, as `DEFAULT now()`),
+    // bound as a value: Citus refuses `now()` in `DO UPDATE SET` and in UPDATEs.
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *connection)
         .await?;
 
-    copy_in(
-        connection,
-        "COPY staged_nodes (id, type, provider, region, account, name, tags, properties) FROM STDIN",
-        encode_nodes(&inventory.nodes),
-    )
-    .await?;
-    copy_in(
-        connection,
-        "COPY staged_edges (id, kind, src, dst, properties) FROM STDIN",
-        encode_edges(&inventory.edges),
-    )
-    .await?;
-    let providers: Vec<&str> = completed_scopes
+    let (node_hashes, edge_hashes): (Vec<i64>, Vec<i64>) = rayon::join(
+        || inventory.nodes.par_iter().map(node_content_hash).collect(),
+        || inventory.edges.par_iter().map(edge_content_hash).collect(),
+    );
+    let stored_nodes = stored_hashes(connection, "nodes", tenant_id).await?;
+    let stored_edges = stored_hashes(connection, "edges", tenant_id).await?;
+
+    let completed: HashSet<(&str, &str, &str)> = completed_scopes
         .iter()
-        .map(|scope| scope.provider.as_str())
+        .map(|scope| {
+            (
+                scope.provider.as_str(),
+                scope.account.as_str(),
+                scope.region.as_str(),
+            )
+        })
         .collect();
-    let accounts: Vec<&str> = completed_scopes
+    let in_completed_scope = |node: &Node| {
+        completed.contains(&(
+            node.provider.as_str(),
+            node.account.as_str(),
+            node.region.as_str(),
+        ))
+    };
+    let nodes = diff(
+        &node_hashes,
+        |index| inventory.nodes[index].id.as_str(),
+        stored_nodes,
+        |index| in_completed_scope(&inventory.nodes[index]),
+    );
+    // An edge's scope is its source node's; a source that is not in this inventory is not known
+    // here, so such an edge's row is touched (correct either way, and rare).
+    let sources_in_completed_scopes: HashSet<&str> = inventory
+        .nodes
         .iter()
-        .map(|scope| scope.account.as_str())
+        .filter(|node| in_completed_scope(node))
+        .map(|node| node.id.as_str())
         .collect();
-    let regions: Vec<&str> = completed_scopes
-        .iter()
-        .map(|scope| scope.region.as_str())
-        .collect();
-    sqlx::query(
-        "INSERT INTO completed_scopes SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
-    )
-    .bind(&providers)
-    .bind(&accounts)
-    .bind(&regions)
-    .execute(&mut *connection)
-    .await?;
-    // Fresh temp tables have no statistics (the planner would guess); these give it true counts.
-    sqlx::query("ANALYZE staged_nodes, staged_edges, completed_scopes")
-        .execute(&mut *connection)
-        .await?;
+    let edges = diff(
+        &edge_hashes,
+        |index| inventory.edges[index].id.as_str(),
+        stored_edges,
+        |index| sources_in_completed_scopes.contains(inventory.edges[index].src.as_str()),
+    );
 
     let mut counts = ReconcileCounts {
         nodes_seen: inventory.nodes.len() as u64,
@@ -197,133 +478,325 @@ pub async fn reconcile(
         ..ReconcileCounts::default()
     };
 
-    // The diff, computed before anything changes.
-    counts.nodes_added = execute(
-        connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'node', s.id, 'added' FROM staged_nodes s
-         WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.tenant_id = $1 AND n.id = s.id AND n.deleted_at IS NULL)",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    counts.nodes_changed = execute(
-        connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'node', s.id, 'changed' FROM staged_nodes s
-         JOIN nodes n ON n.tenant_id = $1 AND n.id = s.id AND n.deleted_at IS NULL
-         WHERE (n.type, n.provider, n.region, n.account, n.name, n.tags, n.properties)
-               IS DISTINCT FROM (s.type, s.provider, s.region, s.account, s.name, s.tags, s.properties)",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    counts.edges_added = execute(
-        connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'edge', s.id, 'added' FROM staged_edges s
-         WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.tenant_id = $1 AND e.id = s.id AND e.deleted_at IS NULL)",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    counts.edges_changed = execute(
-        connection,
-        "INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'edge', s.id, 'changed' FROM staged_edges s
-         JOIN edges e ON e.tenant_id = $1 AND e.id = s.id AND e.deleted_at IS NULL
-         WHERE e.properties IS DISTINCT FROM s.properties",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    // Tombstones, each written together with its diff row by one statement. Edges first: their
-    // scope is their source node's, read before any node changes. Nodes and edges that the
-    // upserts below bring back are staged, so never among these.
-    //
-    // These walk the tenant's whole stored graph, and the planner cannot be trusted with that:
-    // while the statistics predate the tenant's rows it expects one row and picks a nested loop
-    // whose inner side has no index (edges by `src`), which ran for minutes on a rescan of 5,000
-    // instances. Without nested loops these are hash joins, linear in the tenant's size.
-    sqlx::query("SET LOCAL enable_nestloop = off")
-        .execute(&mut *connection)
+    let staging = StagingTables::open(connection, tenant_id).await?;
+    let StagingTables {
+        nodes: staged_nodes,
+        edges: staged_edges,
+        marks: reconcile_marks,
+        scopes: completed_scopes,
+        ..
+    } = staging;
+    staging
+        .stage_nodes(connection, tenant_id, &inventory.nodes, &nodes.staged)
         .await?;
-    counts.edges_removed = execute(
+    staging
+        .stage_edges(connection, tenant_id, &inventory.edges, &edges.staged)
+        .await?;
+    let mut marks: Vec<(&str, &str, &str)> = Vec::new();
+    marks.extend(nodes.gone.iter().map(|id| ("node", "gone", id.as_str())));
+    marks.extend(edges.gone.iter().map(|id| ("edge", "gone", id.as_str())));
+    marks.extend(
+        nodes
+            .seen_outside_completed
+            .iter()
+            .map(|&index| ("node", "seen", inventory.nodes[index].id.as_str())),
+    );
+    marks.extend(
+        edges
+            .seen_outside_completed
+            .iter()
+            .map(|&index| ("edge", "seen", inventory.edges[index].id.as_str())),
+    );
+    staging.stage_marks(connection, tenant_id, &marks).await?;
+    let mut scope_keys: Vec<(&str, &str, &str)> = completed.iter().copied().collect();
+    scope_keys.sort_unstable();
+    staging
+        .stage_scopes(connection, tenant_id, &scope_keys)
+        .await?;
+    staging.analyze(connection).await?;
+
+    // Every statement below filters each table on the tenant, so on Citus it runs on the one
+    // worker holding the tenant's shards. Writes into `job_changes` sit in a CTE that the
+    // statement counts: Citus plans a top-level INSERT … SELECT through the coordinator.
+
+    // The diff, recorded before anything changes. Rows stored without a hash count as changed
+    // only when their content differs.
+    counts.nodes_added = count(
         connection,
-        "WITH removed AS (
-            UPDATE edges e SET deleted_at = now(), updated_at = now()
-            FROM nodes n, completed_scopes c
-            WHERE e.tenant_id = $1 AND e.deleted_at IS NULL
-              AND n.tenant_id = e.tenant_id AND n.id = e.src
-              AND c.provider = n.provider AND c.account = n.account AND c.region = n.region
-              AND NOT EXISTS (SELECT 1 FROM staged_edges s WHERE s.id = e.id)
-            RETURNING e.id)
-         INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT DISTINCT $1, $2, 'edge', id, 'removed' FROM removed",
+        format!(
+            "WITH recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT s.tenant_id, $2, 'node', s.id, 'added' FROM {staged_nodes} s
+                WHERE s.tenant_id = $1 AND s.staging = 'added'
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
         tenant_id,
         job_id,
+        None,
     )
     .await?;
-    counts.nodes_removed = execute(
+    counts.nodes_changed = count(
         connection,
-        "WITH removed AS (
-            UPDATE nodes n SET deleted_at = now(), updated_at = now()
-            WHERE n.tenant_id = $1 AND n.deleted_at IS NULL
-              AND EXISTS (SELECT 1 FROM completed_scopes c
-                          WHERE c.provider = n.provider AND c.account = n.account AND c.region = n.region)
-              AND NOT EXISTS (SELECT 1 FROM staged_nodes s WHERE s.id = n.id)
-            RETURNING n.id)
-         INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
-         SELECT $1, $2, 'node', id, 'removed' FROM removed",
+        format!(
+            "WITH recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT s.tenant_id, $2, 'node', s.id, 'changed' FROM {staged_nodes} s
+                WHERE s.tenant_id = $1
+                  AND (s.staging = 'changed'
+                       OR (s.staging = 'unverified' AND EXISTS (
+                           SELECT 1 FROM nodes n WHERE n.tenant_id = $1 AND n.id = s.id AND n.deleted_at IS NULL
+                             AND (n.type, n.provider, n.region, n.account, n.name, n.tags, n.properties)
+                                 IS DISTINCT FROM (s.type, s.provider, s.region, s.account, s.name, s.tags, s.properties))))
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
         tenant_id,
         job_id,
+        None,
+    )
+    .await?;
+    counts.edges_added = count(
+        connection,
+        format!(
+            "WITH recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT s.tenant_id, $2, 'edge', s.id, 'added' FROM {staged_edges} s
+                WHERE s.tenant_id = $1 AND s.staging = 'added'
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
+        tenant_id,
+        job_id,
+        None,
+    )
+    .await?;
+    counts.edges_changed = count(
+        connection,
+        format!(
+            "WITH recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT s.tenant_id, $2, 'edge', s.id, 'changed' FROM {staged_edges} s
+                WHERE s.tenant_id = $1
+                  AND (s.staging = 'changed'
+                       OR (s.staging = 'unverified' AND EXISTS (
+                           SELECT 1 FROM edges e WHERE e.tenant_id = $1 AND e.id = s.id AND e.deleted_at IS NULL
+                             AND e.properties IS DISTINCT FROM s.properties)))
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
+        tenant_id,
+        job_id,
+        None,
     )
     .await?;
 
-    sqlx::query("SET LOCAL enable_nestloop TO DEFAULT")
-        .execute(&mut *connection)
-        .await?;
+    // Tombstones of the marked rows, each written together with its diff row by one statement.
+    // Edges first: their scope is their source node's, read before any node changes. A tombstone
+    // keeps the last time it was seen: the later of its row's and its scope's previous scan,
+    // read before this scan's `scope_scans` rows are written.
+    counts.edges_removed = count(
+        connection,
+        format!(
+            "WITH removed AS (
+                UPDATE edges e SET deleted_at = $3, updated_at = $3,
+                    last_seen = GREATEST(e.last_seen, (
+                        SELECT s.seen_at FROM scope_scans s
+                        WHERE s.tenant_id = $1 AND s.provider = n.provider AND s.account = n.account
+                          AND s.region = n.region))
+                FROM {reconcile_marks} m, nodes n, {completed_scopes} c
+                WHERE m.tenant_id = $1 AND m.entity = 'edge' AND m.mark = 'gone'
+                  AND e.tenant_id = $1 AND e.id = m.id AND e.deleted_at IS NULL
+                  AND n.tenant_id = $1 AND n.id = e.src
+                  AND c.tenant_id = $1 AND c.provider = n.provider AND c.account = n.account
+                  AND c.region = n.region
+                RETURNING e.tenant_id, e.id),
+             recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT DISTINCT tenant_id, $2, 'edge', id, 'removed' FROM removed
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
+        tenant_id,
+        job_id,
+        Some(now),
+    )
+    .await?;
+    counts.nodes_removed = count(
+        connection,
+        format!(
+            "WITH removed AS (
+                UPDATE nodes n SET deleted_at = $3, updated_at = $3,
+                    last_seen = GREATEST(n.last_seen, (
+                        SELECT s.seen_at FROM scope_scans s
+                        WHERE s.tenant_id = $1 AND s.provider = n.provider AND s.account = n.account
+                          AND s.region = n.region))
+                FROM {reconcile_marks} m
+                WHERE m.tenant_id = $1 AND m.entity = 'node' AND m.mark = 'gone'
+                  AND n.tenant_id = $1 AND n.id = m.id AND n.deleted_at IS NULL
+                  AND EXISTS (SELECT 1 FROM {completed_scopes} c
+                              WHERE c.tenant_id = $1 AND c.provider = n.provider
+                                AND c.account = n.account AND c.region = n.region)
+                RETURNING n.tenant_id, n.id),
+             recorded AS (
+                INSERT INTO job_changes (tenant_id, job_id, entity, entity_id, change)
+                SELECT tenant_id, $2, 'node', id, 'removed' FROM removed
+                RETURNING 1)
+             SELECT count(*) FROM recorded"
+        ),
+        tenant_id,
+        job_id,
+        Some(now),
+    )
+    .await?;
 
-    // Apply: upsert what was seen. Times come from `EXCLUDED` (the columns' `DEFAULT now()`, the
-    // same instant as `now()`): Citus refuses non-immutable functions in `DO UPDATE SET`.
-    execute(
-        connection,
-        "INSERT INTO nodes AS n (tenant_id, id, type, provider, region, account, name, tags, properties)
-         SELECT $1, id, type, provider, region, account, name, tags, properties FROM staged_nodes
-         WHERE $2::uuid IS NOT NULL
-         ON CONFLICT (tenant_id, id) DO UPDATE SET
-            type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
-            account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
-            properties = EXCLUDED.properties, last_seen = EXCLUDED.last_seen, deleted_at = NULL,
-            first_seen = CASE WHEN n.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE n.first_seen END,
-            updated_at = CASE
-                WHEN n.deleted_at IS NULL AND (n.type, n.name, n.account, n.tags, n.properties)
-                     IS NOT DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.account, EXCLUDED.tags, EXCLUDED.properties)
-                THEN n.updated_at ELSE EXCLUDED.updated_at END",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    execute(
-        connection,
-        "INSERT INTO edges AS e (tenant_id, id, kind, src, dst, properties)
-         SELECT $1, id, kind, src, dst, properties FROM staged_edges WHERE $2::uuid IS NOT NULL
-         ON CONFLICT (tenant_id, id) DO UPDATE SET
-            properties = EXCLUDED.properties, last_seen = EXCLUDED.last_seen, deleted_at = NULL,
-            first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE e.first_seen END,
-            updated_at = CASE WHEN e.deleted_at IS NULL AND e.properties IS NOT DISTINCT FROM EXCLUDED.properties
-                THEN e.updated_at ELSE EXCLUDED.updated_at END",
-        tenant_id,
-        job_id,
-    )
-    .await?;
-    super::tenants::bump_graph_generation(connection, tenant_id).await?;
+    // Apply: upsert what is new or changed. Times come from `EXCLUDED` (the columns'
+    // `DEFAULT now()`, the same instant as `now` above): Citus refuses non-immutable functions in
+    // `DO UPDATE SET`. An unverified row keeps its `updated_at` when its content is the same.
+    if !nodes.staged.is_empty() {
+        count(
+            connection,
+            format!(
+                "WITH written AS (
+                    INSERT INTO nodes AS n (tenant_id, id, type, provider, region, account, name, tags, properties, content_hash)
+                    SELECT s.tenant_id, s.id, s.type, s.provider, s.region, s.account, s.name, s.tags, s.properties, s.content_hash
+                    FROM {staged_nodes} s
+                    WHERE s.tenant_id = $1 AND $2::uuid IS NOT NULL
+                    ON CONFLICT (tenant_id, id) DO UPDATE SET
+                       type = EXCLUDED.type, provider = EXCLUDED.provider, region = EXCLUDED.region,
+                       account = EXCLUDED.account, name = EXCLUDED.name, tags = EXCLUDED.tags,
+                       properties = EXCLUDED.properties, content_hash = EXCLUDED.content_hash,
+                       last_seen = EXCLUDED.last_seen, deleted_at = NULL,
+                       first_seen = CASE WHEN n.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE n.first_seen END,
+                       updated_at = CASE
+                           WHEN n.deleted_at IS NULL AND (n.type, n.provider, n.region, n.name, n.account, n.tags, n.properties)
+                                IS NOT DISTINCT FROM (EXCLUDED.type, EXCLUDED.provider, EXCLUDED.region, EXCLUDED.name, EXCLUDED.account, EXCLUDED.tags, EXCLUDED.properties)
+                           THEN n.updated_at ELSE EXCLUDED.updated_at END
+                    RETURNING 1)
+                 SELECT count(*) FROM written"
+            ),
+            tenant_id,
+            job_id,
+            None,
+        )
+        .await?;
+    }
+    if !edges.staged.is_empty() {
+        count(
+            connection,
+            format!(
+                "WITH written AS (
+                    INSERT INTO edges AS e (tenant_id, id, kind, src, dst, properties, content_hash)
+                    SELECT s.tenant_id, s.id, s.kind, s.src, s.dst, s.properties, s.content_hash
+                    FROM {staged_edges} s
+                    WHERE s.tenant_id = $1 AND $2::uuid IS NOT NULL
+                    ON CONFLICT (tenant_id, id) DO UPDATE SET
+                       properties = EXCLUDED.properties, content_hash = EXCLUDED.content_hash,
+                       last_seen = EXCLUDED.last_seen, deleted_at = NULL,
+                       first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE e.first_seen END,
+                       updated_at = CASE WHEN e.deleted_at IS NULL AND e.properties IS NOT DISTINCT FROM EXCLUDED.properties
+                           THEN e.updated_at ELSE EXCLUDED.updated_at END
+                    RETURNING 1)
+                 SELECT count(*) FROM written"
+            ),
+            tenant_id,
+            job_id,
+            None,
+        )
+        .await?;
+    }
+
+    // `last_seen`: rows seen unchanged outside a completed scope move one by one (few: a partial
+    // scan); everything else in a completed scope moves with its scope's row.
+    if !nodes.seen_outside_completed.is_empty() {
+        execute_at(
+            connection,
+            format!(
+                "UPDATE nodes n SET last_seen = $3 FROM {reconcile_marks} m
+                 WHERE m.tenant_id = $1 AND m.entity = 'node' AND m.mark = 'seen' AND $2::uuid IS NOT NULL
+                   AND n.tenant_id = $1 AND n.id = m.id AND n.deleted_at IS NULL"
+            ),
+            tenant_id,
+            job_id,
+            now,
+        )
+        .await?;
+    }
+    if !edges.seen_outside_completed.is_empty() {
+        execute_at(
+            connection,
+            format!(
+                "UPDATE edges e SET last_seen = $3 FROM {reconcile_marks} m
+                 WHERE m.tenant_id = $1 AND m.entity = 'edge' AND m.mark = 'seen' AND $2::uuid IS NOT NULL
+                   AND e.tenant_id = $1 AND e.id = m.id AND e.deleted_at IS NULL"
+            ),
+            tenant_id,
+            job_id,
+            now,
+        )
+        .await?;
+    }
+    if !scope_keys.is_empty() {
+        let mut upsert: QueryBuilder<Postgres> = QueryBuilder::new(
+            "INSERT INTO scope_scans (tenant_id, provider, account, region, seen_at) ",
+        );
+        upsert.push_values(&scope_keys, |mut row, (provider, account, region)| {
+            row.push_bind(tenant_id)
+                .push_bind(*provider)
+                .push_bind(*account)
+                .push_bind(*region)
+                .push_bind(now);
+        });
+        upsert.push(
+            " ON CONFLICT (tenant_id, provider, account, region) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+        );
+        upsert.build().execute(&mut *connection).await?;
+    }
+    staging.close(connection, tenant_id).await?;
     Ok(counts)
+}
+
+/// Runs a statement that answers one count (`SELECT count(*) FROM …`), with the tenant as `$1`,
+/// the job as `$2` and, when given, the reconcile's instant as `$3`.
+async fn count(
+    connection: &mut PgConnection,
+    statement: String,
+    tenant_id: &str,
+    job_id: Uuid,
+    now: Option<DateTime<Utc>>,
+) -> Result<u64, Error> {
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(statement))
+        .bind(tenant_id)
+        .bind(job_id);
+    if let Some(now) = now {
+        query = query.bind(now);
+    }
+    let counted = query.fetch_one(&mut *connection).await?;
+    Ok(counted.max(0) as u64)
+}
+
+/// Runs a statement with the tenant as `$1`, the job as `$2` and the reconcile's instant as `$3`.
+async fn execute_at(
+    connection: &mut PgConnection,
+    statement: String,
+    tenant_id: &str,
+    job_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let result = sqlx::query(sqlx::AssertSqlSafe(statement))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(now)
+        .execute(&mut *connection)
+        .await?;
+    Ok(result.rows_affected())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{EdgeKind, NodeId};
+    use serde_json::json;
 
     #[test]
     fn copy_text_format_escapes_separators_and_backslashes() {
@@ -336,5 +809,88 @@ mod tests {
             String::from_utf8(buffer).unwrap(),
             "a\\tb\tline\\nbreak\tback\\\\slash\tplain\n"
         );
+    }
+
+    #[test]
+    fn copy_text_fields_read_back_as_written() {
+        for text in ["plain", "a\tb", "line\nbreak\r", "back\\slash\\", ""] {
+            let mut buffer = Vec::new();
+            push_field(&mut buffer, text);
+            assert_eq!(unescape_field(&buffer), text);
+        }
+    }
+
+    fn node(properties: Value) -> Node {
+        let id = NodeId::parse("aws:us-east-1:aws.ec2.vpc:vpc-1").unwrap();
+        Node {
+            node_type: id.node_type(),
+            provider: "aws".into(),
+            region: "us-east-1".into(),
+            account: "111".into(),
+            name: "main".into(),
+            tags: [("env".to_string(), "prod".to_string())].into(),
+            properties,
+            id,
+        }
+    }
+
+    #[test]
+    fn content_hash_ignores_key_order_and_sees_every_field() {
+        let base = node(
+            json!({"cidr": "10.0.0.0/16", "flags": [1, 2.5, true, null], "nested": {"a": 1, "b": "x"}}),
+        );
+        let reordered = node(
+            serde_json::from_str(
+                r#"{"nested": {"b": "x", "a": 1}, "flags": [1, 2.5, true, null], "cidr": "10.0.0.0/16"}"#,
+            )
+            .unwrap(),
+        );
+        assert_eq!(node_content_hash(&base), node_content_hash(&reordered));
+
+        let mut variants = Vec::new();
+        let mut renamed = base.clone();
+        renamed.name = "main2".into();
+        variants.push(renamed);
+        let mut moved = base.clone();
+        moved.region = "us-east-2".into();
+        variants.push(moved);
+        let mut other_account = base.clone();
+        other_account.account = "222".into();
+        variants.push(other_account);
+        let mut retagged = base.clone();
+        retagged.tags.insert("team".into(), "a".into());
+        variants.push(retagged);
+        variants.push(node(json!({"cidr": "10.0.0.0/16", "flags": [1, 2.5, true, null], "nested": {"a": 2, "b": "x"}})));
+        variants.push(node(json!({"cidr": "10.0.0.0/16", "flags": [1, 2.5, false, null], "nested": {"a": 1, "b": "x"}})));
+        variants.push(node(
+            json!({"cidr": "10.0.0.0/16", "flags": [1, 2.5, true], "nested": {"a": 1, "b": "x"}}),
+        ));
+        variants.push(node(json!({"cidr": "10.0.0.0/16", "flags": [1, 2.5, true, null], "nested": {"a": "1", "b": "x"}})));
+        // Field boundaries count: moving text from one field to the next is a change.
+        variants.push(node(json!({"cidr": "10.0.0.0/1", "flags": [1, 2.5, true, null], "nested": {"a": 1, "b": "6x"}})));
+        let base_hash = node_content_hash(&base);
+        let mut hashes: Vec<i64> = variants.iter().map(node_content_hash).collect();
+        assert!(hashes.iter().all(|hash| *hash != base_hash));
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(
+            hashes.len(),
+            variants.len(),
+            "variants must differ from each other too"
+        );
+    }
+
+    #[test]
+    fn edge_content_hash_sees_kind_ends_and_properties() {
+        let vpc = NodeId::parse("aws:us-east-1:aws.ec2.vpc:vpc-1").unwrap();
+        let subnet = NodeId::parse("aws:us-east-1:aws.ec2.subnet:subnet-1").unwrap();
+        let edge = Edge::new(EdgeKind::Contains, vpc.clone(), subnet.clone());
+        let mut with_property = edge.clone();
+        with_property.properties = json!({"port": 443});
+        let reversed = Edge::new(EdgeKind::Contains, subnet, vpc);
+        let hash = edge_content_hash(&edge);
+        assert_eq!(hash, edge_content_hash(&edge.clone()));
+        assert_ne!(hash, edge_content_hash(&with_property));
+        assert_ne!(hash, edge_content_hash(&reversed));
     }
 }

@@ -154,7 +154,9 @@ pub async fn create(
         .execute(&mut *transaction)
         .await?;
     let row: Option<(String, i64)> = sqlx::query_as(
-        "SELECT t.plan, (SELECT count(*) FROM schedules s WHERE s.tenant_id = t.tenant_id)
+        // Not correlated (`s.tenant_id = $1`): Citus refuses a correlated sub-query over a
+        // distributed table beside a reference table.
+        "SELECT t.plan, (SELECT count(*) FROM schedules s WHERE s.tenant_id = $1)
          FROM tenants t WHERE t.tenant_id = $1",
     )
     .bind(tenant_id)
@@ -273,15 +275,37 @@ pub async fn fire_due(
     next_after: impl Fn(&Schedule, DateTime<Utc>) -> Option<DateTime<Utc>>,
 ) -> Result<Vec<jobs::Job>, Error> {
     let mut transaction = pool.begin().await?;
-    let due: Vec<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM schedules WHERE enabled AND next_run_at <= $1
-         ORDER BY next_run_at FOR UPDATE SKIP LOCKED LIMIT 100"
-    )))
+    // Found by an unlocked read across tenants, then locked one schedule at a time with its tenant
+    // named and the condition checked again: Citus cannot lock rows of several tenants (shards) in
+    // one statement. A schedule another process holds is skipped, as before.
+    let candidates: Vec<(String, Uuid)> = sqlx::query_as(
+        "SELECT tenant_id, schedule_id FROM schedules WHERE enabled AND next_run_at <= $1
+         ORDER BY next_run_at, tenant_id, schedule_id LIMIT 100",
+    )
     .bind(now)
     .fetch_all(&mut *transaction)
     .await?;
+    // Each job insert takes its tenant's queue lock (held to commit). Two processes' schedulers can
+    // take interleaved sets of due rows, so they take those locks in one global order (tenant)
+    // rather than by due time, which could make them wait on each other in a cycle.
+    let mut candidates = candidates;
+    candidates.sort_by(|left, right| left.0.cmp(&right.0));
+    let mut due = Vec::new();
+    for (tenant_id, schedule_id) in candidates {
+        let row: Option<ScheduleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM schedules
+             WHERE tenant_id = $1 AND schedule_id = $2 AND enabled AND next_run_at <= $3
+             FOR UPDATE SKIP LOCKED"
+        )))
+        .bind(&tenant_id)
+        .bind(schedule_id)
+        .bind(now)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        due.extend(row.map(Schedule::from));
+    }
     let mut created = Vec::new();
-    for schedule in due.into_iter().map(Schedule::from) {
+    for schedule in due {
         let template = &schedule.job_template;
         let new_job = NewJob {
             kind: JobKind::Discovery,

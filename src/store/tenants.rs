@@ -167,11 +167,29 @@ pub async fn bump_findings_generation(
     connection: &mut sqlx::PgConnection,
     tenant_id: &str,
 ) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE tenants SET findings_generation = nextval('graph_generations') WHERE tenant_id = $1",
-    )
-    .bind(tenant_id)
-    .execute(&mut *connection)
-    .await?;
+    // Drawn first and written as a value, as in `bump_graph_generation` (Citus refuses `nextval`
+    // in an UPDATE of a reference table).
+    let generation: i64 = sqlx::query_scalar("SELECT nextval('graph_generations')")
+        .fetch_one(&mut *connection)
+        .await?;
+    sqlx::query("UPDATE tenants SET findings_generation = $2 WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .bind(generation)
+        .execute(&mut *connection)
+        .await?;
     Ok(())
+}
+
+/// The graph generations of those of `tenant_ids` that still exist. Platform work (owner
+/// connection, across tenants): each process's snapshot sweep asks about the tenants it caches.
+pub async fn graph_generations(
+    pool: &PgPool,
+    tenant_ids: &[String],
+) -> Result<Vec<(String, i64)>, Error> {
+    let generations: Vec<(String, i64)> =
+        sqlx::query_as("SELECT tenant_id, graph_generation FROM tenants WHERE tenant_id = ANY($1)")
+            .bind(tenant_ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(generations)
 }

@@ -215,29 +215,44 @@ impl From<DueDeliveryRow> for DueDelivery {
 }
 
 /// Takes up to `limit` due deliveries, pushing their next attempt `lease_seconds` ahead so another
-/// process does not send them at the same time.
+/// process does not send them at the same time. Found by an unlocked read across tenants, then
+/// taken one at a time with the tenant named, under `FOR UPDATE SKIP LOCKED` and with the
+/// condition checked again (a delivery another process took in between is skipped): Citus cannot
+/// lock rows of several tenants (shards) in one statement.
 pub async fn claim_due(
     pool: &PgPool,
     limit: i64,
     lease_seconds: f64,
 ) -> Result<Vec<DueDelivery>, Error> {
-    let due: Vec<DueDeliveryRow> = sqlx::query_as(
-        "WITH due AS (
-            SELECT tenant_id, id FROM webhook_deliveries
-            WHERE status = 'pending' AND next_attempt_at <= now()
-            ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT $1)
-         UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
-         FROM due, webhooks w, webhook_events e
-         WHERE d.tenant_id = due.tenant_id AND d.id = due.id
-           AND w.tenant_id = d.tenant_id AND w.id = d.webhook_id
-           AND e.tenant_id = d.tenant_id AND e.id = d.event_id
-         RETURNING d.tenant_id, d.id, d.attempts, w.url, w.secret, e.id AS event_id, e.event_type, e.payload,
-                   e.created_at AS event_created_at",
+    let candidates: Vec<(String, Uuid)> = sqlx::query_as(
+        "SELECT tenant_id, id FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at, tenant_id, id LIMIT $1",
     )
     .bind(limit)
-    .bind(lease_seconds)
     .fetch_all(pool)
     .await?;
+    let mut due = Vec::new();
+    for (tenant_id, delivery_id) in candidates {
+        let claimed: Option<DueDeliveryRow> = sqlx::query_as(
+            "UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
+             FROM webhooks w, webhook_events e
+             WHERE d.tenant_id = $1 AND d.id = (
+                    SELECT id FROM webhook_deliveries
+                    WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND next_attempt_at <= now()
+                    FOR UPDATE SKIP LOCKED)
+               AND w.tenant_id = $1 AND w.id = d.webhook_id
+               AND e.tenant_id = $1 AND e.id = d.event_id
+             RETURNING d.tenant_id, d.id, d.attempts, w.url, w.secret, e.id AS event_id, e.event_type, e.payload,
+                       e.created_at AS event_created_at",
+        )
+        .bind(&tenant_id)
+        .bind(delivery_id)
+        .bind(lease_seconds)
+        .fetch_optional(pool)
+        .await?;
+        due.extend(claimed);
+    }
     Ok(due.into_iter().map(DueDelivery::from).collect())
 }
 
@@ -251,21 +266,29 @@ pub async fn record_attempt(
     response: Option<&str>,
     retry_in_seconds: f64,
 ) -> Result<(), Error> {
-    sqlx::query(
+    // Chosen here rather than by a `CASE` around `now()`: Citus refuses non-immutable functions
+    // inside `CASE` of a distributed UPDATE.
+    let statement = if status == DeliveryStatus::Delivered {
         "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4, last_error = $5,
             last_response = $6, next_attempt_at = now() + make_interval(secs => $7),
-            delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE NULL END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(&delivery.tenant_id)
-    .bind(delivery.id)
-    .bind(status.as_str())
-    .bind(status_code)
-    .bind(error)
-    .bind(response)
-    .bind(retry_in_seconds)
-    .execute(pool)
-    .await?;
+            delivered_at = now(), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2"
+    } else {
+        "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_status_code = $4, last_error = $5,
+            last_response = $6, next_attempt_at = now() + make_interval(secs => $7),
+            delivered_at = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2"
+    };
+    sqlx::query(statement)
+        .bind(&delivery.tenant_id)
+        .bind(delivery.id)
+        .bind(status.as_str())
+        .bind(status_code)
+        .bind(error)
+        .bind(response)
+        .bind(retry_in_seconds)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -306,7 +306,7 @@ async fn while_an_evaluation_runs_the_previous_stored_result_answers() {
     loop {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'
+             WHERE datname = current_database() AND state = 'active'
                AND query LIKE 'DELETE FROM compliance_results%'",
         )
         .fetch_one(&app.pool)

@@ -1,6 +1,8 @@
-//! The real binary under signals: SIGTERM ends a busy server within its grace period, and a
-//! server killed with SIGKILL during a discovery commit leaves a job that completes exactly once,
-//! with the same graph as a clean run, after a restart.
+//! The real binary under signals: SIGTERM ends a busy server within its grace period, SIGTERM
+//! during an evaluation stops it within seconds (not at the end of the grace) and keeps the
+//! previous findings and compliance result, and a server killed with SIGKILL during a discovery
+//! commit leaves a job that completes exactly once, with the same graph as a clean run, after a
+//! restart.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -12,8 +14,8 @@ use infracast::store::{self, embedded::EmbeddedPostgres};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-/// A fresh migrated database and a URL the binary can reach it with.
-async fn database_with_url() -> (PgPool, String) {
+/// A fresh migrated database and a URL the binary can reach it with (also `processes.rs`'s).
+pub(super) async fn database_with_url() -> (PgPool, String) {
     let name = format!("ic_test_{}", uuid::Uuid::new_v4().simple());
     let (server, url) = match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => {
@@ -83,6 +85,11 @@ struct Server {
 
 impl Server {
     fn start(url: &str, data_dir: &Path, log: &Path) -> Server {
+        Server::start_with(url, data_dir, log, &[])
+    }
+
+    /// `start` with some of its environment replaced (`overrides` are set last).
+    fn start_with(url: &str, data_dir: &Path, log: &Path, overrides: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -110,6 +117,7 @@ impl Server {
             .env("INFRACAST_JOB_LEASE_SECONDS", "3")
             .env("INFRACAST_SHUTDOWN_GRACE_SECONDS", "2")
             .env("INFRACAST_LOG", "info,sqlx=warn")
+            .envs(overrides.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -140,6 +148,18 @@ impl Server {
             assert!(Instant::now() < deadline, "the server never listened");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    async fn get(&self, path: &str, key: &str) -> Value {
+        let answer = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        answer.json().await.unwrap()
     }
 
     async fn post(&self, path: &str, key: &str, body: Value) -> Value {
@@ -431,4 +451,170 @@ async fn a_server_killed_during_a_discovery_commit_completes_the_job_exactly_onc
     second.terminate();
     let status = second.wait_for_exit(Duration::from_secs(15)).await;
     assert!(status.success(), "{status:?}");
+}
+
+/// What an evaluation writes, as stored: every finding (identity, status, evidence, timestamps),
+/// the evaluations recorded, and the stored compliance result per framework.
+async fn evaluation_state(pool: &PgPool, tenant: &str) -> (Vec<String>, i64, Vec<String>) {
+    let findings: Vec<(String,)> = sqlx::query_as(
+        "SELECT jsonb_build_array(id, rule_id, node_id, status, reason, evidence, last_seen, updated_at)::text
+         FROM findings WHERE tenant_id = $1 ORDER BY rule_id, node_id",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let (evaluations,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM evaluations WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let results: Vec<(String,)> = sqlx::query_as(
+        "SELECT jsonb_build_array(framework_id, evaluation_id, graph_generation, summary)::text
+         FROM compliance_results WHERE tenant_id = $1 ORDER BY framework_id",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (
+        findings.into_iter().map(|(row,)| row).collect(),
+        evaluations,
+        results.into_iter().map(|(row,)| row).collect(),
+    )
+}
+
+#[tokio::test]
+async fn sigterm_during_an_evaluation_stops_it_within_seconds_and_keeps_the_previous_result() {
+    let (pool, url) = database_with_url().await;
+    let key = tenant_key(&pool, "acme").await;
+    let directory = tempfile::tempdir().unwrap();
+    let small = infracast::discovery::generate::generate_estate(300, 3);
+    let big = infracast::discovery::generate::generate_estate(8_000, 3);
+    let small_config = fixture_config(directory.path(), "small.json", &small);
+    let big_config = fixture_config(directory.path(), "big.json", &big);
+    let data_dir = directory.path().join("data");
+    let log = directory.path().join("server.log");
+    // A grace far longer than the bound asserted below: what stops the evaluation must be its
+    // own checks, not the grace running out.
+    let long_grace = [("INFRACAST_SHUTDOWN_GRACE_SECONDS", "120")];
+
+    let mut server = Server::start_with(&url, &data_dir, &log, &long_grace);
+    server.wait_until_listening().await;
+    let first = server.start_discovery("acme", &key, small_config).await;
+    let first = server.wait_for_job("acme", &key, &first, is_terminal).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let before = evaluation_state(&pool, "acme").await;
+    assert!(!before.0.is_empty(), "the first evaluation found nothing");
+    assert_eq!(before.1, 1);
+    assert!(!before.2.is_empty(), "no stored compliance result");
+    let summary = server
+        .get("/api/v1/tenants/acme/compliance/summary", &key)
+        .await;
+    let previous_evaluation = summary["data"]["evaluation"]["evaluation_id"].clone();
+    assert!(previous_evaluation.is_string(), "{summary}");
+
+    // A discovery of a much larger estate: once its graph has committed, its worker is in the
+    // evaluation (snapshot, rules, findings merge, compliance result).
+    let job_id = server.start_discovery("acme", &key, big_config).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (committed,): (Option<String>,) = sqlx::query_as(
+            "SELECT committed_status FROM jobs WHERE tenant_id = 'acme' AND job_id = $1::uuid",
+        )
+        .bind(&job_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if committed.is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the big graph never committed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let signalled = Instant::now();
+    server.terminate();
+    let status = server.wait_for_exit(Duration::from_secs(60)).await;
+    let took = signalled.elapsed();
+    eprintln!("SIGTERM during an evaluation: exited after {took:?}");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "SIGTERM during an evaluation took {took:?} (grace 120 s)"
+    );
+    drop(server);
+    let (job_status, evaluations_after): (String, i64) = sqlx::query_as(
+        "SELECT status, (SELECT count(*) FROM evaluations WHERE tenant_id = 'acme')
+         FROM jobs WHERE tenant_id = 'acme' AND job_id = $1::uuid",
+    )
+    .bind(&job_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (job_status.as_str(), evaluations_after),
+        ("running", 1),
+        "the evaluation finished before the SIGTERM"
+    );
+    // Nothing of the interrupted evaluation is stored: same findings, same result.
+    assert!(
+        evaluation_state(&pool, "acme").await == before,
+        "the interrupted evaluation changed the stored findings or result"
+    );
+
+    // After a restart (no workers, so nothing resumes yet) the previous result answers.
+    let mut reader = Server::start_with(&url, &data_dir, &log, &[("INFRACAST_WORKERS", "0")]);
+    reader.wait_until_listening().await;
+    let summary = reader
+        .get("/api/v1/tenants/acme/compliance/summary", &key)
+        .await;
+    assert_eq!(
+        summary["data"]["evaluation"]["evaluation_id"],
+        previous_evaluation
+    );
+    assert!(
+        summary["data"]["frameworks"]
+            .as_array()
+            .is_some_and(|frameworks| !frameworks.is_empty())
+    );
+    reader.terminate();
+    assert!(
+        reader
+            .wait_for_exit(Duration::from_secs(15))
+            .await
+            .success()
+    );
+    drop(reader);
+
+    // With a worker the job is taken over and its evaluation runs to the end, once.
+    let resumed = Server::start(&url, &data_dir, &log);
+    let mut resumed = resumed;
+    resumed.wait_until_listening().await;
+    let finished = resumed
+        .wait_for_job("acme", &key, &job_id, is_terminal)
+        .await;
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["attempts"], 2, "{finished}");
+    let summary = resumed
+        .get("/api/v1/tenants/acme/compliance/summary", &key)
+        .await;
+    assert_eq!(summary["data"]["evaluation"]["job_id"], json!(job_id));
+    assert_ne!(
+        summary["data"]["evaluation"]["evaluation_id"],
+        previous_evaluation
+    );
+    let (evaluations,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM evaluations WHERE tenant_id = 'acme'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(evaluations, 2);
+    resumed.terminate();
+    assert!(
+        resumed
+            .wait_for_exit(Duration::from_secs(15))
+            .await
+            .success()
+    );
 }

@@ -9,12 +9,16 @@ mod reconcile;
 
 mod audit;
 mod auth_and_status;
+// issue 12 acceptance: the audit estate through the API and the CLI, organizations
+mod aws_audit_estate;
 mod aws_data_logging_discovery;
 mod aws_discovery;
 mod aws_monitoring_discovery;
 // rds, lambda, eks (managed endpoints)
 mod aws_iam_discovery;
 mod aws_managed_discovery;
+// elbv2 end to end (exposure through a load balancer)
+mod aws_load_balancer_discovery;
 mod bulk_findings;
 mod citus;
 mod compliance;
@@ -34,6 +38,7 @@ mod nodes;
 mod openapi;
 mod paging;
 mod pathtracer;
+mod processes;
 mod rate_limits;
 mod reports;
 mod rls;

@@ -113,12 +113,9 @@ async fn two_seeded_tenants() -> PgPool {
 async fn set_to_one_tenant_every_table_shows_only_that_tenants_rows() {
     let pool = two_seeded_tenants().await;
     let mut transaction = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE infracast_app")
-        .execute(&mut *transaction)
-        .await
-        .unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', 'rls-a', true)")
-        .execute(&mut *transaction)
+    // The role and the setting exactly as request paths set them (`set_config` would not reach
+    // Citus's workers; `enter_tenant` uses `SET LOCAL`, which does).
+    store::enter_tenant(&mut transaction, "rls-a")
         .await
         .unwrap();
     for table in TENANT_TABLES {
@@ -455,7 +452,7 @@ async fn job_commits_write_through_the_policies() {
         .await
         .expect_err("the evaluation's findings are refused");
     assert!(
-        format!("{refused:#}").contains("row-level security policy for table \"findings\""),
+        format!("{refused:#}").contains("row-level security policy for table \"findings"),
         "{refused:#}"
     );
     assert_eq!(
@@ -481,7 +478,7 @@ async fn job_commits_write_through_the_policies() {
         .await
         .expect_err("the reconciled nodes are refused");
     assert!(
-        format!("{refused:#}").contains("row-level security policy for table \"nodes\""),
+        format!("{refused:#}").contains("row-level security policy for table \"nodes"),
         "{refused:#}"
     );
     assert_eq!(owner_count(&pool, "nodes", "rls-job").await, 0);
