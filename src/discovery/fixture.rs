@@ -104,6 +104,7 @@ fn outcome_of(mut inventory: Inventory, control: &DiscoveryControl) -> Discovery
                     })
                     .count(),
                 gaps: Vec::new(),
+                timings_ms: Default::default(),
             }
         })
         .collect();

@@ -1082,6 +1082,7 @@ pub fn add_data_logging_settings(
             s3_object_read_events: false,
             s3_object_write_events: multi_region_logging_trails > 0,
             trail_arns,
+            ..Default::default()
         },
     );
     if recording {

@@ -53,6 +53,10 @@ pub struct ScopeResult {
     pub edges: usize,
     /// Calls the endpoint did not support: recorded, not fatal.
     pub gaps: Vec<String>,
+    /// Wall milliseconds per phase of the scope (`aws`: each service's fetch and transform, and
+    /// `link`), so a slow job says where its time went. Empty for providers that do not time.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub timings_ms: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// What a provider found: the inventory of completed scopes only, and every scope's result.

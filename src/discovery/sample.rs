@@ -27,7 +27,14 @@
 //! 18. data and logging: `acme-public-assets` is public through its policy and ACL and the
 //!     single-region `app-trail` writes to it without log validation or KMS; `acme-audit-logs`
 //!     and the multi-region `org-trail` are compliant; the `legacy` KMS key does not rotate; the
-//!     `shared-home` EFS is unencrypted; AWS Config records; no Access Analyzer.
+//!     `shared-home` EFS is unencrypted; AWS Config records; no Access Analyzer; `org-trail`
+//!     sends its events to the `cloudtrail/management` log group whose metric filters, alarms and
+//!     topics misconfiguration 14 describes, so the CIS 4.x summary reads one chain;
+//! 19. IAM (the account's `global` scope): the root user has MFA but not a hardware device, the
+//!     password policy asks for 8 characters, `legacy-admin` signs in without MFA with a
+//!     400-day-old key and a policy attached directly, the customer-managed `full-admin` policy
+//!     grants `*:*` to the `admins` group; `alice` is compliant; the `web` role (trusted by EC2)
+//!     is the instance profile of the `prod-web-*` instances, the others have none.
 
 use serde_json::{Value, json};
 
@@ -43,6 +50,10 @@ use crate::model::{EdgeKind, Inventory, NodeId, NodeType};
 
 pub const ACCOUNT: &str = "111122223333";
 pub const REGION: &str = "us-east-1";
+/// The log group of the multi-region trail (`generate::add_monitoring` names it).
+const TRAIL_LOG_GROUP: &str = "cloudtrail/management";
+/// The instance profile of the `prod-web-*` instances (misconfiguration 19).
+const WEB_PROFILE_ARN: &str = "arn:aws:iam::111122223333:instance-profile/web";
 
 fn patch_properties(builder: &mut EstateBuilder, id: &NodeId, change: impl FnOnce(&mut Value)) {
     if let Some(node) = builder
@@ -145,6 +156,14 @@ fn add_sample_data_and_logging(builder: &mut EstateBuilder) {
     add_kms_key(builder, "key-legacy", false, false);
     add_file_system(builder, "fs-0shared", false);
     let organisation = add_trail(builder, "org-trail", &audit, true, Some("key-audit"));
+    // The multi-region trail delivers to the log group `add_monitoring` put the CIS filters on:
+    // trail → log group ← metric filter ← alarm → topic is one chain (misconfiguration 18).
+    let trail_group = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{TRAIL_LOG_GROUP}:*");
+    patch_properties(builder, &organisation, |properties| {
+        properties["cloud_watch_logs_log_group_arn"] = json!(trail_group);
+    });
+    let group = builder.id(NodeType::LogGroup, TRAIL_LOG_GROUP);
+    builder.edge(EdgeKind::LogsTo, &organisation, &group);
     let key = builder.id(NodeType::KmsKey, "key-audit");
     builder.edge(EdgeKind::EncryptedWith, &organisation, &key);
     add_trail(builder, "app-trail", &public, false, None);
@@ -335,6 +354,18 @@ pub fn sample_estate() -> Inventory {
         let (_, _, volume) = add_instance(&mut builder, vpc, spec);
         volumes.push(volume);
     }
+    // 19: the web instances run with the `web` instance profile (its role is in `add_sample_iam`).
+    let profile = NodeId::aws("global", NodeType::IamInstanceProfile, "web");
+    for (_, spec) in specs
+        .iter()
+        .filter(|(_, spec)| spec.name.starts_with("prod-web-"))
+    {
+        let instance = builder.id(NodeType::Instance, &spec.raw_id);
+        patch_properties(&mut builder, &instance, |properties| {
+            properties["iam_instance_profile_arn"] = json!(WEB_PROFILE_ARN);
+        });
+        builder.edge(EdgeKind::AssociatedWith, &instance, &profile);
+    }
 
     // 5: a public, unencrypted snapshot of a batch volume; and a healthy one.
     for (raw, volume, public, encrypted) in [
@@ -435,6 +466,8 @@ pub fn sample_estate() -> Inventory {
     add_sample_managed_endpoints(&mut builder, &prod, &shared);
     // s3, cloudtrail, config, kms, efs: misconfiguration 18.
     add_sample_data_and_logging(&mut builder);
+    // iam: misconfiguration 19.
+    add_sample_iam(&mut builder);
     // Load balancers: an internet-facing ALB in front of two private app instances (exposed
     // through it on 8080; its HTTP listener does not redirect and it writes no access logs), an
     // internal ALB, and an NLB preserving client addresses whose target admits only the web
@@ -468,6 +501,189 @@ pub fn sample_estate() -> Inventory {
         true,
     );
     builder.finish()
+}
+
+/// Misconfiguration 19: the account's IAM, in its `global` scope.
+fn add_sample_iam(builder: &mut EstateBuilder) {
+    let regional = std::mem::replace(&mut builder.region, "global".to_string());
+    builder.inventory.scopes.push(crate::model::Scope {
+        provider: "aws".to_string(),
+        account: ACCOUNT.to_string(),
+        region: "global".to_string(),
+    });
+    let arn = |kind: &str, name: &str| format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}");
+    builder.node(
+        NodeType::IamAccount,
+        ACCOUNT,
+        ACCOUNT,
+        &[],
+        &IamAccountProperties {
+            account_id: ACCOUNT.into(),
+            root_mfa_enabled: true,
+            root_hardware_mfa_enabled: false,
+            root_access_keys_present: false,
+            root_last_used_days: Some(120),
+            credential_report_available: true,
+            password_policy_present: true,
+            password_policy: PasswordPolicy {
+                minimum_password_length: 8,
+                ..PasswordPolicy::example()
+            },
+            support_access_principals: vec![arn("role", "support")],
+        },
+    );
+    let admin_arn = arn("policy", "full-admin");
+    let admin_policy = builder.node(
+        NodeType::IamPolicy,
+        &admin_arn,
+        "full-admin",
+        &[],
+        &IamPolicyProperties {
+            policy_name: "full-admin".into(),
+            arn: admin_arn.clone(),
+            attachment_count: 1,
+            grants_full_admin: true,
+            allowed_actions: vec!["*".into()],
+            default_version_id: Some("v1".into()),
+            ..Default::default()
+        },
+    );
+    let support_arn = "arn:aws:iam::aws:policy/AWSSupportAccess";
+    let support_policy = builder.node(
+        NodeType::IamPolicy,
+        support_arn,
+        "AWSSupportAccess",
+        &[],
+        &IamPolicyProperties {
+            policy_name: "AWSSupportAccess".into(),
+            arn: support_arn.into(),
+            aws_managed: true,
+            attachment_count: 1,
+            ..Default::default()
+        },
+    );
+    let admins = builder.node(
+        NodeType::IamGroup,
+        "admins",
+        "admins",
+        &[],
+        &IamGroupProperties {
+            group_name: "admins".into(),
+            arn: arn("group", "admins"),
+            path: "/".into(),
+            attached_policy_arns: vec![admin_arn.clone()],
+            ..Default::default()
+        },
+    );
+    builder.edge(EdgeKind::HasPolicy, &admins, &admin_policy);
+    let legacy = builder.node(
+        NodeType::IamUser,
+        "legacy-admin",
+        "legacy-admin",
+        &[],
+        &IamUserProperties {
+            user_name: "legacy-admin".into(),
+            arn: arn("user", "legacy-admin"),
+            path: "/".into(),
+            age_days: Some(900),
+            password_enabled: true,
+            password_last_used_days: Some(3),
+            mfa_active: false,
+            access_keys: vec![AccessKey {
+                number: 1,
+                active: true,
+                age_days: Some(400),
+                last_used_days: Some(200),
+            }],
+            active_access_key_count: 1,
+            oldest_active_key_age_days: Some(400),
+            longest_unused_credential_days: Some(200),
+            groups: vec!["admins".into()],
+            attached_policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            ..Default::default()
+        },
+    );
+    let alice = builder.node(
+        NodeType::IamUser,
+        "alice",
+        "alice",
+        &[],
+        &IamUserProperties {
+            user_name: "alice".into(),
+            arn: arn("user", "alice"),
+            path: "/".into(),
+            age_days: Some(200),
+            password_enabled: true,
+            password_last_used_days: Some(1),
+            mfa_active: true,
+            access_keys: vec![AccessKey {
+                number: 1,
+                active: true,
+                age_days: Some(30),
+                last_used_days: Some(1),
+            }],
+            active_access_key_count: 1,
+            oldest_active_key_age_days: Some(30),
+            longest_unused_credential_days: Some(1),
+            groups: vec!["admins".into()],
+            ..Default::default()
+        },
+    );
+    for user in [&legacy, &alice] {
+        builder.edge(EdgeKind::MemberOf, user, &admins);
+    }
+    let ec2 = builder.node(
+        NodeType::IamPrincipal,
+        "service:ec2.amazonaws.com",
+        "ec2.amazonaws.com",
+        &[],
+        &IamPrincipalProperties::example(),
+    );
+    let support = builder.node(
+        NodeType::IamRole,
+        "support",
+        "support",
+        &[],
+        &IamRoleProperties {
+            role_name: "support".into(),
+            arn: arn("role", "support"),
+            path: "/".into(),
+            trusted_principals: vec![format!("aws:arn:aws:iam::{ACCOUNT}:root")],
+            attached_policy_arns: vec![support_arn.into()],
+            last_used_days: Some(20),
+            ..Default::default()
+        },
+    );
+    builder.edge(EdgeKind::HasPolicy, &support, &support_policy);
+    let web = builder.node(
+        NodeType::IamRole,
+        "web",
+        "web",
+        &[],
+        &IamRoleProperties {
+            role_name: "web".into(),
+            arn: arn("role", "web"),
+            path: "/".into(),
+            trusted_principals: vec!["service:ec2.amazonaws.com".into()],
+            instance_profile_names: vec!["web".into()],
+            last_used_days: Some(0),
+            ..Default::default()
+        },
+    );
+    builder.edge(EdgeKind::Trusts, &web, &ec2);
+    let profile = builder.node(
+        NodeType::IamInstanceProfile,
+        "web",
+        "web",
+        &[],
+        &IamInstanceProfileProperties {
+            instance_profile_name: "web".into(),
+            arn: WEB_PROFILE_ARN.into(),
+            role_names: vec!["web".into()],
+        },
+    );
+    builder.edge(EdgeKind::Contains, &profile, &web);
+    builder.region = regional;
 }
 
 /// Misconfigurations 14-16: a public and a private database, a public and a private function
@@ -552,17 +768,16 @@ mod tests {
                 node.properties = serde_json::json!({});
             }
         }
-        let trail = serde_json::json!({
-            "is_multi_region": true,
-            "is_logging": true,
-            "cloud_watch_logs_log_group_arn":
-                format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:cloudtrail/management:*"),
-        });
-        let edges = crate::discovery::aws::cloudwatch::link_with_trails(
-            REGION,
-            &mut estate.nodes,
-            &[trail],
-        );
+        // The trails as the sample states them: the summary follows from the sample's own chain.
+        let trails: Vec<Value> = estate
+            .nodes
+            .iter()
+            .filter(|node| node.node_type == NodeType::CloudTrailTrail)
+            .map(|node| node.properties.clone())
+            .collect();
+        assert_eq!(trails.len(), 2, "org-trail and app-trail");
+        let edges =
+            crate::discovery::aws::cloudwatch::link_with_trails(REGION, &mut estate.nodes, &trails);
         assert_eq!(summary_of(&estate.nodes), stated);
         // The derived alarm edges are the ones the sample states.
         for edge in &edges {
@@ -633,5 +848,121 @@ mod tests {
         let acl: NetworkAclProperties = prod_acl.properties_as().unwrap();
         assert_eq!(acl.entries[0].rule_number, 90);
         assert_eq!(acl.entries[0].port_from, Some(22));
+    }
+
+    #[test]
+    fn the_multi_region_trail_logs_to_the_group_the_cis_filters_watch() {
+        let estate = sample_estate();
+        let mut nodes = estate.nodes.clone();
+        let derived = (crate::discovery::aws::cloudtrail::SERVICE.link)(REGION, &mut nodes);
+        let group = NodeId::aws(REGION, NodeType::LogGroup, "cloudtrail/management");
+        let organisation = NodeId::aws(REGION, NodeType::CloudTrailTrail, "org-trail");
+        let to_groups: Vec<_> = derived
+            .iter()
+            .filter(|edge| edge.dst.node_type() == NodeType::LogGroup)
+            .collect();
+        assert_eq!(
+            to_groups.len(),
+            1,
+            "only org-trail sends to CloudWatch Logs"
+        );
+        assert_eq!(
+            (&to_groups[0].src, &to_groups[0].dst),
+            (&organisation, &group)
+        );
+        assert!(estate.edges.contains(to_groups[0]));
+        // Every trail edge the link derives (buckets, key, group) is one the sample states.
+        for edge in &derived {
+            assert!(estate.edges.contains(edge), "{edge:?}");
+        }
+        // The group's filters: 4.1, 4.3, 4.4, 4.5, 4.10 alarmed to `security-alerts`, 4.2 to
+        // `ops-alerts`, 4.6 without an alarm: 7 filters on the group, 6 alarms on filters.
+        let filters_on_group = estate
+            .edges
+            .iter()
+            .filter(|edge| edge.kind == EdgeKind::FiltersLogGroup && edge.dst == group)
+            .count();
+        assert_eq!(filters_on_group, 7);
+        assert_eq!(
+            estate
+                .edges
+                .iter()
+                .filter(|edge| edge.kind == EdgeKind::AlarmsOn)
+                .count(),
+            6
+        );
+    }
+
+    #[test]
+    fn sample_iam_is_its_own_scope_and_links_as_discovery_would() {
+        let estate = sample_estate();
+        assert!(estate.scopes.iter().any(|scope| scope.region == "global"));
+        let global: Vec<_> = estate
+            .nodes
+            .iter()
+            .filter(|node| node.region == "global")
+            .cloned()
+            .collect();
+        // account, full-admin, AWSSupportAccess, admins, legacy-admin, alice, the EC2 principal,
+        // the support and web roles, the web instance profile.
+        assert_eq!(global.len(), 10);
+        let count = |node_type: NodeType| {
+            global
+                .iter()
+                .filter(|node| node.node_type == node_type)
+                .count()
+        };
+        assert_eq!(count(NodeType::IamUser), 2);
+        assert_eq!(count(NodeType::IamRole), 2);
+        assert_eq!(count(NodeType::IamPolicy), 2);
+        let users: Vec<IamUserProperties> = global
+            .iter()
+            .filter(|node| node.node_type == NodeType::IamUser)
+            .filter_map(|node| node.properties_as::<IamUserProperties>().ok())
+            .collect();
+        let legacy = users
+            .iter()
+            .find(|user| user.user_name == "legacy-admin")
+            .unwrap();
+        assert!(legacy.password_enabled && !legacy.mfa_active);
+        assert_eq!(legacy.oldest_active_key_age_days, Some(400));
+        // The IAM edges are the ones `iam::link` derives from the nodes: 2 memberships, 2
+        // policies (admins, support), 1 trust (web → EC2), 1 profile → role.
+        let mut derived = (crate::discovery::aws::iam::SERVICE.link)("global", &mut global.clone());
+        let global_ids: HashSet<_> = global.iter().map(|node| node.id.clone()).collect();
+        let mut stated: Vec<_> = estate
+            .edges
+            .iter()
+            .filter(|edge| global_ids.contains(&edge.src))
+            .cloned()
+            .collect();
+        assert_eq!(stated.len(), 6);
+        derived.sort_by(|left, right| left.id.cmp(&right.id));
+        stated.sort_by(|left, right| left.id.cmp(&right.id));
+        assert_eq!(derived, stated);
+        // The eight prod-web instances use the web profile, as the cross-scope link derives.
+        let mut profile_edges =
+            crate::discovery::aws::iam::link_instances_to_profiles(&estate.nodes);
+        assert_eq!(profile_edges.len(), 8);
+        let mut stated_profile_edges: Vec<_> = estate
+            .edges
+            .iter()
+            .filter(|edge| edge.dst.node_type() == NodeType::IamInstanceProfile)
+            .cloned()
+            .collect();
+        profile_edges.sort_by(|left, right| left.id.cmp(&right.id));
+        stated_profile_edges.sort_by(|left, right| left.id.cmp(&right.id));
+        assert_eq!(profile_edges, stated_profile_edges);
+        let sources: HashSet<&str> = profile_edges
+            .iter()
+            .map(|edge| edge.src.resource_id())
+            .collect();
+        let web: HashSet<&str> = [
+            "i-0a0000", "i-0a0001", "i-0a0002", "i-0a0003", "i-0a0004", "i-0a0005", "i-0a0006",
+            "i-0a0007",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(sources, web);
     }
 }

@@ -1,7 +1,8 @@
 //! IAM end to end: identities built in moto with the real aws-sdk-iam, discovered by an `aws` job
 //! (IAM runs once per account, under the scope region `global`), then nodes, edges (including
 //! instance → instance profile → role across scopes), findings per resource and CIS section 1
-//! controls read through the API. Also: several accounts per job, and every enabled region
+//! controls read through the API. Also: several accounts per job (a list of roles, or an AWS
+//! Organization), accounts that share names, and every enabled region
 //! when the job names none.
 //!
 //! moto cannot age an access key or a password: the "old key" and "unused 45 days" sides are
@@ -499,6 +500,293 @@ async fn several_accounts_are_separate_scopes_each_with_its_own_global_iam() {
     assert_eq!(total(&app, &key, "nodes?types=aws.iam.account").await, 2);
 }
 
+/// The SDK configuration of `account` in moto: credentials of a role assumed there, which moto
+/// answers with that account's own resources.
+async fn sdk_in_account(moto: &MotoServer, account: &str) -> aws_config::SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(&sdk(moto).await)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/audit"))
+        .role_session_name("build")
+        .send()
+        .await
+        .unwrap();
+    let credentials = assumed.credentials().unwrap();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_string()),
+            None,
+            "assumed",
+        ))
+        .load()
+        .await
+}
+
+/// The same names in two accounts: the role every organization account has with a policy, a user
+/// in a group, a log group; and a user only the first account has.
+async fn build_same_names(moto: &MotoServer, account: &str, first: bool) {
+    let config = sdk_in_account(moto, account).await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    iam.create_role()
+        .role_name("OrganizationAccountAccessRole")
+        .assume_role_policy_document(EC2_TRUST)
+        .send()
+        .await
+        .unwrap();
+    // moto loads no AWS-managed policies; a customer-managed one of the same name stands in (the
+    // shared managed-policy ARN is `account_names`'s unit test).
+    iam.create_policy()
+        .policy_name("read-everything")
+        .policy_document(ADMIN_DOCUMENT)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("OrganizationAccountAccessRole")
+        .policy_arn(format!("arn:aws:iam::{account}:policy/read-everything"))
+        .send()
+        .await
+        .unwrap();
+    iam.create_group().group_name("ops").send().await.unwrap();
+    iam.create_user().user_name("deploy").send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name("ops")
+        .user_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    if first {
+        iam.create_user()
+            .user_name("only-in-first")
+            .send()
+            .await
+            .unwrap();
+    }
+    aws_sdk_cloudwatchlogs::Client::new(&config)
+        .create_log_group()
+        .log_group_name("app")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn accounts_that_share_names_keep_apart_and_rescan_without_changes() {
+    static_test_credentials();
+    let moto = MotoServer::start();
+    const FIRST: &str = "111111111111";
+    const SECOND: &str = "222222222222";
+    build_same_names(&moto, FIRST, true).await;
+    build_same_names(&moto, SECOND, false).await;
+    let app = moto_app(&moto).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let config = json!({
+        "regions": [REGION],
+        "endpoint_url": moto.endpoint,
+        "accounts": [
+            {"role_arn": format!("arn:aws:iam::{FIRST}:role/audit")},
+            {"role_arn": format!("arn:aws:iam::{SECOND}:role/audit")},
+        ],
+    });
+    let job = run_aws_job(&app, &key, config.clone()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+
+    for account in [FIRST, SECOND] {
+        let role = node(
+            &app,
+            &key,
+            &format!("aws:global:aws.iam.role:{account}/OrganizationAccountAccessRole"),
+        )
+        .await;
+        assert_eq!(role["account"], account, "{role}");
+        assert_eq!(role["name"], "OrganizationAccountAccessRole", "{role}");
+        let group = node(
+            &app,
+            &key,
+            &format!("aws:global:aws.iam.group:{account}/ops"),
+        )
+        .await;
+        assert_eq!(group["account"], account, "{group}");
+        let logs = node(
+            &app,
+            &key,
+            &format!("aws:{REGION}:aws.logs.log_group:{account}/app"),
+        )
+        .await;
+        assert_eq!(logs["account"], account, "{logs}");
+
+        // Each account's user is in its own account's group, and each role has its own
+        // account's attachment of the managed policy.
+        let user = format!("aws:global:aws.iam.user:{account}/deploy");
+        let answer = app
+            .get(
+                &format!(
+                    "/api/v1/tenants/acme/edges?src={}&kind=member_of",
+                    encode(&user)
+                ),
+                &key,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let groups: Vec<&str> = answer.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["dst"].as_str().unwrap())
+            .collect();
+        assert_eq!(groups, [format!("aws:global:aws.iam.group:{account}/ops")]);
+        let role_id = format!("aws:global:aws.iam.role:{account}/OrganizationAccountAccessRole");
+        let answer = app
+            .get(
+                &format!(
+                    "/api/v1/tenants/acme/edges?src={}&kind=has_policy",
+                    encode(&role_id)
+                ),
+                &key,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let policies: Vec<&str> = answer.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["dst"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            policies,
+            [format!(
+                "aws:global:aws.iam.policy:{account}/arn:aws:iam::{account}:policy/read-everything"
+            )]
+        );
+    }
+    // moto keeps the accounts' identities apart: the first account's extra user is its alone.
+    node(
+        &app,
+        &key,
+        &format!("aws:global:aws.iam.user:{FIRST}/only-in-first"),
+    )
+    .await;
+    let missing = app
+        .get(
+            &format!(
+                "/api/v1/tenants/acme/nodes/{}",
+                encode(&format!("aws:global:aws.iam.user:{SECOND}/only-in-first"))
+            ),
+            &key,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    assert_eq!(total(&app, &key, "nodes?types=aws.iam.user").await, 3);
+
+    // The ids are stable: a second run of the same job changes nothing.
+    let again = run_aws_job(&app, &key, config).await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    for change in ["added", "changed", "removed"] {
+        for entity in ["nodes", "edges"] {
+            assert_eq!(
+                again["counts"][format!("{entity}_{change}")],
+                0,
+                "{entity} {change}: {again}"
+            );
+        }
+    }
+}
+
+/// An AWS Organization: its accounts are listed with the job's own credentials (the management
+/// account), then `role_name` is assumed in each. moto creates `OrganizationAccountAccessRole` in
+/// every member account it creates, so the role's name is in several accounts at once.
+#[tokio::test]
+async fn an_organizations_accounts_are_each_discovered_through_the_named_role() {
+    static_test_credentials();
+    let moto = MotoServer::start();
+    let organizations = aws_sdk_organizations::Client::new(&sdk(&moto).await);
+    organizations
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for name in ["workloads", "security"] {
+        let created = organizations
+            .create_account()
+            .account_name(name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        members.push(
+            created
+                .create_account_status()
+                .and_then(|status| status.account_id())
+                .expect("moto answers the new account's id at once")
+                .to_string(),
+        );
+    }
+    // A user in the first member account only.
+    aws_sdk_iam::Client::new(&sdk_in_account(&moto, &members[0]).await)
+        .create_user()
+        .user_name("workload-deployer")
+        .send()
+        .await
+        .unwrap();
+
+    let app = moto_app(&moto).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let job = run_aws_job(
+        &app,
+        &key,
+        json!({
+            "regions": [REGION],
+            "endpoint_url": moto.endpoint,
+            "organization": {"role_name": "OrganizationAccountAccessRole"},
+        }),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let mut scopes: Vec<(String, String)> = job["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|scope| {
+            assert_eq!(scope["status"], "completed", "{scope}");
+            (
+                scope["account"].as_str().unwrap().to_string(),
+                scope["region"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    scopes.sort();
+    let mut accounts = [ACCOUNT.to_string(), members[0].clone(), members[1].clone()];
+    accounts.sort();
+    let expected: Vec<(String, String)> = accounts
+        .iter()
+        .flat_map(|account| ["global", REGION].map(|region| (account.clone(), region.to_string())))
+        .collect();
+    assert_eq!(scopes, expected, "the management account and both members");
+
+    let deployer = node(
+        &app,
+        &key,
+        &format!("aws:global:aws.iam.user:{}/workload-deployer", members[0]),
+    )
+    .await;
+    assert_eq!(deployer["account"], members[0].as_str());
+    assert_eq!(total(&app, &key, "nodes?types=aws.iam.user").await, 1);
+    for member in &members {
+        let role = node(
+            &app,
+            &key,
+            &format!("aws:global:aws.iam.role:{member}/OrganizationAccountAccessRole"),
+        )
+        .await;
+        assert_eq!(role["account"], member.as_str(), "{role}");
+    }
+}
+
 /// A failed global scope (here: IAM's endpoint unreachable) makes the job partially succeed and
 /// deletes none of its nodes. moto cannot refuse one account's role while answering another's
 /// (its STS assumes any role), so the account-level failure takes the same path through a scope.
@@ -611,4 +899,75 @@ async fn no_regions_means_every_enabled_region_and_global_iam_once() {
     );
     assert_eq!(total(&app, &key, "nodes?types=aws.iam.user").await, 1);
     assert_eq!(total(&app, &key, "nodes?types=aws.iam.account").await, 1);
+}
+
+/// A region that completes while its account's `global` scope fails keeps its instance →
+/// instance profile edges: they belong to the region's scope, which is reconciled, but the
+/// profiles they point at were not collected this time.
+#[tokio::test]
+async fn a_failed_global_scope_keeps_the_completed_regions_instance_profile_edges() {
+    static_test_credentials();
+    let moto = MotoServer::start();
+    let estate = build_identities(&moto).await;
+    let closed = crate::moto::closed_port_endpoint();
+    let policy = DiscoveryPolicy {
+        allow_ambient_credentials: true,
+        ..DiscoveryPolicy::default()
+    }
+    .with_allowed_endpoints(&format!("{},{closed}", moto.endpoint))
+    .unwrap();
+    let app = spawn_app_with_policy(policy).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    // Account-level calls go to the job's first region: eu-west-1 here, so that closing it fails
+    // the global scope while us-east-1 (where the instances are) still answers.
+    let regions = json!(["eu-west-1", REGION]);
+    let first = run_aws_job(
+        &app,
+        &key,
+        json!({"regions": regions, "endpoint_url": moto.endpoint, "account_id": ACCOUNT}),
+    )
+    .await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let instance = format!("aws:{REGION}:aws.ec2.instance:{}", estate.profiled_instance);
+    let profile = "aws:global:aws.iam.instance_profile:web";
+    assert!(edge_exists(&app, &key, "associated_with", &instance, profile).await);
+
+    let second = run_aws_job(
+        &app,
+        &key,
+        json!({
+            "regions": regions,
+            "endpoint_url": moto.endpoint,
+            "account_id": ACCOUNT,
+            "region_endpoints": {"eu-west-1": closed},
+        }),
+    )
+    .await;
+    assert_eq!(second["status"], "partially_succeeded", "{second}");
+    let status_of = |region: &str| {
+        second["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|scope| scope["region"] == region)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of("global"), "failed");
+    assert_eq!(status_of(REGION), "completed");
+    assert!(
+        edge_exists(&app, &key, "associated_with", &instance, profile).await,
+        "the edge of a completed region to a profile of the failed global scope survives"
+    );
+    // The bare instance has no profile, then or now.
+    let bare = format!("aws:{REGION}:aws.ec2.instance:{}", estate.bare_instance);
+    assert_eq!(
+        total(
+            &app,
+            &key,
+            &format!("edges?kind=associated_with&src={}", encode(&bare))
+        )
+        .await,
+        0
+    );
 }

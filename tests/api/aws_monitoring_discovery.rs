@@ -1,14 +1,15 @@
-//! CloudWatch Logs, metric filters, SNS and Security Hub end to end: an estate built in moto with
-//! the real AWS SDK (a trail's log group with a CIS 4.3 filter, a CIS 4.5 filter, a near-miss
-//! filter, an application log group without retention, a subscribed topic and one nobody
-//! subscribed to, a multi-region trail sending to the log group), discovered by a job through the
-//! API, then nodes, edges, findings and CIS section 4 controls read back through the API.
+//! CloudWatch Logs, metric filters, alarms, SNS and Security Hub end to end: an estate built in
+//! moto with the real AWS SDK (a trail's log group with a CIS 4.3 filter, a CIS 4.5 filter, a
+//! near-miss filter, an application log group without retention, a subscribed topic and one nobody
+//! subscribed to, an alarm on the 4.3 metric notifying the subscribed topic, an alarm on the 4.5
+//! metric notifying the silent topic, an alarm without actions, a multi-region trail sending to the
+//! log group), discovered by a job through the API, then nodes, edges, findings and CIS section 4
+//! controls read back through the API: 4.3 PASS (complete chain), 4.5 FAIL (its alarm notifies
+//! nobody), 4.1 FAIL (no filter).
 //!
-//! CloudWatch alarms cannot be created or listed in moto 5.2 with aws-sdk-cloudwatch (the SDK
-//! speaks Smithy RPC v2 CBOR; moto answers 404). Discovery records that as a gap and then gives no
-//! CIS 4.1-4.15 verdict for the region (no summary node): this test asserts exactly that, and the
-//! chain (alarm → filter on namespace and metric, alarm → topic, confirmed subscriber, trail log
-//! group) is tested over hand-made nodes in `discovery::aws::cloudwatch::edges`.
+//! aws-sdk-cloudwatch is pinned to 1.99.0, its last release speaking awsQuery: later releases
+//! speak Smithy RPC v2 CBOR, which moto (5.2.1 to 5.2.5) does not serve (README, "CloudWatch
+//! monitoring").
 
 use std::sync::Once;
 
@@ -63,8 +64,7 @@ fn transformation(metric: &str) -> aws_sdk_cloudwatchlogs::types::MetricTransfor
         .unwrap()
 }
 
-/// Builds the estate; returns the subscribed topic's ARN and the unsubscribed one's. (Alarms
-/// cannot be created: see the module comment.)
+/// Builds the estate; returns the subscribed topic's ARN and the unsubscribed one's.
 async fn build_estate(config: &aws_config::SdkConfig) -> (String, String) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     for group in [TRAIL_GROUP, "app"] {
@@ -121,6 +121,32 @@ async fn build_estate(config: &aws_config::SdkConfig) -> (String, String) {
         .send()
         .await
         .unwrap();
+
+    // Alarms on the filters' metrics: 4.3's notifies a subscriber, 4.5's a topic nobody reads,
+    // and one alarm has no actions at all.
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(config);
+    for (name, metric, actions) in [
+        ("root-usage-alarm", "RootUsage", vec![alerts.clone()]),
+        ("trail-changes-alarm", "TrailChanges", vec![silent.clone()]),
+        ("muted-alarm", "AlmostRoot", Vec::new()),
+    ] {
+        cloudwatch
+            .put_metric_alarm()
+            .alarm_name(name)
+            .namespace("CISBenchmark")
+            .metric_name(metric)
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            )
+            .set_alarm_actions(Some(actions))
+            .send()
+            .await
+            .unwrap();
+    }
 
     // The multi-region, logging trail that sends to the log group (discovered by the CloudTrail
     // service once merged).
@@ -221,8 +247,7 @@ fn strings(value: &Value) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4_verdict_without_alarms()
- {
+async fn discovers_log_groups_filters_alarms_topics_and_security_hub_and_judges_cis_section_4() {
     static_test_credentials();
     let moto = MotoServer::start();
     let config = sdk_config(&moto).await;
@@ -299,7 +324,7 @@ async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4
         "{near_miss}"
     );
 
-    // The alarm listing is a recorded gap (moto does not serve the SDK's protocol).
+    // Alarms are listed (no gap): metric, state and SNS actions.
     let regional = job["scopes"]
         .as_array()
         .unwrap()
@@ -308,9 +333,16 @@ async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4
         .expect("the us-east-1 scope");
     let gaps = strings(&regional["gaps"]);
     assert!(
-        gaps.iter()
-            .any(|gap| gap.contains("listing metric alarms in us-east-1")),
+        !gaps.iter().any(|gap| gap.contains("metric alarms")),
         "{gaps:?}"
+    );
+    let root_alarm = node(&app, &key, "aws.cloudwatch.alarm", "root-usage-alarm").await;
+    assert_eq!(root_alarm["properties"]["metric_namespace"], "CISBenchmark");
+    assert_eq!(root_alarm["properties"]["metric_name"], "RootUsage");
+    assert_eq!(root_alarm["properties"]["actions_enabled"], true);
+    assert_eq!(
+        strings(&root_alarm["properties"]["sns_topic_arns"]),
+        [alerts.as_str()]
     );
 
     // Topics and subscriptions (moto confirms an email subscription at once).
@@ -338,19 +370,55 @@ async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4
         );
     }
 
-    // Without alarms no CIS 4.1-4.15 verdict is given: no summary node, no findings.
+    // Edges: alarm → filter (on namespace and metric), alarm → topic.
+    let root_alarm_id = format!("aws:{REGION}:aws.cloudwatch.alarm:root-usage-alarm");
+    assert_eq!(
+        edge_destinations(&app, &key, "alarms_on", &root_alarm_id).await,
+        [format!(
+            "aws:{REGION}:aws.logs.metric_filter:{TRAIL_GROUP}:root-usage"
+        )]
+    );
+    assert_eq!(
+        edge_destinations(&app, &key, "notifies", &root_alarm_id).await,
+        [format!("aws:{REGION}:aws.sns.topic:{alerts}")]
+    );
+    let trail_alarm_id = format!("aws:{REGION}:aws.cloudwatch.alarm:trail-changes-alarm");
+    assert_eq!(
+        edge_destinations(&app, &key, "notifies", &trail_alarm_id).await,
+        [format!("aws:{REGION}:aws.sns.topic:{silent}")]
+    );
+
+    // The region's CIS section 4 summary: only 4.3 has the whole chain (trail → log group →
+    // filter → alarm → topic with a confirmed subscriber); 4.5's alarm notifies nobody.
     let summary_id = format!("aws:{REGION}:aws.cloudwatch.cis_monitoring:{ACCOUNT}");
-    let summary = app
-        .get(
-            &format!("/api/v1/tenants/acme/nodes/{}", encode(&summary_id)),
-            &key,
-        )
-        .await;
-    assert_eq!(summary.status, StatusCode::NOT_FOUND, "{}", summary.body);
+    let summary = node(&app, &key, "aws.cloudwatch.cis_monitoring", ACCOUNT).await;
+    assert_eq!(
+        strings(&summary["properties"]["monitored_controls"]),
+        ["4.3"],
+        "{summary}"
+    );
+    assert_eq!(
+        strings(&summary["properties"]["trail_log_groups"]),
+        [TRAIL_GROUP]
+    );
     assert!(
         failing_nodes(&app, &key, "aws.cloudwatch.root_usage_not_monitored")
             .await
             .is_empty()
+    );
+    for unmonitored in [
+        "aws.cloudwatch.cloudtrail_configuration_changes_not_monitored",
+        "aws.cloudwatch.unauthorized_api_calls_not_monitored",
+    ] {
+        assert_eq!(
+            failing_nodes(&app, &key, unmonitored).await,
+            std::slice::from_ref(&summary_id),
+            "{unmonitored}"
+        );
+    }
+    assert_eq!(
+        failing_nodes(&app, &key, "aws.cloudwatch.alarm_notifies_nobody").await,
+        [format!("aws:{REGION}:aws.cloudwatch.alarm:muted-alarm")]
     );
 
     // Security Hub: moto answers "not subscribed", which is disabled (not unknown).
@@ -391,8 +459,8 @@ async fn discovers_log_groups_filters_topics_and_security_hub_and_gives_no_cis_4
             .to_string()
     };
     assert_eq!(status_of("4.16"), "FAIL");
-    for unknown in ["4.1", "4.3", "4.5", "4.15"] {
-        let status = status_of(unknown);
-        assert!(status != "PASS" && status != "FAIL", "{unknown}: {status}");
+    assert_eq!(status_of("4.3"), "PASS");
+    for failing in ["4.1", "4.2", "4.4", "4.5", "4.14", "4.15"] {
+        assert_eq!(status_of(failing), "FAIL", "{failing}");
     }
 }

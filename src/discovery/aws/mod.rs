@@ -1,11 +1,13 @@
 //! The `aws` provider: aws-config plus one SDK crate per service, every requested region collected
 //! concurrently (bounded), each region running every service of `service::SERVICES` (the
-//! services own their fetch, transform and edges). Credentials: the tenant's role assumed with
+//! services own their fetch, transform and edges), several services of a scope at once (bounded,
+//! results in registry order) and each timed in the scope's result. Credentials: the tenant's role assumed with
 //! its external id, or the server's own where the operator allows it. An `endpoint_url` (or one
 //! per region) comes from the operator's allow-list. Throttling is retried by the SDK's retry
 //! configuration, set in one place (`sdk_config`). A region that fails is a failed scope; the
 //! others complete. Errors are classified (`classify`), never the SDK's dump.
 
+mod account_names;
 mod classify;
 pub mod ec2;
 // elbv2, elb
@@ -34,15 +36,34 @@ mod optional_call;
 mod resource_policy;
 pub mod s3;
 
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use super::{DiscoveryControl, DiscoveryOutcome, Error, ProgressEvent, ScopeResult, ScopeStatus};
-use crate::model::{Inventory, Scope};
+use crate::model::properties::InstanceProperties;
+use crate::model::{Edge, EdgeKind, Inventory, NodeId, NodeType, Scope};
 use service::{CROSS_SCOPE_LINKS, FetchError, GLOBAL_SERVICES, Origin, RegionContext, SERVICES};
+
+/// How many services of one scope call their endpoints at once. Scopes run concurrently too
+/// (`max_concurrent_regions`), so the calls in flight are at most the product; the SDK's retry
+/// configuration absorbs any throttling that causes.
+const SERVICES_AT_ONCE: usize = 4;
+
+/// `SERVICES_AT_ONCE`, or the operator's `INFRACAST_DISCOVERY_SERVICES_AT_ONCE` (at least 1; 1
+/// runs a scope's services one after another, as before they overlapped).
+fn services_at_once() -> usize {
+    std::env::var("INFRACAST_DISCOVERY_SERVICES_AT_ONCE")
+        .ok()
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .filter(|count| *count >= 1)
+        .unwrap_or(SERVICES_AT_ONCE)
+}
 
 /// The scope region of global services' resources (IAM): `aws:global:aws.iam.user:<name>`.
 pub const GLOBAL_REGION: &str = "global";
@@ -188,6 +209,7 @@ fn failed_scope(
         nodes: 0,
         edges: 0,
         gaps: Vec::new(),
+        timings_ms: Default::default(),
     };
     control.report(ProgressEvent::ScopeFinished {
         result: result.clone(),
@@ -228,17 +250,20 @@ async fn discover_scope(
     control.report(ProgressEvent::ScopeStarted {
         scope: scope.clone(),
     });
+    let mut timings_ms: BTreeMap<&'static str, u64> = BTreeMap::new();
     let finish = |status: ScopeStatus,
                   nodes: usize,
                   edges: usize,
                   gaps: Vec<String>,
-                  inventory: Option<Inventory>| {
+                  inventory: Option<Inventory>,
+                  timings_ms: BTreeMap<&'static str, u64>| {
         let result = ScopeResult {
             scope: scope.clone(),
             status,
             nodes,
             edges,
             gaps,
+            timings_ms,
         };
         control.report(ProgressEvent::ScopeFinished {
             result: result.clone(),
@@ -246,7 +271,7 @@ async fn discover_scope(
         RegionResult { result, inventory }
     };
     if control.is_cancelled() {
-        return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None);
+        return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None, timings_ms);
     }
     let origin = Origin {
         account,
@@ -258,28 +283,57 @@ async fn discover_scope(
         scope: &scope,
         control,
     };
+    // The services of a scope are independent until `link`: their calls overlap (at most
+    // `SERVICES_AT_ONCE` at a time), so a scope costs about its slowest service, not their sum.
+    // `buffered` yields in registry order, so the inventory does not depend on timing.
+    // Boxed before they enter the stream: a closure inside it makes the scope's future fail the
+    // `Send` check that `tokio::spawn` needs (a higher-ranked lifetime the compiler cannot prove).
+    let pending: Vec<TimedCollect<'_>> = services
+        .iter()
+        .map(|service| Box::pin(timed_collect(service, &context)) as TimedCollect<'_>)
+        .collect();
+    let mut collected_by_service = futures::stream::iter(pending).buffered(services_at_once());
     let mut nodes = Vec::new();
     let mut gaps = Vec::new();
-    for service in services {
-        match (service.collect)(&context).await {
+    while let Some((service, collected, elapsed)) = collected_by_service.next().await {
+        timings_ms.insert(service.name, elapsed.as_millis() as u64);
+        match collected {
             Ok(collected) => {
                 nodes.extend(collected.nodes);
                 gaps.extend(collected.gaps);
             }
             Err(FetchError::Cancelled) => {
-                return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None);
+                return finish(ScopeStatus::Cancelled, 0, 0, Vec::new(), None, timings_ms);
             }
             Err(FetchError::Failed(error)) => {
                 tracing::info!(service = service.name, region, "required call failed");
-                return finish(ScopeStatus::Failed { error }, 0, 0, Vec::new(), None);
+                return finish(
+                    ScopeStatus::Failed { error },
+                    0,
+                    0,
+                    Vec::new(),
+                    None,
+                    timings_ms,
+                );
             }
         }
     }
+    drop(collected_by_service);
     // Edges may cross services (an RDS instance in a subnet): each service links over all nodes.
+    let linking = Instant::now();
     let mut edges = Vec::new();
     for service in services {
         edges.extend((service.link)(region, &mut nodes));
     }
+    timings_ms.insert("link", linking.elapsed().as_millis() as u64);
+    tracing::info!(
+        account = %scope.account,
+        region,
+        nodes = nodes.len(),
+        edges = edges.len(),
+        timings_ms = ?timings_ms,
+        "scope discovered"
+    );
     let (node_count, edge_count) = (nodes.len(), edges.len());
     let inventory = Inventory {
         scopes: vec![scope.clone()],
@@ -292,7 +346,35 @@ async fn discover_scope(
         edge_count,
         gaps,
         Some(inventory),
+        timings_ms,
     )
+}
+
+/// One service's collection with its wall time.
+type TimedCollect<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = (
+                    &'static service::AwsService,
+                    Result<service::Collected, FetchError>,
+                    Duration,
+                ),
+            > + Send
+            + 'a,
+    >,
+>;
+
+async fn timed_collect<'a>(
+    service: &'static service::AwsService,
+    context: &'a RegionContext<'a>,
+) -> (
+    &'static service::AwsService,
+    Result<service::Collected, FetchError>,
+    Duration,
+) {
+    let started = Instant::now();
+    let collected = (service.collect)(context).await;
+    (service, collected, started.elapsed())
 }
 
 /// The `aws` provider, configured for one job.
@@ -469,10 +551,30 @@ pub async fn discover(
         results
             .push(joined.map_err(|error| Error::Provider(format!("scope task failed: {error}")))?);
     }
+    Ok(assemble(results))
+}
+
+/// Joins the scopes' results into the job's outcome: the inventory of completed scopes, every
+/// scope's result, and the edges that cross scopes.
+fn assemble(mut results: Vec<RegionResult>) -> DiscoveryOutcome {
     results.sort_by(|left, right| {
         (&left.result.scope.account, &left.result.scope.region)
             .cmp(&(&right.result.scope.account, &right.result.scope.region))
     });
+    let accounts: BTreeSet<&str> = results
+        .iter()
+        .map(|region| region.result.scope.account.as_str())
+        .collect();
+    let several_accounts = accounts.len() > 1;
+    account_names::keep_accounts_apart(
+        results.iter_mut().filter_map(|region| {
+            let RegionResult { result, inventory } = region;
+            inventory
+                .as_mut()
+                .map(|inventory| (result.scope.account.as_str(), inventory))
+        }),
+        several_accounts,
+    );
     let mut outcome = DiscoveryOutcome::default();
     for result in results {
         if let Some(inventory) = result.inventory {
@@ -486,5 +588,175 @@ pub async fn discover(
         let edges = link(&outcome.inventory.nodes);
         outcome.inventory.edges.extend(edges);
     }
-    Ok(outcome)
+    let kept = edges_to_unseen_profiles(&outcome, several_accounts);
+    outcome.inventory.edges.extend(kept);
+    outcome
+}
+
+/// The instance → instance profile edges of accounts whose `global` scope did not complete.
+///
+/// Those edges belong to the instance's (regional) scope, which completed and is therefore
+/// reconciled: an edge it does not send again is tombstoned. The cross-scope link cannot derive
+/// them (the profiles were not collected), so they are rebuilt from the instance's own
+/// description, which names its profile's ARN; the profile's node id follows from the name at
+/// the ARN's end. Without this, one failed IAM call would delete every instance's link to its
+/// role until the next good run.
+fn edges_to_unseen_profiles(outcome: &DiscoveryOutcome, several_accounts: bool) -> Vec<Edge> {
+    let completed_globals: BTreeSet<&str> = outcome
+        .scopes
+        .iter()
+        .filter(|result| {
+            result.scope.region == GLOBAL_REGION && result.status == ScopeStatus::Completed
+        })
+        .map(|result| result.scope.account.as_str())
+        .collect();
+    outcome
+        .inventory
+        .nodes
+        .iter()
+        .filter(|node| node.node_type == NodeType::Instance)
+        .filter(|node| !completed_globals.contains(node.account.as_str()))
+        .filter_map(|node| {
+            let instance = node.properties_as::<InstanceProperties>().ok()?;
+            let arn = instance.iam_instance_profile_arn?;
+            let (_, name) = arn.split_once(":instance-profile/")?;
+            let name = name.rsplit('/').next().filter(|name| !name.is_empty())?;
+            let mut profile = NodeId::aws(GLOBAL_REGION, NodeType::IamInstanceProfile, name);
+            if several_accounts {
+                profile = account_names::in_account(&profile, &node.account);
+            }
+            Some(Edge::new(
+                EdgeKind::AssociatedWith,
+                node.id.clone(),
+                profile,
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Node;
+    use crate::model::properties::IamInstanceProfileProperties;
+
+    const ACCOUNT: &str = "123456789012";
+    const PROFILE_ARN: &str = "arn:aws:iam::123456789012:instance-profile/app/web";
+
+    fn scope(region: &str) -> Scope {
+        Scope {
+            provider: "aws".to_string(),
+            account: ACCOUNT.to_string(),
+            region: region.to_string(),
+        }
+    }
+
+    fn owned(mut node: Node) -> Node {
+        node.account = ACCOUNT.to_string();
+        node
+    }
+
+    fn region_result(status: ScopeStatus, region: &str, nodes: Vec<Node>) -> RegionResult {
+        let completed = status == ScopeStatus::Completed;
+        RegionResult {
+            result: ScopeResult {
+                scope: scope(region),
+                status,
+                nodes: nodes.len(),
+                edges: 0,
+                gaps: Vec::new(),
+                timings_ms: BTreeMap::new(),
+            },
+            inventory: completed.then(|| Inventory {
+                scopes: vec![scope(region)],
+                nodes,
+                edges: Vec::new(),
+            }),
+        }
+    }
+
+    /// Two instances of a completed region: `i-web` names a profile (with a path), `i-bare` none.
+    fn region_with_instances() -> RegionResult {
+        let web = owned(Node::aws(
+            "eu-west-1",
+            NodeType::Instance,
+            "i-web",
+            serde_json::to_value(InstanceProperties {
+                instance_id: "i-web".into(),
+                iam_instance_profile_arn: Some(PROFILE_ARN.into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        ));
+        let bare = owned(Node::aws(
+            "eu-west-1",
+            NodeType::Instance,
+            "i-bare",
+            serde_json::to_value(InstanceProperties {
+                instance_id: "i-bare".into(),
+                ..Default::default()
+            })
+            .unwrap(),
+        ));
+        region_result(ScopeStatus::Completed, "eu-west-1", vec![web, bare])
+    }
+
+    fn profile_links(outcome: &DiscoveryOutcome) -> Vec<(String, String)> {
+        outcome
+            .inventory
+            .edges
+            .iter()
+            .filter(|edge| edge.kind == EdgeKind::AssociatedWith)
+            .map(|edge| (edge.src.to_string(), edge.dst.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_global_scope_keeps_the_regions_instance_profile_edges() {
+        let failed_global = region_result(
+            ScopeStatus::Failed {
+                error: "access denied listing IAM users".into(),
+            },
+            GLOBAL_REGION,
+            Vec::new(),
+        );
+        let outcome = assemble(vec![failed_global, region_with_instances()]);
+        assert_eq!(
+            profile_links(&outcome),
+            [(
+                "aws:eu-west-1:aws.ec2.instance:i-web".to_string(),
+                "aws:global:aws.iam.instance_profile:web".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_completed_global_scope_links_instances_once_and_only_to_profiles_it_found() {
+        let profile = owned(Node::aws(
+            GLOBAL_REGION,
+            NodeType::IamInstanceProfile,
+            "web",
+            serde_json::to_value(IamInstanceProfileProperties {
+                instance_profile_name: "web".into(),
+                arn: PROFILE_ARN.into(),
+                role_names: vec!["web".into()],
+            })
+            .unwrap(),
+        ));
+        let global = region_result(ScopeStatus::Completed, GLOBAL_REGION, vec![profile]);
+        let outcome = assemble(vec![region_with_instances(), global]);
+        assert_eq!(
+            profile_links(&outcome),
+            [(
+                "aws:eu-west-1:aws.ec2.instance:i-web".to_string(),
+                "aws:global:aws.iam.instance_profile:web".to_string()
+            )]
+        );
+        // The profile is gone from a global scope that completed: the edge goes with it.
+        let empty_global = region_result(ScopeStatus::Completed, GLOBAL_REGION, Vec::new());
+        let outcome = assemble(vec![region_with_instances(), empty_global]);
+        assert_eq!(profile_links(&outcome), []);
+        // Results arrive in any order; the outcome is sorted by account and region.
+        assert_eq!(outcome.scopes[0].scope.region, "eu-west-1");
+    }
 }

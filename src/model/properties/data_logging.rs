@@ -210,6 +210,10 @@ pub struct CloudTrailRegionSettingsProperties {
     pub s3_object_read_events: bool,
     pub s3_object_write_events: bool,
     pub trail_arns: Vec<String>,
+    /// The CloudWatch Logs groups (ARNs) that logging multi-region trails covering the region
+    /// deliver to, shadow copies included: the CIS section 4 summary of a region that is not the
+    /// trail's home learns from this where the trail's events are judged.
+    pub multi_region_log_group_arns: Vec<String>,
 }
 
 impl NodeProperties for CloudTrailRegionSettingsProperties {

@@ -104,6 +104,9 @@ pub async fn collect_region(
             is_multi_region: trail.is_multi_region_trail().unwrap_or(false),
             is_logging,
             selectors,
+            cloud_watch_logs_log_group_arn: trail
+                .cloud_watch_logs_log_group_arn()
+                .map(str::to_string),
         });
         if home != region {
             continue;

@@ -2,7 +2,7 @@
 //! nodes. Event selectors (basic or advanced) are read for two facts: which management events
 //! are recorded, and whether object-level reads / writes of every S3 bucket are.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, Trail};
 
@@ -39,6 +39,8 @@ pub struct CoveringTrail {
     pub is_logging: Option<bool>,
     /// `None` when the selectors could not be read.
     pub selectors: Option<SelectorFacts>,
+    /// The CloudWatch Logs group the trail delivers to, when it delivers to one.
+    pub cloud_watch_logs_log_group_arn: Option<String>,
 }
 
 /// (read, write) for a basic selector's `ReadWriteType` (`All` or absent: both).
@@ -181,6 +183,13 @@ pub fn transform_region_settings(origin: &Origin, covering: &[CoveringTrail]) ->
             .iter()
             .any(|trail| trail.selectors.is_some_and(|facts| facts.s3_object_write)),
         trail_arns: covering.iter().map(|trail| trail.arn.clone()).collect(),
+        multi_region_log_group_arns: logging
+            .iter()
+            .filter(|trail| trail.is_multi_region)
+            .filter_map(|trail| trail.cloud_watch_logs_log_group_arn.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
     };
     regional_node(
         origin,
@@ -294,6 +303,9 @@ mod tests {
                 is_multi_region: true,
                 is_logging: Some(true),
                 selectors: Some(all),
+                cloud_watch_logs_log_group_arn: Some(
+                    "arn:aws:logs:us-east-1:1:log-group:cloudtrail/org:*".into(),
+                ),
             },
             CoveringTrail {
                 arn: "arn:aws:cloudtrail:eu-west-1:1:trail/stopped".into(),
@@ -303,6 +315,9 @@ mod tests {
                     s3_object_read: true,
                     ..all
                 }),
+                cloud_watch_logs_log_group_arn: Some(
+                    "arn:aws:logs:eu-west-1:1:log-group:stopped:*".into(),
+                ),
             },
         ];
         let node = transform_region_settings(&origin, &covering);
@@ -317,6 +332,11 @@ mod tests {
         assert!(
             !settings.s3_object_read_events,
             "the stopped trail's reads do not count"
+        );
+        assert_eq!(
+            settings.multi_region_log_group_arns,
+            vec!["arn:aws:logs:us-east-1:1:log-group:cloudtrail/org:*"],
+            "the logging multi-region trail's group, read from another region; not the stopped one's"
         );
     }
 }

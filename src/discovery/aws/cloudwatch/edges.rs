@@ -8,6 +8,11 @@
 //! subscription. Trails are read as JSON by their type name (`aws.cloudtrail.trail`), taking only
 //! `is_multi_region`, `is_logging` and `cloud_watch_logs_log_group_arn`: the trail's discovery is
 //! another service's and may be absent, in which case no log group counts as the trail's.
+//!
+//! A multi-region trail is a node in its home region only. Every other region learns of it from
+//! its `aws.cloudtrail.region_settings` (`multi_region_log_group_arns`, read from the trail's
+//! shadow copy), so its summary says the controls are judged in the log group's region
+//! (`judged_in_regions`) instead of failing them for want of a filter it could never hold.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -16,14 +21,40 @@ use crate::model::{Edge, EdgeKind, Node, NodeId, NodeType};
 
 /// The trail node type's dotted name (owned by the CloudTrail service).
 const TRAIL_TYPE: &str = "aws.cloudtrail.trail";
+/// The region's CloudTrail coverage node type (owned by the CloudTrail service).
+const TRAIL_COVERAGE_TYPE: &str = "aws.cloudtrail.region_settings";
 
 pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
-    let trails: Vec<serde_json::Value> = nodes
+    let mut trails: Vec<serde_json::Value> = nodes
         .iter()
         .filter(|node| node.node_type.as_str() == TRAIL_TYPE)
         .map(|node| node.properties.clone())
         .collect();
+    trails.extend(covering_multi_region_trails(nodes));
     link_with_trails(region, nodes, &trails)
+}
+
+/// The multi-region, logging trails that cover the region as the CloudTrail coverage node lists
+/// them (their log groups), in the shape of a trail's properties.
+fn covering_multi_region_trails(nodes: &[Node]) -> Vec<serde_json::Value> {
+    nodes
+        .iter()
+        .filter(|node| node.node_type.as_str() == TRAIL_COVERAGE_TYPE)
+        .filter_map(|node| {
+            node.properties
+                .get("multi_region_log_group_arns")?
+                .as_array()
+        })
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(|arn| {
+            serde_json::json!({
+                "is_multi_region": true,
+                "is_logging": true,
+                "cloud_watch_logs_log_group_arn": arn,
+            })
+        })
+        .collect()
 }
 
 /// `link`, given the properties of the region's trail nodes (tests and the generator's checks
@@ -387,6 +418,43 @@ mod tests {
             "cloud_watch_logs_log_group_arn": "arn:aws:logs:us-east-1:1:log-group:trail-group:*",
         });
         assert_eq!(multi_region_logging_trail_group(&stopped), None);
+    }
+
+    #[test]
+    fn a_region_covered_only_by_another_regions_trail_is_judged_there() {
+        let coverage = |arns: &[&str]| {
+            Node::aws(
+                REGION,
+                NodeType::CloudTrailRegionSettings,
+                "1",
+                json!({"trail_count": arns.len(), "multi_region_log_group_arns": arns}),
+            )
+        };
+        let mut nodes = estate();
+        nodes.push(coverage(&[
+            "arn:aws:logs:eu-west-1:1:log-group:trail-group:*",
+        ]));
+        link(REGION, &mut nodes);
+        let judged = summary(&nodes);
+        assert_eq!(judged.judged_in_regions, vec!["eu-west-1"]);
+        assert!(judged.monitored_controls.is_empty());
+
+        // Delivering here, the shadow-free summary sees the chain on the trail's group.
+        let mut nodes = estate();
+        nodes.push(coverage(&[
+            "arn:aws:logs:us-east-1:1:log-group:trail-group:*",
+        ]));
+        link(REGION, &mut nodes);
+        let judged = summary(&nodes);
+        assert!(judged.judged_in_regions.is_empty());
+        assert_eq!(judged.trail_log_groups, vec!["trail-group"]);
+        assert_eq!(judged.monitored_controls, vec!["4.3"]);
+
+        // No covering multi-region trail: nothing is judged elsewhere.
+        let mut nodes = estate();
+        nodes.push(coverage(&[]));
+        link(REGION, &mut nodes);
+        assert!(summary(&nodes).judged_in_regions.is_empty());
     }
 
     #[test]

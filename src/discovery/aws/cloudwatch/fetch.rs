@@ -1,7 +1,8 @@
 //! SDK calls only: every metric alarm of one region. A failed listing is a gap, not a failed scope:
 //! the region's other resources are still worth having, and the caller then gives no CIS 4.x
-//! verdict (unknown, not "no alarms"). moto 5.2 answers 404 here: aws-sdk-cloudwatch speaks the
-//! Smithy RPC v2 CBOR protocol, which moto does not serve.
+//! verdict (unknown, not "no alarms"). aws-sdk-cloudwatch is pinned to 1.99.0 (awsQuery): later
+//! releases speak Smithy RPC v2 CBOR, which moto 5.2 does not serve (it answers 404), and AWS
+//! still serves awsQuery.
 
 use aws_sdk_cloudwatch::Client;
 

@@ -1,6 +1,6 @@
 //! Edges of the load balancers: load balancer → listener (`contains`) → target group
-//! (`routes_to`) → target (`routes_to`: the instance, or the network interface holding an IP
-//! target's address), load balancer → subnet (`in_subnet`) and → security group (`member_of`).
+//! (`routes_to`) → target (`routes_to`: the instance, the network interface holding an IP
+//! target's address, or the Lambda function a Lambda target names), load balancer → subnet (`in_subnet`) and → security group (`member_of`).
 //! Also fills each load balancer's `listeners` summary from its listener nodes. Pure: no SDK
 //! types, no IO. An edge is emitted only when both ends exist.
 
@@ -49,6 +49,15 @@ fn interfaces_by_address(nodes: &[Node]) -> HashMap<(Option<String>, String), St
     by_address
 }
 
+/// The function name inside a Lambda ARN (`arn:aws:lambda:region:account:function:name[:qualifier]`).
+fn lambda_name_in_arn(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name, ..] => Some(name),
+        _ => None,
+    }
+}
+
 pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
     let mut summaries: HashMap<String, Vec<ListenerSummary>> = HashMap::new();
     for node in nodes
@@ -81,6 +90,15 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
 
     let ids: HashSet<NodeId> = nodes.iter().map(|node| node.id.clone()).collect();
     let interfaces = interfaces_by_address(nodes);
+    // Lambda targets are registered by ARN; function nodes are named by function name.
+    let functions: HashMap<&str, NodeId> = nodes
+        .iter()
+        .filter(|node| node.node_type == NodeType::LambdaFunction)
+        .filter_map(|node| {
+            let arn = node.properties.get("arn")?.as_str()?;
+            Some((arn, node.id.clone()))
+        })
+        .collect();
     let id = |node_type: NodeType, raw: &str| NodeId::aws(region, node_type, raw);
     let mut edges = Vec::new();
     for node in nodes.iter() {
@@ -126,7 +144,10 @@ pub fn link(region: &str, nodes: &mut [Node]) -> Vec<Edge> {
                             .get(&(group.vpc_id.clone(), target.id.clone()))
                             .map(|interface| id(NodeType::NetworkInterface, interface)),
                         "alb" => Some(id(NodeType::LoadBalancerV2, &target.id)),
-                        // Lambda targets stay in the group's properties.
+                        "lambda" => functions.get(target.id.as_str()).cloned().or_else(|| {
+                            lambda_name_in_arn(&target.id)
+                                .map(|name| id(NodeType::LambdaFunction, name))
+                        }),
                         _ => None,
                     };
                     if let Some(destination) = destination {
@@ -184,6 +205,16 @@ mod tests {
                 "arn:tg-ip",
                 json!({"target_group_arn": "arn:tg-ip", "target_type": "ip", "vpc_id": "vpc-1", "targets": [{"id": "10.0.2.7"}, {"id": "192.168.0.1"}]}),
             ),
+            node(
+                NodeType::TargetGroup,
+                "arn:tg-fn",
+                json!({"target_group_arn": "arn:tg-fn", "target_type": "lambda", "targets": [{"id": "arn:aws:lambda:us-east-1:1:function:hello"}, {"id": "arn:aws:lambda:us-east-1:1:function:gone:live"}]}),
+            ),
+            node(
+                NodeType::LambdaFunction,
+                "hello",
+                json!({"function_name": "hello", "arn": "arn:aws:lambda:us-east-1:1:function:hello"}),
+            ),
             node(NodeType::Instance, "i-1", json!({"instance_id": "i-1"})),
             node(
                 NodeType::NetworkInterface,
@@ -223,6 +254,7 @@ mod tests {
                 "arn:lb contains arn:l80",
                 "arn:lb in_subnet subnet-1",
                 "arn:lb member_of sg-lb",
+                "arn:tg-fn routes_to hello",
                 "arn:tg-i routes_to i-1",
                 "arn:tg-ip routes_to eni-7",
             ]
