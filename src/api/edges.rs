@@ -165,6 +165,22 @@ async fn list(
     };
     let sort = query.sort(store::edges::SORT_COLUMNS, "created_at")?;
     let request = query.page_request(&sort)?;
+    // Edges of the internet node are derived from the snapshot, not stored (`api/internet.rs`).
+    let names_internet = [&filter.src, &filter.dst, &filter.node]
+        .into_iter()
+        .flatten()
+        .any(|raw| super::internet::is_internet(raw));
+    if names_internet {
+        let wanted = super::internet::EdgeQuery {
+            kind: filter.kind,
+            src: filter.src.as_deref(),
+            dst: filter.dst.as_deref(),
+            node: filter.node.as_deref(),
+        };
+        let page =
+            super::internet::edges(&state, context.tenant_id(), &wanted, &sort, &request).await?;
+        return Ok(envelope::list(page, &request, EdgeDto::from));
+    }
     let page =
         store::edges::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
     Ok(envelope::list(page, &request, EdgeDto::from))
@@ -184,9 +200,14 @@ async fn read(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, edge_id)): ApiPath<(String, String)>,
 ) -> Result<Json<Envelope<EdgeDto>>, ApiError> {
-    let edge = store::edges::get(&state.pool, context.tenant_id(), &edge_id)
-        .await
-        .map_err(not_found_as_edge)?;
+    let edge = match store::edges::get(&state.pool, context.tenant_id(), &edge_id).await {
+        Ok(edge) => edge,
+        // Not stored: perhaps an edge of the internet node, derived from the snapshot.
+        Err(store::Error::NotFound) => super::internet::edge(&state, context.tenant_id(), &edge_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("edge"))?,
+        Err(other) => return Err(not_found_as_edge(other)),
+    };
     Ok(envelope::data(EdgeDto::from(edge)))
 }
 

@@ -15,6 +15,7 @@ pub mod extract;
 mod findings;
 mod guard;
 mod health;
+mod internet;
 mod jobs;
 mod nodes;
 pub mod openapi;

@@ -140,6 +140,12 @@ query_params!(NodeListQuery => {
 /// Validates a create request into a node; the id decides provider, region and type.
 fn node_from_request(body: CreateNode) -> Result<Node, ApiError> {
     let id = NodeId::parse(&body.id).map_err(|error| ApiError::Validation(error.to_string()))?;
+    if super::internet::is_internet(id.as_str()) {
+        return Err(ApiError::Validation(
+            "the internet node is derived from the graph's exposure; it cannot be created"
+                .to_string(),
+        ));
+    }
     if let Some(node_type) = &body.node_type {
         let node_type =
             NodeType::parse(node_type).map_err(|error| ApiError::Validation(error.to_string()))?;
@@ -230,6 +236,12 @@ async fn list(
     let filter = filter_from_query(&query)?;
     let sort = query.sort(store::nodes::SORT_COLUMNS, "created_at")?;
     let request = query.page_request(&sort)?;
+    // `types=internet` asks for the derived internet node (`api/internet.rs`), not the store.
+    if filter.types == [NodeType::Internet] {
+        let page =
+            super::internet::node_page(&state, context.tenant_id(), &filter, &request).await?;
+        return Ok(envelope::list(page, &request, NodeDto::from));
+    }
     let page =
         store::nodes::list(&state.pool, context.tenant_id(), &filter, &sort, &request).await?;
     Ok(envelope::list(page, &request, NodeDto::from))
@@ -249,6 +261,13 @@ async fn read(
     Extension(context): Extension<TenantContext>,
     ApiPath((_, node_id)): ApiPath<(String, String)>,
 ) -> Result<Json<Envelope<NodeDto>>, ApiError> {
+    // The internet node is derived from the snapshot, not stored (`api/internet.rs`).
+    if super::internet::is_internet(&node_id) {
+        let node = super::internet::node(&state, context.tenant_id())
+            .await?
+            .ok_or_else(|| ApiError::not_found("node"))?;
+        return Ok(envelope::data(NodeDto::from(node)));
+    }
     let node = store::nodes::get(&state.pool, context.tenant_id(), &node_id)
         .await
         .map_err(not_found_as_node)?;

@@ -19,7 +19,9 @@ fn id(region: &str, node_type: NodeType, raw: &str) -> String {
     NodeId::aws(region, node_type, raw).to_string()
 }
 
-/// One flow being walked; `load_balancer` walks its two legs with the same steps.
+/// One flow being walked; `load_balancer` walks its two legs with the same steps (and clones a
+/// flow after its front leg to walk on to each target).
+#[derive(Clone)]
 pub(super) struct Flow<'a> {
     pub(super) view: NetworkView<'a>,
     pub(super) protocol: Protocol,

@@ -11,8 +11,12 @@
 //!    must admit the load balancer's groups or its subnet's addresses, or, when a network load
 //!    balancer preserves the client's address, the client itself.
 //!
-//! Gateway load balancers and Lambda targets are not walked (no network path to model); IP
-//! targets are followed to the network interface holding the address. Pure: reads the graph.
+//! IP targets are followed to the network interface holding the address. A Lambda function
+//! registered with an application load balancer's target group is reached without a network leg:
+//! the load balancer invokes it through the Lambda service, so no security group or network ACL
+//! sits on the function's side (a function attached to a VPC uses its groups for its own calls
+//! out, not for invocations). Gateway load balancers are not walked (they forward to appliances
+//! by GENEVE, not to services the internet addresses). Pure: reads the graph.
 
 use std::collections::HashMap;
 
@@ -49,18 +53,30 @@ impl Kind {
     }
 }
 
+/// How a target receives what the load balancer forwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// Over the VPC network to an address (instance and IP targets).
+    Network,
+    /// Invoked through the Lambda service (Lambda targets of an application load balancer).
+    LambdaInvoke,
+}
+
 /// One target a listener hands flows to.
 #[derive(Debug, Clone)]
 pub(super) struct Backend {
-    /// The node the flow is delivered to: the instance, or the ENI holding an IP target.
+    /// The node the flow is delivered to: the instance, the ENI holding an IP target, or the
+    /// Lambda function.
     pub endpoint_node: NodeId,
     /// The node exposure reports it under: the instance an ENI is attached to, else the ENI.
     pub reported_node: NodeId,
     /// The target group (elbv2), or the classic load balancer itself.
     pub group: NodeId,
     pub group_name: String,
+    /// The target port; for a Lambda target (which has none) the listener's port.
     pub port: u16,
     pub preserves_client_ip: bool,
+    pub delivery: Delivery,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +180,20 @@ impl Catalog {
             }
         }
 
+        // Lambda targets are registered by function ARN (perhaps with a version or alias).
+        let mut functions: HashMap<(String, String), NodeId> = HashMap::new();
+        for node in graph.nodes_of_type(NodeType::LambdaFunction) {
+            let name = node.id.resource_id().to_string();
+            if let Some(arn) = node
+                .properties
+                .get("arn")
+                .and_then(serde_json::Value::as_str)
+            {
+                functions.insert((node.region.clone(), arn.to_string()), node.id.clone());
+            }
+            functions.insert((node.region.clone(), name), node.id.clone());
+        }
+
         for node in graph.nodes_of_type(NodeType::LoadBalancerV2) {
             let load_balancer = match node.properties_as::<LoadBalancerV2Properties>() {
                 Ok(load_balancer) => load_balancer,
@@ -215,6 +245,27 @@ impl Catalog {
                     };
                     let (group_id, group) = group;
                     for target in &group.targets {
+                        if group.target_type == "lambda" {
+                            // Only application load balancers invoke functions.
+                            if kind != Kind::Application {
+                                continue;
+                            }
+                            let Some(function) =
+                                lambda_function(&functions, &node.region, &target.id)
+                            else {
+                                continue;
+                            };
+                            backends.push(Backend {
+                                endpoint_node: function.clone(),
+                                reported_node: function,
+                                group: group_id.clone(),
+                                group_name: group.name.clone(),
+                                port,
+                                preserves_client_ip: false,
+                                delivery: Delivery::LambdaInvoke,
+                            });
+                            continue;
+                        }
                         let Some(target_port) = group.target_port(target) else {
                             continue;
                         };
@@ -241,6 +292,7 @@ impl Catalog {
                             port: target_port,
                             preserves_client_ip: kind == Kind::Network
                                 && group.preserves_client_ip(),
+                            delivery: Delivery::Network,
                         });
                     }
                 }
@@ -314,6 +366,7 @@ impl Catalog {
                                     group_name: load_balancer.name.clone(),
                                     port: target_port,
                                     preserves_client_ip: false,
+                                    delivery: Delivery::Network,
                                 }
                             })
                             .collect(),
@@ -339,6 +392,25 @@ impl Catalog {
             .sort_by(|left, right| left.node_id.cmp(&right.node_id));
         catalog
     }
+}
+
+/// The function node a Lambda target names: by its ARN as registered, else by the function name
+/// inside the ARN (`arn:aws:lambda:region:account:function:name[:qualifier]`), else as a name.
+fn lambda_function(
+    functions: &HashMap<(String, String), NodeId>,
+    region: &str,
+    target: &str,
+) -> Option<NodeId> {
+    let key = |raw: &str| (region.to_string(), raw.to_string());
+    if let Some(found) = functions.get(&key(target)) {
+        return Some(found.clone());
+    }
+    let parts: Vec<&str> = target.split(':').collect();
+    let name = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name, ..] => *name,
+        _ => target,
+    };
+    functions.get(&key(name)).cloned()
 }
 
 fn id(region: &str, node_type: NodeType, raw: &str) -> String {
@@ -572,6 +644,9 @@ fn back_leg(
 ) -> Step {
     flow.port = Some(backend.port);
     let region = load_balancer.region.as_str();
+    if backend.delivery == Delivery::LambdaInvoke {
+        return invoke_function(flow, load_balancer, listener, backend);
+    }
     let Some(target_node) = flow.view.graph.node(&backend.endpoint_node) else {
         return Err(missing(
             flow,
@@ -691,22 +766,50 @@ fn back_leg(
     Ok(())
 }
 
+/// The load balancer → a Lambda function: the target group invokes it through the Lambda
+/// service; nothing on the function's side filters by address or group.
+fn invoke_function(
+    flow: &mut Flow<'_>,
+    load_balancer: &LoadBalancer,
+    listener: &FrontListener,
+    backend: &Backend,
+) -> Step {
+    let function = backend.endpoint_node.resource_id().to_string();
+    if flow.view.graph.node(&backend.endpoint_node).is_none() {
+        return Err(missing(
+            flow,
+            backend.endpoint_node.as_str(),
+            HopComponent::Destination,
+            format!("Lambda function {function} is not in the graph"),
+        ));
+    }
+    flow.recorder.hop(backend.group.as_str(), HopComponent::TargetGroup, Verdict::Forward, Some(json!({"load_balancer_id": load_balancer.node_id, "listener_port": listener.port, "target_group": backend.group_name, "target_id": backend.reported_node, "target_type": "lambda"})), ReasonCode::TargetGroupForwards, format!("through {} on {} → Lambda function {function}: {} invokes it with each request", load_balancer.name, listener.port, backend.group_name));
+    flow.recorder.hop(backend.endpoint_node.as_str(), HopComponent::Destination, Verdict::Allow, Some(json!({"function": function, "invoked_by": load_balancer.node_id})), ReasonCode::LbInvokesFunction, format!("the load balancer invokes Lambda function {function} through the Lambda service: no security group or network ACL applies on the function's side"));
+    Ok(())
+}
+
 fn internet() -> IpNetwork {
     // Invariant: the literal parses.
     "0.0.0.0/0".parse().expect("literal network")
 }
 
-/// Walks internet → `load_balancer` on `port` through its node in `subnet_id` and, when
-/// `backend` is given, on to that target; returns the hops and how it ended.
-fn attempt(
-    graph: &TenantGraph,
-    index: Option<&PathIndex>,
-    load_balancer: &LoadBalancer,
+/// A flow that got through the front leg: where it stands, ready to walk on to a target.
+struct Front<'g, 'l> {
+    flow: Flow<'g>,
+    listener: &'l FrontListener,
+    endpoint: Endpoint,
+}
+
+/// Walks internet → `load_balancer` on `port` through its node in `subnet_id`: the flow after the
+/// front leg, or the hops and how it ended when it did not get through.
+fn walk_front<'g, 'l>(
+    graph: &'g TenantGraph,
+    index: Option<&'g PathIndex>,
+    load_balancer: &'l LoadBalancer,
     port: u16,
     protocol: Protocol,
     subnet_id: Option<&str>,
-    backend: Option<&NodeId>,
-) -> (Recorder, Disposition) {
+) -> Result<Front<'g, 'l>, (Recorder, Disposition)> {
     let mut flow = Flow {
         view: NetworkView::new(graph, index),
         protocol,
@@ -736,9 +839,29 @@ fn attempt(
             }
         };
         front_leg(&mut flow, load_balancer, &front, &client)?;
-        let Some(wanted) = backend else {
-            return Ok(());
-        };
+        Ok((listener, front))
+    })();
+    match outcome {
+        Ok((listener, endpoint)) => Ok(Front {
+            flow,
+            listener,
+            endpoint,
+        }),
+        Err((disposition, _)) => Err((flow.recorder, disposition)),
+    }
+}
+
+/// Walks on from a flow past the front leg to the target `wanted`; the hops and how it ended.
+fn walk_back(
+    front: &Front<'_, '_>,
+    load_balancer: &LoadBalancer,
+    port: u16,
+    wanted: &NodeId,
+) -> (Recorder, Disposition) {
+    let mut flow = front.flow.clone();
+    let listener = front.listener;
+    let client = internet();
+    let outcome = (|| {
         let Some(chosen) = listener.backends.iter().find(|candidate| {
             &candidate.endpoint_node == wanted || &candidate.reported_node == wanted
         }) else {
@@ -757,13 +880,41 @@ fn attempt(
             );
             return Err((Disposition::NoRoute, false));
         };
-        back_leg(&mut flow, load_balancer, listener, &front, chosen, &client)
+        back_leg(
+            &mut flow,
+            load_balancer,
+            listener,
+            &front.endpoint,
+            chosen,
+            &client,
+        )
     })();
     let disposition = match outcome {
         Ok(()) => Disposition::Accepted,
         Err((disposition, _)) => disposition,
     };
     (flow.recorder, disposition)
+}
+
+/// Walks internet → `load_balancer` on `port` through its node in `subnet_id` and, when
+/// `backend` is given, on to that target; returns the hops and how it ended.
+fn attempt(
+    graph: &TenantGraph,
+    index: Option<&PathIndex>,
+    load_balancer: &LoadBalancer,
+    port: u16,
+    protocol: Protocol,
+    subnet_id: Option<&str>,
+    backend: Option<&NodeId>,
+) -> (Recorder, Disposition) {
+    let front = match walk_front(graph, index, load_balancer, port, protocol, subnet_id) {
+        Ok(front) => front,
+        Err(stopped) => return stopped,
+    };
+    match backend {
+        None => (front.flow.recorder, Disposition::Accepted),
+        Some(wanted) => walk_back(&front, load_balancer, port, wanted),
+    }
 }
 
 /// A trace from the internet to a load balancer, or to a target through the load balancers in
@@ -917,57 +1068,37 @@ pub(super) fn exposure_of(
     let mut open = Vec::new();
     let mut front_proof = Vec::new();
     for listener in &load_balancer.listeners {
-        let open_subnets: Vec<&str> = load_balancer
+        // The front leg is walked once per subnet; each target continues from a copy of it.
+        let open_fronts: Vec<Front<'_, '_>> = load_balancer
             .subnet_ids
             .iter()
-            .map(String::as_str)
-            .filter(|subnet| {
-                attempt(
+            .filter_map(|subnet| {
+                walk_front(
                     graph,
                     index,
                     load_balancer,
                     listener.port,
                     listener.protocol,
                     Some(subnet),
-                    None,
                 )
-                .1
-                .is_reachable()
+                .ok()
             })
             .collect();
-        let Some(first) = open_subnets.first() else {
+        let Some(first) = open_fronts.first() else {
             continue;
         };
         open.push((listener.protocol, listener.port));
         if front_proof.is_empty() {
-            front_proof = proof(
-                attempt(
-                    graph,
-                    index,
-                    load_balancer,
-                    listener.port,
-                    listener.protocol,
-                    Some(first),
-                    None,
-                )
-                .0,
-            );
+            front_proof = proof(first.flow.recorder.clone());
         }
         let mut seen = std::collections::HashSet::new();
         for backend in &listener.backends {
             if !seen.insert((&backend.endpoint_node, backend.port)) {
                 continue;
             }
-            for subnet in &open_subnets {
-                let (recorder, disposition) = attempt(
-                    graph,
-                    index,
-                    load_balancer,
-                    listener.port,
-                    listener.protocol,
-                    Some(subnet),
-                    Some(&backend.endpoint_node),
-                );
+            for front in &open_fronts {
+                let (recorder, disposition) =
+                    walk_back(front, load_balancer, listener.port, &backend.endpoint_node);
                 if disposition.is_reachable() {
                     through.targets.push((
                         backend.reported_node.clone(),

@@ -8,6 +8,7 @@
 
 mod exposure;
 mod forward;
+mod internet;
 mod load_balancer;
 mod managed;
 pub mod matching;
@@ -20,6 +21,7 @@ use serde::Serialize;
 pub use exposure::{
     AddressFamily, ExposureEntry, ExposureReport, OpenPorts, analyse_internet_exposure,
 };
+pub use internet::{InternetNeighbourhood, internet_neighbourhood};
 pub use network::PathIndex;
 pub use result::{
     BlockedAt, Disposition, Explanation, Hop, HopComponent, ReasonCode, TraceResult, Verdict,

@@ -54,6 +54,7 @@ pub struct Peer<'a> {
     pub group_ids: &'a [String],
 }
 
+#[derive(Clone, Copy)]
 pub struct NetworkView<'g> {
     pub graph: &'g TenantGraph,
     /// Per-snapshot lookups, when the caller has them.

@@ -150,6 +150,7 @@ pub enum ReasonCode {
     NoListenerOnPort,
     TargetGroupForwards,
     NoLoadBalancerToTarget,
+    LbInvokesFunction,
 }
 
 impl ReasonCode {
@@ -193,6 +194,7 @@ impl ReasonCode {
             ReasonCode::NoListenerOnPort => "NO_LISTENER_ON_PORT",
             ReasonCode::TargetGroupForwards => "TARGET_GROUP_FORWARDS",
             ReasonCode::NoLoadBalancerToTarget => "NO_LOAD_BALANCER_TO_TARGET",
+            ReasonCode::LbInvokesFunction => "LB_INVOKES_FUNCTION",
         }
     }
 }

@@ -187,3 +187,88 @@ fn the_cis_framework_lists_every_recommendation_of_the_benchmark() {
     // Only what no API answers is left to a person.
     assert_eq!(manual, ["1.1", "1.2", "1.3", "1.21", "2.1.3"]);
 }
+
+/// Rules' `exposed_to_internet` as the snapshot answers it: the path tracer's report.
+struct TracedExposure(infracast::pathtrace::ExposureReport);
+
+impl infracast::rules::InternetExposure for TracedExposure {
+    fn is_exposed(
+        &self,
+        node_id: &infracast::model::NodeId,
+        port: u16,
+        protocol: &str,
+    ) -> infracast::rules::ExposureAnswer {
+        let Ok(protocol) = infracast::pathtrace::Protocol::parse(protocol) else {
+            return infracast::rules::ExposureAnswer::Unknown;
+        };
+        match self.0.exposed_on(node_id, Some(port), protocol) {
+            Some(_) => infracast::rules::ExposureAnswer::Exposed {
+                proof: serde_json::Value::Null,
+            },
+            None => infracast::rules::ExposureAnswer::NotExposed,
+        }
+    }
+}
+
+#[test]
+fn the_demo_tenants_cis_iam_logging_and_monitoring_controls_pass_and_fail_as_stated() {
+    use infracast::compliance::ControlStatus::{Fail, NotApplicable, Pass};
+    let estate = infracast::discovery::sample::sample_estate();
+    let graph = infracast::graph::TenantGraph::build(estate.nodes, estate.edges);
+    let exposure = infracast::pathtrace::analyse_internet_exposure(&graph);
+    let catalog = infracast::compliance::Catalog::builtin().unwrap();
+    let evaluation = infracast::rules::evaluate(
+        &catalog.rules,
+        &graph,
+        std::sync::Arc::new(TracedExposure(exposure)),
+    );
+    let cis = catalog
+        .frameworks
+        .iter()
+        .find(|framework| framework.id == "cis-aws-foundations")
+        .unwrap();
+    let score = infracast::compliance::score_unaccepted(cis, &evaluation);
+    let status = |id: &str| {
+        score
+            .controls
+            .iter()
+            .find(|control| control.id == id)
+            .map(|control| control.status)
+            .unwrap_or_else(|| panic!("no control {id}"))
+    };
+    // Each expectation follows from the module's list of misconfigurations (18, 19, 14).
+    let expected = [
+        ("1.4", Pass),           // no root access keys
+        ("1.5", Pass),           // root MFA
+        ("1.6", Fail),           // not a hardware device
+        ("1.7", Pass),           // root last used 120 days ago
+        ("1.8", Fail),           // 8-character minimum
+        ("1.9", Pass),           // 24 passwords remembered
+        ("1.10", Fail),          // legacy-admin: console without MFA
+        ("1.11", Pass),          // every active key has been used
+        ("1.12", Fail),          // legacy-admin's key unused for 200 days
+        ("1.13", Pass),          // one key each
+        ("1.14", Fail),          // a 400-day-old key
+        ("1.15", Fail),          // a policy attached to legacy-admin directly
+        ("1.16", Fail),          // full-admin attached to admins
+        ("1.17", Pass),          // the support role holds AWSSupportAccess
+        ("1.18", Fail),          // only the prod-web instances have a profile
+        ("1.19", NotApplicable), // no server certificate
+        ("3.1", Pass),           // org-trail: multi-region, logging
+        ("3.2", Fail),           // app-trail without validation
+        ("3.5", Fail),           // app-trail without KMS
+        ("3.6", Fail),           // the legacy key does not rotate
+        ("3.7", Fail),           // the shared VPC has no flow logs
+        ("4.1", Pass),
+        ("4.2", Fail), // its alarm's topic has no confirmed subscriber
+        ("4.3", Pass),
+        ("4.4", Pass),
+        ("4.5", Pass),
+        ("4.6", Fail), // a filter without an alarm
+        ("4.7", Fail), // nothing
+        ("4.10", Pass),
+        ("4.16", Fail), // Security Hub off
+    ];
+    let actual: Vec<_> = expected.iter().map(|(id, _)| (*id, status(id))).collect();
+    assert_eq!(actual, expected);
+}

@@ -1699,3 +1699,196 @@ fn the_sample_alb_exposes_its_private_targets_and_the_nlb_does_not() {
         .collect();
     assert_eq!(load_balancers, vec!["prod-web", "prod-nlb"]);
 }
+
+// Lambda targets. `with_alb` plus function `hello` registered (by ARN) in `tg-fn`, which the 443
+// listener also forwards to. AWS semantics: the load balancer invokes the function through the
+// Lambda service, so the function's side has no security group or NACL to pass (its VPC groups,
+// if any, govern its own calls out), but the front leg must still get through.
+
+fn with_lambda_target(scheme: &str, load_balancer_type: &str) -> Topology {
+    let mut topology = with_alb(scheme);
+    topology.props("alb-web")["load_balancer_type"] = json!(load_balancer_type);
+    topology.props("l-443")["default_actions"] =
+        json!([{"action_type": "forward", "target_group_arns": ["tg-app", "tg-fn"]}]);
+    topology.add(NodeType::TargetGroup, "tg-fn", json!({"target_group_arn": "tg-fn", "name": "fn", "target_type": "lambda", "targets": [{"id": "arn:aws:lambda:us-east-1:1:function:hello"}]}));
+    // In a VPC, with a group that admits nothing: invocations do not pass through it.
+    topology.group("sg-fn", "vpc-a", json!([]));
+    topology.add(NodeType::LambdaFunction, "hello", json!({"function_name": "hello", "arn": "arn:aws:lambda:us-east-1:1:function:hello", "runtime": "python3.12", "vpc_id": "vpc-a", "subnet_ids": ["subnet-priv"], "security_group_ids": ["sg-fn"]}));
+    topology
+}
+
+fn hello() -> NodeId {
+    node_id(NodeType::LambdaFunction, "hello")
+}
+
+#[test]
+fn an_alb_invokes_its_lambda_target_without_a_network_leg_on_the_function_side() {
+    let result = check(
+        &with_lambda_target("internet-facing", "application"),
+        from_internet(hello(), 443),
+        expect(Disposition::Accepted, "destination", "LB_INVOKES_FUNCTION"),
+    );
+    let components: Vec<&str> = result
+        .forward_hops
+        .iter()
+        .map(|hop| hop.component.as_str())
+        .collect();
+    assert_eq!(
+        components,
+        vec![
+            "load_balancer",
+            "load_balancer_listener",
+            "internet_gateway",
+            "route_table",
+            "network_acl_inbound",
+            "security_group_ingress",
+            "target_group",
+            "destination",
+        ]
+    );
+    assert!(
+        result.forward_hops[6]
+            .text
+            .contains("through web on 443 → Lambda function hello"),
+        "{}",
+        result.forward_hops[6].text
+    );
+    // The front leg's reply still leaves through the load balancer subnet's NACL.
+    let returns: Vec<&str> = result
+        .return_hops
+        .iter()
+        .map(|hop| hop.component.as_str())
+        .collect();
+    assert_eq!(returns, vec!["network_acl_outbound_return"]);
+}
+
+#[test]
+fn a_lambda_target_behind_an_internal_alb_or_a_closed_front_is_not_reached() {
+    check(
+        &with_lambda_target("internal", "application"),
+        from_internet(hello(), 443),
+        expect(Disposition::NoRoute, "load_balancer", "LB_INTERNAL"),
+    );
+    let mut closed = with_lambda_target("internet-facing", "application");
+    closed.props("sg-alb")["ingress"] = json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "ipv4_ranges": ["10.0.0.0/8"]}]);
+    check(
+        &closed,
+        from_internet(hello(), 443),
+        expect(
+            Disposition::DeniedIn,
+            "security_group_ingress",
+            "SG_NO_MATCHING_INGRESS_RULE",
+        ),
+    );
+    check(
+        &with_lambda_target("internet-facing", "application"),
+        from_internet(hello(), 80),
+        expect(
+            Disposition::DeniedIn,
+            "load_balancer_listener",
+            "NO_LISTENER_ON_PORT",
+        ),
+    );
+}
+
+#[test]
+fn a_lambda_target_of_a_network_load_balancer_is_not_a_path() {
+    // AWS refuses Lambda targets behind network load balancers; the tracer does not invent one.
+    check(
+        &with_lambda_target("internet-facing", "network"),
+        from_internet(hello(), 443),
+        expect(
+            Disposition::NoRoute,
+            "destination",
+            "NO_LOAD_BALANCER_TO_TARGET",
+        ),
+    );
+}
+
+#[test]
+fn exposure_lists_a_lambda_function_behind_an_internet_facing_alb() {
+    let exposed = |topology: &Topology| {
+        pathtrace::analyse_internet_exposure(&topology.graph())
+            .exposed_on(&hello(), Some(443), pathtrace::Protocol::Tcp)
+            .cloned()
+    };
+    let entry = exposed(&with_lambda_target("internet-facing", "application"))
+        .expect("the function is reachable through the ALB");
+    assert_eq!(entry.node_type, "aws.lambda.function");
+    assert!(
+        entry
+            .path
+            .iter()
+            .any(|hop| hop.reason_code == "LB_INVOKES_FUNCTION"),
+        "{:#?}",
+        entry.path
+    );
+    assert!(
+        entry
+            .path
+            .iter()
+            .any(|hop| hop.component == "load_balancer_listener"),
+        "the proof starts at the listener"
+    );
+    assert!(exposed(&with_lambda_target("internal", "application")).is_none());
+    let mut unregistered = with_lambda_target("internet-facing", "application");
+    unregistered.props("tg-fn")["targets"] = json!([]);
+    assert!(exposed(&unregistered).is_none());
+}
+
+// The internet node: derived from the exposure report, with an edge from every attached internet
+// gateway and one to every exposed resource.
+
+fn internet_edges(topology: &Topology) -> Option<Vec<String>> {
+    let graph = topology.graph();
+    let report = pathtrace::analyse_internet_exposure(&graph);
+    let neighbourhood = pathtrace::internet_neighbourhood(&graph, &report)?;
+    assert_eq!(neighbourhood.node.id.as_str(), internet_id());
+    let mut described: Vec<String> = neighbourhood
+        .edges
+        .iter()
+        .map(|edge| {
+            assert_eq!(edge.kind, infracast::model::EdgeKind::RoutesTo);
+            format!("{} → {}", edge.src.resource_id(), edge.dst.resource_id())
+        })
+        .collect();
+    described.sort();
+    Some(described)
+}
+
+#[test]
+fn the_internet_node_leads_to_what_the_exposure_report_lists() {
+    assert_eq!(
+        internet_edges(&with_alb("internet-facing")).unwrap(),
+        vec![
+            "igw-a → internet",
+            "internet → alb-web",
+            "internet → app",
+            "internet → web"
+        ]
+    );
+    let graph = with_alb("internet-facing").graph();
+    let report = pathtrace::analyse_internet_exposure(&graph);
+    let neighbourhood = pathtrace::internet_neighbourhood(&graph, &report).unwrap();
+    let to_app = neighbourhood
+        .edges
+        .iter()
+        .find(|edge| edge.dst == app())
+        .unwrap();
+    assert_eq!(to_app.properties["exposure"], true);
+    assert_eq!(to_app.properties["open"][0]["from_port"], 8080);
+    // Internal: only the public web instance stays exposed.
+    assert_eq!(
+        internet_edges(&with_alb("internal")).unwrap(),
+        vec!["igw-a → internet", "internet → web"]
+    );
+}
+
+#[test]
+fn an_estate_with_nothing_exposed_has_no_exposure_edges_and_without_gateways_no_internet_node() {
+    let mut closed = base();
+    closed.props("sg-web")["ingress"] = json!([]);
+    assert_eq!(internet_edges(&closed).unwrap(), vec!["igw-a → internet"]);
+    closed.props("igw-a")["attachments"] = json!([]);
+    assert_eq!(internet_edges(&closed), None);
+}
