@@ -77,3 +77,36 @@ impl InternetExposure for Exposure {
         }
     }
 }
+
+/// `key=value` figures of a server log's lines containing `message` (colour codes stripped).
+pub fn log_figures(log: &str, message: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let plain = strip_ansi(log);
+    plain
+        .lines()
+        .filter(|line| line.contains(message))
+        .map(|line| {
+            line.split_whitespace()
+                .filter_map(|token| token.split_once('='))
+                .map(|(key, value)| (key.to_string(), value.trim_matches('"').to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The log without terminal colour sequences (`ESC [ … m`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut characters = text.chars();
+    while let Some(character) = characters.next() {
+        if character == '\u{1b}' {
+            for following in characters.by_ref() {
+                if following.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(character);
+        }
+    }
+    plain
+}

@@ -5,6 +5,10 @@
 #
 #   scripts/citus-cluster.sh start DIR PORT   # coordinator on PORT, workers on PORT+1 and PORT+2
 #   scripts/citus-cluster.sh stop DIR         # stops all three and removes DIR
+#   scripts/citus-cluster.sh start-plain DIR PORT  # one plain PostgreSQL, the same settings, no Citus
+#                                                  # (the baseline of scripts/bench-citus.sh)
+#   scripts/citus-cluster.sh prepare DIR PORT      # Citus in database `postgres` of all three and
+#                                                  # the workers added (for `migrate --distribute`)
 #
 # `start` prints the coordinator's URL. Each database that should be distributed needs
 # `CREATE EXTENSION citus` on all three and the workers added on the coordinator (the tests'
@@ -28,17 +32,23 @@ dir="${2:-}"
 [ -n "$dir" ] || { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
 
 case "$command" in
-start)
+start | start-plain)
     port="${3:?port}"
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
-    for node in 0 1 2; do
+    nodes="0 1 2"
+    preload="shared_preload_libraries = 'citus'"
+    if [ "$command" = start-plain ]; then
+        nodes="0"
+        preload="# plain PostgreSQL: no Citus"
+    fi
+    for node in $nodes; do
         data="$dir/node$node"
         node_port=$((port + node))
         if [ ! -f "$data/PG_VERSION" ]; then
             run "$bin_dir/initdb" -D "$data" -U postgres -A trust --no-sync >/dev/null
             cat >>"$data/postgresql.conf" <<CONF
-shared_preload_libraries = 'citus'
+$preload
 listen_addresses = '127.0.0.1'
 port = $node_port
 unix_socket_directories = ''
@@ -48,10 +58,14 @@ full_page_writes = off
 max_connections = 300
 # Citus runs a maintenance worker per database, and the tests create one database each.
 max_worker_processes = 400
+CONF
+            if [ "$command" = start ]; then
+                cat >>"$data/postgresql.conf" <<CONF
 # Few shards per table: the tests create a database each, and distribution time grows with them.
-citus.shard_count = 4
+citus.shard_count = ${INFRACAST_CITUS_SHARD_COUNT:-4}
 citus.max_client_connections = 250
 CONF
+            fi
         fi
         run "$bin_dir/pg_ctl" -D "$data" -l "$data/log" -w -t 60 start >/dev/null
         # The role tenant work runs as (migration ..._row_level_security.sql), able to log in:
@@ -62,6 +76,17 @@ CONF
     done
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+prepare)
+    port="${3:?port}"
+    for node in 0 1 2; do
+        run "$bin_dir/psql" -q -h 127.0.0.1 -p $((port + node)) -U postgres -d postgres \
+            -c "CREATE EXTENSION IF NOT EXISTS citus" >/dev/null
+    done
+    run "$bin_dir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "SELECT citus_set_coordinator_host('127.0.0.1', $port)" \
+        -c "SELECT citus_add_node('127.0.0.1', $((port + 1)))" \
+        -c "SELECT citus_add_node('127.0.0.1', $((port + 2)))" >/dev/null
+    ;;
 stop)
     for node in 0 1 2; do
         data="$dir/node$node"
@@ -70,7 +95,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    echo "usage: $0 start|start-plain DIR PORT | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -4,13 +4,11 @@
 # `infracast migrate --distribute` does. Installs Citus when missing (as root on Debian:
 # ../shared/vendor/citus/build-citus.sh, 3-4 minutes on 2 cores, a no-op when installed).
 #
-# Which tests: the ones whose store statements run distributed today: nodes, edges (the node and
-# edge stores, keyset paging), rate limits (the shared GCRA bucket), tenant isolation, and `citus`
-# (distribution checked in Citus's own catalog: every tenant table distributed, tenants' rows on
-# both workers, a new tenant table named until distributed). Not yet: jobs and schedules (the
-# claim's cross-tenant `FOR UPDATE SKIP LOCKED` sub-query), findings, reports, webhooks, audit,
-# tenant deletion and the row-level security tests; they run on plain PostgreSQL only until their
-# statements are made distributable (add their modules to the filter as they are).
+# Which tests: every module that exercises a store module (nodes, edges, jobs and the claim,
+# schedules, reconcile and the discovery pipeline, findings and the bulk merge, evaluations,
+# compliance, reports, webhooks and deliveries, audit, tenants and their deletion, row-level
+# security, lists and paging, rate limits, isolation, and `citus`: distribution checked in Citus's
+# own catalog). INFRACAST_CITUS_FILTER replaces the whole filter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +28,8 @@ export DATABASE_URL
 export INFRACAST_TEST_CITUS_WORKERS="127.0.0.1:$((port + 1)),127.0.0.1:$((port + 2))"
 unset INFRACAST_TEST_PG_DIR
 
-filter='test(/^(nodes|edges|rate_limits|isolation|citus)::/)'
+modules='nodes|edges|reconcile|rate_limits|isolation|citus|audit|bulk_findings|compliance|errors|evaluation|findings|jobs|job_limits|limits|lists|paging|pipeline|reports|rls|tenant_boundary|tenants|webhooks'
+filter="${INFRACAST_CITUS_FILTER:-test(/^($modules)::/)}"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --no-fail-fast --test api -E "$filter" "$@"
 else
