@@ -55,8 +55,11 @@ unix_socket_directories = ''
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 300
-# Citus runs a maintenance worker per database, and the tests create one database each.
+# Citus runs a maintenance daemon per database, and the tests create one database each (never
+# dropped while the suite runs). Each daemon keeps connections open to every node (measured: three
+# on the coordinator and two on each worker per database), so 120 test databases need about 360
+# connection slots besides the tests' own pools; 300 ran out a hundred tests in.
+max_connections = 1000
 max_worker_processes = 400
 CONF
             if [ "$command" = start ]; then
