@@ -24,6 +24,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --no-fail-fast
 fi
+# Done with it: its hundreds of test databases would keep autovacuum cycling through them while
+# the Citus suite runs on the same two cores (the later suites start their own servers).
+stop_test_cluster
 
 scripts/test-citus.sh  # the store on a local Citus cluster: coordinator + 2 workers (builds Citus when missing)
 scripts/test-readme.sh # every request example of README.md against a live server
