@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use infracast::model::provider_config::DiscoveryPolicy;
 
-use crate::helpers::{TestApp, encode, spawn_app_with_policy};
+use crate::helpers::{TestApp, edge_destinations, encode, spawn_app_with_policy};
 use crate::moto::MotoServer;
 
 const REGION: &str = "us-east-1";
@@ -621,40 +621,10 @@ async fn accounts_that_share_names_keep_apart_and_rescan_without_changes() {
         // Each account's user is in its own account's group, and each role has its own
         // account's attachment of the managed policy.
         let user = format!("aws:global:aws.iam.user:{account}/deploy");
-        let answer = app
-            .get(
-                &format!(
-                    "/api/v1/tenants/acme/edges?src={}&kind=member_of",
-                    encode(&user)
-                ),
-                &key,
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        let groups: Vec<&str> = answer.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|edge| edge["dst"].as_str().unwrap())
-            .collect();
+        let groups = edge_destinations(&app, &key, "acme", "member_of", &user).await;
         assert_eq!(groups, [format!("aws:global:aws.iam.group:{account}/ops")]);
         let role_id = format!("aws:global:aws.iam.role:{account}/OrganizationAccountAccessRole");
-        let answer = app
-            .get(
-                &format!(
-                    "/api/v1/tenants/acme/edges?src={}&kind=has_policy",
-                    encode(&role_id)
-                ),
-                &key,
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        let policies: Vec<&str> = answer.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|edge| edge["dst"].as_str().unwrap())
-            .collect();
+        let policies = edge_destinations(&app, &key, "acme", "has_policy", &role_id).await;
         assert_eq!(
             policies,
             [format!(

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use infracast::model::provider_config::DiscoveryPolicy;
 
-use crate::helpers::{TestApp, encode, spawn_app_with_policy};
+use crate::helpers::{TestApp, edge_destinations, encode, spawn_app_with_policy};
 use crate::moto::MotoServer;
 
 const REGION: &str = "us-east-1";
@@ -201,24 +201,6 @@ async fn node(app: &TestApp, key: &str, node_type: &str, raw_id: &str) -> Value 
     answer.body["data"].clone()
 }
 
-async fn edge_destinations(app: &TestApp, key: &str, kind: &str, src: &str) -> Vec<String> {
-    let answer = app
-        .get(
-            &format!("/api/v1/tenants/acme/edges?kind={kind}&src={}", encode(src)),
-            key,
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let mut destinations: Vec<String> = answer.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|edge| edge["dst"].as_str().unwrap().to_string())
-        .collect();
-    destinations.sort();
-    destinations
-}
-
 async fn failing_nodes(app: &TestApp, key: &str, rule_id: &str) -> Vec<String> {
     let answer = app
         .get(
@@ -365,7 +347,7 @@ async fn discovers_log_groups_filters_alarms_topics_and_security_hub_and_judges_
     for filter in ["root-usage", "trail-changes", "almost-root"] {
         let filter_id = format!("aws:{REGION}:aws.logs.metric_filter:{TRAIL_GROUP}:{filter}");
         assert_eq!(
-            edge_destinations(&app, &key, "filters_log_group", &filter_id).await,
+            edge_destinations(&app, &key, "acme", "filters_log_group", &filter_id).await,
             vec![trail_group_id.clone()]
         );
     }
@@ -373,18 +355,18 @@ async fn discovers_log_groups_filters_alarms_topics_and_security_hub_and_judges_
     // Edges: alarm → filter (on namespace and metric), alarm → topic.
     let root_alarm_id = format!("aws:{REGION}:aws.cloudwatch.alarm:root-usage-alarm");
     assert_eq!(
-        edge_destinations(&app, &key, "alarms_on", &root_alarm_id).await,
+        edge_destinations(&app, &key, "acme", "alarms_on", &root_alarm_id).await,
         [format!(
             "aws:{REGION}:aws.logs.metric_filter:{TRAIL_GROUP}:root-usage"
         )]
     );
     assert_eq!(
-        edge_destinations(&app, &key, "notifies", &root_alarm_id).await,
+        edge_destinations(&app, &key, "acme", "notifies", &root_alarm_id).await,
         [format!("aws:{REGION}:aws.sns.topic:{alerts}")]
     );
     let trail_alarm_id = format!("aws:{REGION}:aws.cloudwatch.alarm:trail-changes-alarm");
     assert_eq!(
-        edge_destinations(&app, &key, "notifies", &trail_alarm_id).await,
+        edge_destinations(&app, &key, "acme", "notifies", &trail_alarm_id).await,
         [format!("aws:{REGION}:aws.sns.topic:{silent}")]
     );
 

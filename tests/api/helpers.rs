@@ -384,3 +384,31 @@ pub fn encode(id: &str) -> String {
         })
         .collect()
 }
+
+/// The `dst` of every edge of `kind` leaving `src` in `tenant`'s graph, sorted.
+pub async fn edge_destinations(
+    app: &TestApp,
+    key: &str,
+    tenant: &str,
+    kind: &str,
+    src: &str,
+) -> Vec<String> {
+    let answer = app
+        .get(
+            &format!(
+                "/api/v1/tenants/{tenant}/edges?kind={kind}&src={}",
+                encode(src)
+            ),
+            key,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let mut destinations: Vec<String> = answer.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["dst"].as_str().unwrap().to_string())
+        .collect();
+    destinations.sort();
+    destinations
+}
