@@ -32,11 +32,11 @@ pub struct TableLayout {
     pub kind: String,
 }
 
-/// Whether the database has the Citus extension.
-pub async fn is_citus(pool: &PgPool) -> Result<bool, Error> {
+/// Whether the database has the Citus extension (on a pool, or inside a transaction).
+pub async fn is_citus<'c>(executor: impl sqlx::PgExecutor<'c>) -> Result<bool, Error> {
     let installed: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-            .fetch_one(pool)
+            .fetch_one(executor)
             .await?;
     Ok(installed)
 }

@@ -55,12 +55,7 @@ fn literal(value: &str) -> String {
 impl StagingTables {
     /// Chooses the tables for this database and makes them ready, empty, for the tenant.
     pub async fn open(connection: &mut PgConnection, tenant_id: &str) -> Result<Self, Error> {
-        let citus: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')",
-        )
-        .fetch_one(&mut *connection)
-        .await?;
-        if citus {
+        if super::citus::is_citus(&mut *connection).await? {
             // Nothing should be left (rows are deleted before every commit, and a failed
             // transaction leaves none), but a staged row must never leak into this reconcile.
             DISTRIBUTED.clear(connection, tenant_id).await?;
