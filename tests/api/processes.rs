@@ -36,6 +36,7 @@ struct Process {
     child: Child,
     address: String,
     log: PathBuf,
+    application_name: String,
 }
 
 /// The process's connections carry its name, so the test can tell its database sessions apart.
@@ -83,6 +84,7 @@ impl Process {
             child,
             address: format!("http://127.0.0.1:{port}"),
             log,
+            application_name: application_name(index),
         }
     }
 
@@ -397,16 +399,18 @@ async fn three_processes_run_every_job_once_fire_schedules_once_and_serve_the_ne
     }
 
     // Kill process 0 while it holds a lease: it is mid-job then, by definition. It is frozen
-    // (SIGSTOP) while the jobs it holds are read, so it cannot finish one between the read and
+    // (SIGSTOP) while the jobs it holds are read, so it cannot start another between the read and
     // the kill; holding none at that instant (it finished one as we looked), it resumes and the
     // test looks again.
-    let victim_owner = format!("-{}-[0-9a-f]{{32}}-[0-9]+$", processes[0].pid());
+    let mut retired_victims: Vec<Process> = Vec::new();
+    let mut next_process_index = processes.len();
     let deadline = Instant::now() + Duration::from_secs(120);
     let killed: BTreeSet<Uuid> = loop {
         assert!(
             Instant::now() < deadline,
-            "process 0 never held a job's lease"
+            "process 0 never died holding a job's lease"
         );
+        let victim_owner = format!("-{}-[0-9a-f]{{32}}-[0-9]+$", processes[0].pid());
         wait_for_count(
             &pool,
             "SELECT least(count(*), 1) FROM jobs WHERE status = 'running' AND lease_owner ~ $1",
@@ -418,12 +422,37 @@ async fn three_processes_run_every_job_once_fire_schedules_once_and_serve_the_ne
         processes[0].signal(nix::sys::signal::Signal::SIGSTOP);
         let sessions: i64 =
             sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
-                .bind(application_name(0))
+                .bind(&processes[0].application_name)
                 .fetch_one(&pool)
                 .await
                 .unwrap();
         assert!(sessions > 0, "process 0's sessions do not carry its name");
-        let held: BTreeSet<Uuid> = sqlx::query_scalar(
+        let held: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE status = 'running' AND lease_owner ~ $1",
+        )
+        .bind(&victim_owner)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if held == 0 {
+            processes[0].signal(nix::sys::signal::Signal::SIGCONT);
+            continue;
+        }
+        processes[0].signal(nix::sys::signal::Signal::SIGKILL);
+        processes[0].wait_for_exit(Duration::from_secs(10)).await;
+        // A statement the process sent just before it froze (a claim, or the COMMIT that finishes
+        // a job) may land only after the read above. Once every session of the dead process has
+        // ended, nothing of it can land any more: what it left running is exactly what a survivor
+        // must take over. Its leases were renewed moments ago, so no survivor has taken one yet.
+        wait_for_count(
+            &pool,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            &[&processes[0].application_name],
+            0,
+            60,
+        )
+        .await;
+        let stranded: BTreeSet<Uuid> = sqlx::query_scalar(
             "SELECT job_id FROM jobs WHERE status = 'running' AND lease_owner ~ $1",
         )
         .bind(&victim_owner)
@@ -432,31 +461,15 @@ async fn three_processes_run_every_job_once_fire_schedules_once_and_serve_the_ne
         .unwrap()
         .into_iter()
         .collect();
-        if !held.is_empty() {
-            processes[0].signal(nix::sys::signal::Signal::SIGKILL);
-            processes[0].wait_for_exit(Duration::from_secs(10)).await;
-            // A claim the process committed just before it froze may become visible only after
-            // the read above (its COMMIT was in flight). Once every session of the dead process
-            // has ended, nothing of it can land any more: read its jobs again. Its leases were
-            // renewed moments ago, so no survivor has taken one over yet.
-            wait_for_count(
-                &pool,
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-                &[&application_name(0)],
-                0,
-                60,
-            )
-            .await;
-            let landed: Vec<Uuid> = sqlx::query_scalar(
-                "SELECT job_id FROM jobs WHERE status = 'running' AND lease_owner ~ $1",
-            )
-            .bind(&victim_owner)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-            break held.into_iter().chain(landed).collect();
+        if !stranded.is_empty() {
+            break stranded;
         }
-        processes[0].signal(nix::sys::signal::Signal::SIGCONT);
+        // Every job it held finished after all: a new process takes its place and the test
+        // tries again.
+        let mut replacement = Process::start(next_process_index, &url, directory.path());
+        next_process_index += 1;
+        replacement.wait_until_listening(&client).await;
+        retired_victims.push(std::mem::replace(&mut processes[0], replacement));
     };
 
     // Every schedule fires for its first due time; then the clock "reaches" a second one.
@@ -559,7 +572,11 @@ async fn three_processes_run_every_job_once_fire_schedules_once_and_serve_the_ne
     // The processes' own account: no job finished twice, and each killed job was finished by
     // exactly one survivor.
     let mut finishers: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
-    for (index, process) in processes.iter().enumerate() {
+    let incarnations = processes
+        .iter()
+        .enumerate()
+        .chain(retired_victims.iter().map(|process| (0, process)));
+    for (index, process) in incarnations {
         for (job_id, status) in finished_lines(&process.log_text()) {
             if status != "abandoned" {
                 finishers.entry(job_id).or_default().push(index);
