@@ -225,7 +225,8 @@ async fn main() {
         ])
         .arg(&fixtures)
         .env("INFRACAST_RATE_LIMITS", "off")
-        .env("INFRACAST_LOG", "info")
+        // The findings write's steps are logged at debug level.
+        .env("INFRACAST_LOG", "info,infracast::store::findings=debug")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
@@ -274,15 +275,32 @@ async fn main() {
             started.elapsed().as_secs_f64()
         );
     }
+    // `… findings write step ms=N step="what it did"` (the step, last, has spaces in it).
+    let log = support::strip_ansi(&server.log_text());
+    let mut slowest: Vec<(u64, String)> = log
+        .lines()
+        .filter(|line| line.contains("findings write step"))
+        .filter_map(|line| {
+            let (_, after_ms) = line.split_once(" ms=")?;
+            let ms: u64 = after_ms.split_whitespace().next()?.parse().ok()?;
+            let (_, step) = line.split_once(" step=")?;
+            Some((ms, step.trim().trim_matches('"').to_string()))
+        })
+        .filter(|(ms, _)| *ms >= 100)
+        .collect();
+    slowest.sort_by_key(|(ms, _)| std::cmp::Reverse(*ms));
+    for (ms, step) in slowest {
+        println!("  findings write step taking 100 ms or more: {step}: {ms} ms");
+    }
     for figures in support::log_figures(&server.log_text(), "evaluation timing") {
         println!(
-            "  evaluation of {}: {} failing results ({} new), snapshot + rules {} ms, findings write {} ms, total {} ms",
+            "  evaluation of {}: {} failing results ({} new), snapshot {} ms + rules {} ms + scores {} ms, findings write {} ms, total {} ms",
             figures.get("tenant").map_or("?", String::as_str),
             figures.get("failing").map_or("?", String::as_str),
             figures.get("new").map_or("?", String::as_str),
-            figures
-                .get("snapshot_and_rules_ms")
-                .map_or("?", String::as_str),
+            figures.get("snapshot_ms").map_or("?", String::as_str),
+            figures.get("rules_ms").map_or("?", String::as_str),
+            figures.get("scores_ms").map_or("?", String::as_str),
             figures.get("findings_write_ms").map_or("?", String::as_str),
             figures.get("total_ms").map_or("?", String::as_str),
         );
@@ -321,12 +339,15 @@ async fn main() {
         "/nodes?q=web&per_page=50".to_string(),
         "/nodes?sort=name&per_page=50".to_string(),
         "/nodes?sort=-last_seen&per_page=50".to_string(),
+        "/nodes?sort=last_seen&per_page=50".to_string(),
+        "/nodes?types=aws.ec2.instance&sort=-last_seen&per_page=50".to_string(),
         "/findings?severity=HIGH,CRITICAL&per_page=50".to_string(),
         "/findings?per_page=50".to_string(),
         "/findings?status=open&sort=-last_seen&per_page=50".to_string(),
         "/exposure?per_page=50".to_string(),
         "/edges?per_page=50".to_string(),
         "/edges?kind=member_of&per_page=50".to_string(),
+        "/edges?sort=-last_seen&per_page=50".to_string(),
         format!("/edges?node={instance_id}&per_page=50"),
         "/compliance/summary".to_string(),
         "/compliance/frameworks".to_string(),

@@ -91,6 +91,7 @@ pub async fn evaluate_tenant(
     )
     .await?
     .context("loading the graph snapshot")?;
+    let snapshot_loaded = std::time::Instant::now();
     let rule_set = runtime.rules.clone();
     let snapshot_for_scores = snapshot.clone();
     let rules = tokio::task::spawn_blocking(move || {
@@ -177,6 +178,7 @@ pub async fn evaluate_tenant(
     let (observations, errored, results) = unless_shutdown(runtime, "evaluating the rules", rules)
         .await?
         .context("evaluation task failed")??;
+    let rules_evaluated = std::time::Instant::now();
     let compliance = unless_shutdown(
         runtime,
         "scoring the frameworks",
@@ -214,6 +216,9 @@ pub async fn evaluate_tenant(
         tenant = tenant_id,
         failing = observations.len(),
         new = delta.new,
+        snapshot_ms = (snapshot_loaded - started).as_millis() as u64,
+        rules_ms = (rules_evaluated - snapshot_loaded).as_millis() as u64,
+        scores_ms = (rules_done - rules_evaluated).as_millis() as u64,
         snapshot_and_rules_ms = (rules_done - started).as_millis() as u64,
         findings_write_ms = rules_done.elapsed().as_millis() as u64,
         total_ms = started.elapsed().as_millis() as u64,

@@ -14,6 +14,7 @@ mod error;
 pub mod findings;
 pub mod jobs;
 pub mod nodes;
+mod nodes_by_last_seen;
 pub mod paging;
 pub mod rate_limits;
 pub mod reconcile;

@@ -192,7 +192,11 @@ pub async fn all_exist(pool: &PgPool, tenant_id: &str, ids: &[&str]) -> Result<V
         .collect())
 }
 
-fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &NodeFilter) {
+pub(super) fn push_filters(
+    builder: &mut QueryBuilder<Postgres>,
+    tenant_id: &str,
+    filter: &NodeFilter,
+) {
     builder.push(" WHERE tenant_id = ");
     builder.push_bind(tenant_id.to_string());
     builder.push(" AND deleted_at IS NULL");
@@ -257,12 +261,26 @@ pub async fn list(
     )
     .await?;
 
-    let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
-    push_filters(&mut select, tenant_id, filter);
-    if let Some(cursor) = &request.cursor {
-        paging::push_keyset(&mut select, sort, cursor);
-    }
-    paging::push_order_and_limit(&mut select, sort, request);
+    // `last_seen` is computed, so no index holds it: that sort merges per-scope index ranges
+    // (`store::nodes_by_last_seen`) unless the tenant has too many scopes for one query.
+    let scopes = match sort.column.field {
+        "last_seen" => super::nodes_by_last_seen::node_scopes(&mut transaction, tenant_id).await?,
+        _ => None,
+    };
+    let mut select = match &scopes {
+        Some(scopes) => {
+            super::nodes_by_last_seen::page_query(tenant_id, filter, scopes, sort, request)?
+        }
+        None => {
+            let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
+            push_filters(&mut select, tenant_id, filter);
+            if let Some(cursor) = &request.cursor {
+                paging::push_keyset(&mut select, sort, cursor);
+            }
+            paging::push_order_and_limit(&mut select, sort, request);
+            select
+        }
+    };
     let rows: Vec<NodeRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
     let nodes = rows

@@ -112,10 +112,12 @@ fn event(
 async fn the_bulk_merge_moves_findings_and_writes_one_event_per_change() {
     let app = spawn_app().await;
     let analyst = app.tenant_with_key("acme", "enterprise", "analyst").await;
-    // A subscriber to created and resolved only: deliveries follow its subscription.
+    // A subscriber to created and resolved, another to reopened: deliveries follow each one's
+    // subscription.
     sqlx::query(
         "INSERT INTO webhooks (tenant_id, id, url, events, secret)
-         VALUES ('acme', gen_random_uuid(), 'https://hooks.example/x', '{finding.created,finding.resolved}', 's')",
+         VALUES ('acme', gen_random_uuid(), 'https://hooks.example/x', '{finding.created,finding.resolved}', 's'),
+                ('acme', gen_random_uuid(), 'https://hooks.example/y', '{finding.reopened}', 's')",
     )
     .execute(&app.pool)
     .await
@@ -248,20 +250,103 @@ async fn the_bulk_merge_moves_findings_and_writes_one_event_per_change() {
         vec![event("finding.reopened", a, "vol-3", "open", 1)]
     );
 
-    // Deliveries: one per created or resolved event (the subscription), none for the reopen.
-    let deliveries: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
-         WHERE d.tenant_id = 'acme' AND e.event_type IN ('finding.created', 'finding.resolved')",
+    // Deliveries: one per created or resolved event to the first webhook (6 created, 2
+    // resolved), the one reopen to the second.
+    let deliveries: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT w.url, e.event_type, count(*) FROM webhook_deliveries d
+         JOIN webhook_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+         JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+         WHERE d.tenant_id = 'acme' GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let expected: Vec<(String, String, i64)> = [
+        ("https://hooks.example/x", "finding.created", 6),
+        ("https://hooks.example/x", "finding.resolved", 2),
+        ("https://hooks.example/y", "finding.reopened", 1),
+    ]
+    .into_iter()
+    .map(|(url, event, count)| (url.to_string(), event.to_string(), count))
+    .collect();
+    assert_eq!(deliveries, expected);
+}
+
+/// How many `finding.*` events the tenant's outbox holds.
+async fn finding_events(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_events WHERE tenant_id = 'acme' AND event_type LIKE 'finding.%'",
     )
     .fetch_one(&app.pool)
     .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn events_no_enabled_webhook_takes_are_not_written_and_the_counts_stay_exact() {
+    let app = spawn_app().await;
+    app.tenant_with_key("acme", "enterprise", "analyst").await;
+    let (a, b) = ("aws.ec2.volume_unencrypted", "aws.ec2.volume_unattached");
+    // A disabled webhook that would take every finding event.
+    sqlx::query(
+        "INSERT INTO webhooks (tenant_id, id, url, events, secret, enabled)
+         VALUES ('acme', gen_random_uuid(), 'https://hooks.example/off',
+                 '{finding.created,finding.resolved,finding.reopened}', 's', false)",
+    )
+    .execute(&app.pool)
+    .await
     .unwrap();
-    let all_deliveries: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE tenant_id = 'acme'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!((deliveries, all_deliveries), (8, 8));
+
+    let delta = evaluate(
+        &app,
+        &[
+            observation(a, "vol-1", "one"),
+            observation(a, "vol-2", "two"),
+            observation(b, "vol-1", "three"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (delta.new, delta.reopened, delta.resolved, delta.open),
+        (3, 0, 0, 3)
+    );
+    let delta = evaluate(&app, &[observation(a, "vol-1", "one")]).await;
+    assert_eq!(
+        (delta.new, delta.reopened, delta.resolved, delta.open),
+        (0, 0, 2, 1)
+    );
+    assert_eq!(
+        finding_events(&app).await,
+        0,
+        "no enabled webhook takes them"
+    );
+
+    // Enabled, the webhook gets the next evaluation's changes: vol-2 again (reopened), vol-3
+    // new, vol-1 gone (resolved).
+    sqlx::query("UPDATE webhooks SET enabled = true WHERE tenant_id = 'acme'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let delta = evaluate(
+        &app,
+        &[
+            observation(a, "vol-2", "two"),
+            observation(a, "vol-3", "four"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (delta.new, delta.reopened, delta.resolved, delta.open),
+        (1, 1, 1, 2)
+    );
+    assert_eq!(
+        events_since(&app, 0).await,
+        sorted(vec![
+            event("finding.created", a, "vol-3", "open", 0),
+            event("finding.reopened", a, "vol-2", "open", 1),
+            event("finding.resolved", a, "vol-1", "resolved", 0),
+        ])
+    );
 }
 
 /// `meta.total` of a list of tenant `acme`.

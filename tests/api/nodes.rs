@@ -365,3 +365,213 @@ async fn viewers_and_analysts_read_but_may_not_write() {
         5
     );
 }
+
+/// `?sort=last_seen` over scopes scanned at different times, each node's `last_seen` set by hand
+/// (as the owner) against its scope's scan: the computed times and their order are written out
+/// here, not derived.
+#[tokio::test]
+async fn last_seen_order_merges_scopes_scanned_at_different_times() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "pro", "viewer").await;
+    // (raw id, region, account, own last_seen, deleted) — scans: us-east-1/111 at 10:00,
+    // eu-west-1/111 at 09:45, us-east-1/222 never.
+    let rows = [
+        ("a1", "us-east-1", "111", "09:00", false),
+        ("a2", "us-east-1", "111", "09:30", false),
+        ("a3", "us-east-1", "111", "10:30", false),
+        ("a4", "us-east-1", "111", "10:00", false),
+        ("a5", "us-east-1", "111", "12:00", true),
+        ("b1", "eu-west-1", "111", "09:00", false),
+        ("b2", "eu-west-1", "111", "11:00", false),
+        ("c1", "us-east-1", "222", "08:00", false),
+        ("c2", "us-east-1", "222", "10:00", false),
+    ];
+    for (raw, region, account, seen, deleted) in rows {
+        sqlx::query(
+            "INSERT INTO nodes (tenant_id, id, type, provider, region, account, name, last_seen, deleted_at)
+             VALUES ('acme', $1, 'aws.ec2.vpc', 'aws', $2, $3, $4, ('2026-01-01 ' || $5 || 'Z')::timestamptz,
+                     CASE WHEN $6 THEN now() END)",
+        )
+        .bind(format!("aws:{region}:aws.ec2.vpc:{raw}"))
+        .bind(region)
+        .bind(account)
+        .bind(raw)
+        .bind(seen)
+        .bind(deleted)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    for (region, seen_at) in [("us-east-1", "10:00"), ("eu-west-1", "09:45")] {
+        sqlx::query(
+            "INSERT INTO scope_scans (tenant_id, provider, account, region, seen_at)
+             VALUES ('acme', 'aws', '111', $1, ('2026-01-01 ' || $2 || 'Z')::timestamptz)",
+        )
+        .bind(region)
+        .bind(seen_at)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    // Computed: a1, a2, a4 at their scope's 10:00; b1 at 09:45; the rest their own. Ties by id
+    // ("aws:eu-west-1:…" < "aws:us-east-1:…").
+    let ascending = [
+        ("c1", "08:00"),
+        ("b1", "09:45"),
+        ("a1", "10:00"),
+        ("a2", "10:00"),
+        ("a4", "10:00"),
+        ("c2", "10:00"),
+        ("a3", "10:30"),
+        ("b2", "11:00"),
+    ];
+    let expected = |sort: &str, region: Option<&str>| -> Vec<(String, String)> {
+        let mut order: Vec<(String, String)> = ascending
+            .iter()
+            .filter(|(raw, _)| match region {
+                Some("eu-west-1") => raw.starts_with('b'),
+                Some(_) => !raw.starts_with('b'),
+                None => true,
+            })
+            .map(|(raw, time)| (raw.to_string(), format!("2026-01-01T{time}:00Z")))
+            .collect();
+        if sort.starts_with('-') {
+            order.reverse();
+        }
+        order
+    };
+    let listed = |answer: &Value| -> Vec<(String, String)> {
+        answer["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| {
+                let seen =
+                    chrono::DateTime::parse_from_rfc3339(node["last_seen"].as_str().unwrap())
+                        .unwrap()
+                        .with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                (node["name"].as_str().unwrap().to_string(), seen)
+            })
+            .collect()
+    };
+    for sort in ["last_seen", "-last_seen"] {
+        for region in [None, Some("us-east-1"), Some("eu-west-1")] {
+            let filter = region.map_or(String::new(), |region| format!("&region={region}"));
+            // One page of everything, then pages of three by cursor and by number.
+            let whole = app
+                .get(
+                    &format!("/api/v1/tenants/acme/nodes?sort={sort}{filter}&per_page=100"),
+                    &key,
+                )
+                .await;
+            assert_eq!(whole.status, 200, "{}", whole.body);
+            assert_eq!(
+                listed(&whole.body),
+                expected(sort, region),
+                "{sort} {filter}"
+            );
+            let mut walked = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let url = match &cursor {
+                    Some(cursor) => format!(
+                        "/api/v1/tenants/acme/nodes?sort={sort}{filter}&per_page=3&cursor={cursor}"
+                    ),
+                    None => format!("/api/v1/tenants/acme/nodes?sort={sort}{filter}&per_page=3"),
+                };
+                let page = app.get(&url, &key).await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                walked.extend(listed(&page.body));
+                cursor = page.body["meta"]["next_cursor"]
+                    .as_str()
+                    .map(str::to_string);
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(
+                walked,
+                expected(sort, region),
+                "cursor walk {sort} {filter}"
+            );
+            let second = app
+                .get(
+                    &format!("/api/v1/tenants/acme/nodes?sort={sort}{filter}&per_page=3&page=2"),
+                    &key,
+                )
+                .await;
+            let wanted: Vec<_> = expected(sort, region).into_iter().skip(3).take(3).collect();
+            assert_eq!(listed(&second.body), wanted, "page 2 {sort} {filter}");
+        }
+    }
+    // A type filter applies inside every scope: none of these VPCs is an instance.
+    let instances = app
+        .get(
+            "/api/v1/tenants/acme/nodes?sort=-last_seen&types=aws.ec2.instance",
+            &key,
+        )
+        .await;
+    assert_eq!(instances.status, 200, "{}", instances.body);
+    assert_eq!(instances.body["data"], json!([]));
+}
+
+/// Past 64 scopes the list sorts the matching rows instead of merging per-scope ranges; the order
+/// is the same. 70 regions, one node each, every other one scanned after its node's own time.
+#[tokio::test]
+async fn last_seen_order_over_more_scopes_than_one_query_merges_is_the_same_order() {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "pro", "viewer").await;
+    for index in 0..70 {
+        let region = format!("region-{index:02}");
+        // Own times count down; even regions' scans lift their node to 12:00 + index minutes.
+        sqlx::query(
+            "INSERT INTO nodes (tenant_id, id, type, provider, region, account, name, last_seen)
+             VALUES ('acme', $1, 'aws.ec2.vpc', 'aws', $2, '111', $2,
+                     '2026-01-01 11:00Z'::timestamptz - make_interval(mins => $3))",
+        )
+        .bind(format!("aws:{region}:aws.ec2.vpc:vpc-{index:02}"))
+        .bind(&region)
+        .bind(index)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+        if index % 2 == 0 {
+            sqlx::query(
+                "INSERT INTO scope_scans (tenant_id, provider, account, region, seen_at)
+                 VALUES ('acme', 'aws', '111', $1, '2026-01-01 12:00Z'::timestamptz + make_interval(mins => $2))",
+            )
+            .bind(&region)
+            .bind(index)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        }
+    }
+    // Newest first: the scanned (even) regions from 68 down to 0, then the others from 1 up to 69
+    // (their own times count down with the index).
+    let mut expected: Vec<String> = (0..70)
+        .rev()
+        .filter(|index| index % 2 == 0)
+        .map(|index| format!("region-{index:02}"))
+        .collect();
+    expected.extend(
+        (0..70)
+            .filter(|index| index % 2 == 1)
+            .map(|index| format!("region-{index:02}")),
+    );
+    let answer = app
+        .get(
+            "/api/v1/tenants/acme/nodes?sort=-last_seen&per_page=100",
+            &key,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let names: Vec<String> = answer.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, expected);
+}
