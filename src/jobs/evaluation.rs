@@ -104,6 +104,9 @@ pub async fn evaluate_tenant(
             .iter()
             .map(|entry| (entry.node_id.as_str(), entry))
             .collect();
+        // A node's path proof is the same for every rule failing on it: recorded once (the
+        // record is a JSON round trip), cloned for the others.
+        let mut proofs: HashMap<&str, PathProof> = HashMap::new();
         let mut observations: Vec<Observation> = Vec::new();
         for result in &evaluation.results {
             if result.status != RuleStatus::Fail {
@@ -125,7 +128,13 @@ pub async fn evaluate_tenant(
                 ..FindingEvidence::default()
             };
             if let Some(entry) = exposed_by_node.get(node.id.as_str()) {
-                evidence.path_proof = Some(path_proof(entry)?);
+                let proof = match proofs.entry(entry.node_id.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(recorded) => recorded.get().clone(),
+                    std::collections::hash_map::Entry::Vacant(vacant) => {
+                        vacant.insert(path_proof(entry)?).clone()
+                    }
+                };
+                evidence.path_proof = Some(proof);
             }
             if node.node_type == NodeType::SecurityGroup
                 && rule
@@ -245,11 +254,11 @@ async fn compliance_results(
         snapshot.clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let evaluation = scored.evaluation(&rule_set);
+        let results = compliance::ResultsByRule::new(scored.evaluation(&rule_set));
         frameworks
             .iter()
             .map(|framework| {
-                let mut score = compliance::score_unaccepted(framework, evaluation);
+                let mut score = compliance::score_unaccepted_by_rule(framework, &results);
                 score.limit_failing_resources(compliance::FAILING_RESOURCES_LISTED);
                 let result = serde_json::to_value(&score)?;
                 score.controls.clear();
