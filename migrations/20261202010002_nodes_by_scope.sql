@@ -3,7 +3,7 @@
 -- A node's `last_seen` is computed from its row and its scope's last completed scan
 -- (`scope_scans`), so no index holds it; within one scope, though, rows seen after the scan are in
 -- `last_seen` order and every other row sits at the scan time, in id order. A page merges those two
--- ranges per scope (`store::nodes_by_last_seen`), one index each:
+-- ranges per scope (`store::by_last_seen`), one index each:
 CREATE INDEX nodes_by_scope_last_seen ON nodes (tenant_id, provider, account, region, last_seen, id)
     WHERE deleted_at IS NULL;
 CREATE INDEX nodes_by_scope_id ON nodes (tenant_id, provider, account, region, id)

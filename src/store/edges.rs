@@ -73,19 +73,26 @@ impl TryFrom<EdgeRow> for StoredEdge {
     }
 }
 
-/// A live edge's `last_seen`: its row's, or its source node's scope's last completed scan when
-/// later (a rescan moves one `scope_scans` row per scope, not every row; see `store::reconcile`).
-const LAST_SEEN: &str = "GREATEST(edges.last_seen, (SELECT s.seen_at FROM nodes n
-    JOIN scope_scans s ON s.tenant_id = n.tenant_id AND s.provider = n.provider
-        AND s.account = n.account AND s.region = n.region
-    WHERE n.tenant_id = edges.tenant_id AND n.id = edges.src))";
+/// A live edge's `last_seen`: its row's, or its scope's last completed scan when later (a rescan
+/// moves one `scope_scans` row per scope, not every row; see `store::reconcile`). An edge's scope
+/// is its source node's, copied onto it when it is written (`scope_*`).
+const LAST_SEEN: &str = "GREATEST(edges.last_seen, (SELECT s.seen_at FROM scope_scans s
+    WHERE s.tenant_id = edges.tenant_id AND s.provider = edges.scope_provider
+      AND s.account = edges.scope_account AND s.region = edges.scope_region))";
 
 const COLUMNS: &str = "id, kind, src, dst, properties, first_seen,
-    GREATEST(edges.last_seen, (SELECT s.seen_at FROM nodes n
-        JOIN scope_scans s ON s.tenant_id = n.tenant_id AND s.provider = n.provider
-            AND s.account = n.account AND s.region = n.region
-        WHERE n.tenant_id = edges.tenant_id AND n.id = edges.src)) AS last_seen,
+    GREATEST(edges.last_seen, (SELECT s.seen_at FROM scope_scans s
+        WHERE s.tenant_id = edges.tenant_id AND s.provider = edges.scope_provider
+          AND s.account = edges.scope_account AND s.region = edges.scope_region)) AS last_seen,
     created_at, updated_at";
+
+/// Edges for `store::by_last_seen`: an edge's scope is its source node's.
+const SCOPED: super::by_last_seen::ScopedTable = super::by_last_seen::ScopedTable {
+    table: "edges",
+    scope_columns: ["scope_provider", "scope_account", "scope_region"],
+    select_columns: "id, kind, src, dst, properties, first_seen, effective_last_seen AS last_seen,
+        created_at, updated_at",
+};
 
 /// The stored columns as they are, for `RETURNING` (an edge just written was seen now) and
 /// snapshot loads (which keep no times).
@@ -105,8 +112,9 @@ pub struct EdgeFilter {
 /// a live edge with the same id is a conflict.
 pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<StoredEdge, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let ends: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM nodes WHERE tenant_id = $1 AND id IN ($2, $3) AND deleted_at IS NULL FOR SHARE",
+    let ends: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT id, provider, account, region FROM nodes
+         WHERE tenant_id = $1 AND id IN ($2, $3) AND deleted_at IS NULL FOR SHARE",
     )
     .bind(tenant_id)
     .bind(edge.src.as_str())
@@ -114,15 +122,28 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
     .fetch_all(&mut *transaction)
     .await?;
     for end in [&edge.src, &edge.dst] {
-        if !ends.iter().any(|found| found == end.as_str()) {
+        if !ends.iter().any(|(found, ..)| found == end.as_str()) {
             return Err(Error::InvalidReference(format!(
                 "node `{end}` does not exist in this tenant"
             )));
         }
     }
+    // The edge's scope is its source node's (its `last_seen` follows that scope's scans).
+    let Some((_, provider, account, region)) = ends
+        .into_iter()
+        .find(|(found, ..)| found == edge.src.as_str())
+    else {
+        return Err(Error::InvalidReference(format!(
+            "node `{}` does not exist in this tenant",
+            edge.src
+        )));
+    };
     let row: Option<EdgeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO edges (tenant_id, id, kind, src, dst, properties) VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO edges (tenant_id, id, kind, src, dst, properties, scope_provider, scope_account, scope_region)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (tenant_id, id) DO UPDATE SET properties = EXCLUDED.properties, deleted_at = NULL,
+            scope_provider = EXCLUDED.scope_provider, scope_account = EXCLUDED.scope_account,
+            scope_region = EXCLUDED.scope_region,
             first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
             updated_at = EXCLUDED.updated_at, content_hash = NULL
          WHERE edges.deleted_at IS NOT NULL
@@ -134,6 +155,9 @@ pub async fn create(pool: &PgPool, tenant_id: &str, edge: &Edge) -> Result<Store
     .bind(edge.src.as_str())
     .bind(edge.dst.as_str())
     .bind(sqlx::types::Json(&edge.properties))
+    .bind(provider)
+    .bind(account)
+    .bind(region)
     .fetch_optional(&mut *transaction)
     .await?;
     let Some(row) = row else {
@@ -204,12 +228,29 @@ pub async fn list(
     )
     .await?;
 
-    let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM edges"));
-    push_filters(&mut select, tenant_id, filter);
-    if let Some(cursor) = &request.cursor {
-        paging::push_keyset(&mut select, sort, cursor);
-    }
-    paging::push_order_and_limit(&mut select, sort, request);
+    // As for nodes: `last_seen` merges per-scope index ranges (`store::by_last_seen`).
+    let scopes = match sort.column.field {
+        "last_seen" => SCOPED.scopes(&mut transaction, tenant_id).await?,
+        _ => None,
+    };
+    let mut select = match &scopes {
+        Some(scopes) => SCOPED.page_query(
+            scopes,
+            |_| true,
+            |builder| push_filters(builder, tenant_id, filter),
+            sort,
+            request,
+        )?,
+        None => {
+            let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM edges"));
+            push_filters(&mut select, tenant_id, filter);
+            if let Some(cursor) = &request.cursor {
+                paging::push_keyset(&mut select, sort, cursor);
+            }
+            paging::push_order_and_limit(&mut select, sort, request);
+            select
+        }
+    };
     let rows: Vec<EdgeRow> = select.build_query_as().fetch_all(&mut *transaction).await?;
     transaction.commit().await?;
     let edges = rows

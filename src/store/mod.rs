@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod audit;
+mod by_last_seen;
 pub mod citus;
 pub mod compliance;
 pub mod edges;
@@ -14,7 +15,6 @@ mod error;
 pub mod findings;
 pub mod jobs;
 pub mod nodes;
-mod nodes_by_last_seen;
 pub mod paging;
 pub mod rate_limits;
 pub mod reconcile;

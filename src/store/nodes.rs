@@ -104,6 +104,14 @@ const COLUMNS: &str = "id, type, provider, region, account, name, tags, properti
           AND s.account = nodes.account AND s.region = nodes.region)) AS last_seen,
     created_at, updated_at";
 
+/// Nodes for `store::by_last_seen`: a node's scope is its own provider, account and region.
+const SCOPED: super::by_last_seen::ScopedTable = super::by_last_seen::ScopedTable {
+    table: "nodes",
+    scope_columns: ["provider", "account", "region"],
+    select_columns: "id, type, provider, region, account, name, tags, properties, first_seen,
+        effective_last_seen AS last_seen, created_at, updated_at",
+};
+
 /// The stored columns as they are, for `RETURNING` (a node just written was seen now) and
 /// snapshot loads (which keep no times).
 const ROW_COLUMNS: &str = "id, type, provider, region, account, name, tags, properties, first_seen, last_seen, created_at, updated_at";
@@ -192,11 +200,7 @@ pub async fn all_exist(pool: &PgPool, tenant_id: &str, ids: &[&str]) -> Result<V
         .collect())
 }
 
-pub(super) fn push_filters(
-    builder: &mut QueryBuilder<Postgres>,
-    tenant_id: &str,
-    filter: &NodeFilter,
-) {
+fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &NodeFilter) {
     builder.push(" WHERE tenant_id = ");
     builder.push_bind(tenant_id.to_string());
     builder.push(" AND deleted_at IS NULL");
@@ -262,15 +266,27 @@ pub async fn list(
     .await?;
 
     // `last_seen` is computed, so no index holds it: that sort merges per-scope index ranges
-    // (`store::nodes_by_last_seen`) unless the tenant has too many scopes for one query.
+    // (`store::by_last_seen`) unless the tenant has too many scopes for one query.
     let scopes = match sort.column.field {
-        "last_seen" => super::nodes_by_last_seen::node_scopes(&mut transaction, tenant_id).await?,
+        "last_seen" => SCOPED.scopes(&mut transaction, tenant_id).await?,
         _ => None,
     };
     let mut select = match &scopes {
-        Some(scopes) => {
-            super::nodes_by_last_seen::page_query(tenant_id, filter, scopes, sort, request)?
-        }
+        Some(scopes) => SCOPED.page_query(
+            scopes,
+            |scope| {
+                [
+                    (&filter.provider, &scope.provider),
+                    (&filter.account, &scope.account),
+                    (&filter.region, &scope.region),
+                ]
+                .into_iter()
+                .all(|(wanted, value)| wanted.as_ref().is_none_or(|wanted| wanted == value))
+            },
+            |builder| push_filters(builder, tenant_id, filter),
+            sort,
+            request,
+        )?,
         None => {
             let mut select = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM nodes"));
             push_filters(&mut select, tenant_id, filter);

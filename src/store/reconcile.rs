@@ -686,12 +686,17 @@ pub async fn reconcile(
             connection,
             format!(
                 "WITH written AS (
-                    INSERT INTO edges AS e (tenant_id, id, kind, src, dst, properties, content_hash)
-                    SELECT s.tenant_id, s.id, s.kind, s.src, s.dst, s.properties, s.content_hash
+                    INSERT INTO edges AS e (tenant_id, id, kind, src, dst, properties, content_hash,
+                                            scope_provider, scope_account, scope_region)
+                    SELECT s.tenant_id, s.id, s.kind, s.src, s.dst, s.properties, s.content_hash,
+                           coalesce(n.provider, ''), coalesce(n.account, ''), coalesce(n.region, '')
                     FROM {staged_edges} s
+                    LEFT JOIN nodes n ON n.tenant_id = $1 AND n.id = s.src
                     WHERE s.tenant_id = $1 AND $2::uuid IS NOT NULL
                     ON CONFLICT (tenant_id, id) DO UPDATE SET
                        properties = EXCLUDED.properties, content_hash = EXCLUDED.content_hash,
+                       scope_provider = EXCLUDED.scope_provider, scope_account = EXCLUDED.scope_account,
+                       scope_region = EXCLUDED.scope_region,
                        last_seen = EXCLUDED.last_seen, deleted_at = NULL,
                        first_seen = CASE WHEN e.deleted_at IS NOT NULL THEN EXCLUDED.first_seen ELSE e.first_seen END,
                        updated_at = CASE WHEN e.deleted_at IS NULL AND e.properties IS NOT DISTINCT FROM EXCLUDED.properties
