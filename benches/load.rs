@@ -292,6 +292,13 @@ async fn main() {
     for (ms, step) in slowest {
         println!("  findings write step taking 100 ms or more: {step}: {ms} ms");
     }
+    for figures in support::log_figures(&server.log_text(), "evaluation rules timing") {
+        println!(
+            "  rules phase: rule pack and exposure {} ms, findings built {} ms",
+            figures.get("rules_pass_ms").map_or("?", String::as_str),
+            figures.get("observations_ms").map_or("?", String::as_str),
+        );
+    }
     for figures in support::log_figures(&server.log_text(), "evaluation timing") {
         println!(
             "  evaluation of {}: {} failing results ({} new), snapshot {} ms + rules {} ms + scores {} ms, findings write {} ms, total {} ms",

@@ -1,6 +1,9 @@
 //! Evaluation: run the rule pack over the tenant's current snapshot (with the path tracer's
 //! exposure analysis behind `exposed_to_internet`) and move the tenant's findings. Network
-//! findings carry their path proof; security-group findings say which members are really exposed.
+//! findings (rules in the `network` or `internet-exposed` categories) carry their resource's path
+//! proof, and only they: a monitoring or identity finding on an exposed instance is not about the
+//! path, and copying a ~4 KB proof into each of them was most of what a first evaluation of a
+//! large estate wrote. Security-group findings say which members are really exposed.
 //! An evaluation job (`run`) does this on demand; a discovery does it after its graph commit.
 //! The evidence is `model::FindingEvidence`, the one type reports and the API read back.
 
@@ -32,6 +35,9 @@ pub fn path_proof(entry: &ExposureEntry) -> anyhow::Result<PathProof> {
         hops: serde_json::from_value(hops).context("recording the hops")?,
     })
 }
+
+/// The rule categories whose findings carry the resource's path proof (network findings).
+const PATH_PROOF_CATEGORIES: &[&str] = &["network", "internet-exposed"];
 
 /// What an evaluation changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,8 +101,10 @@ pub async fn evaluate_tenant(
     let rule_set = runtime.rules.clone();
     let snapshot_for_scores = snapshot.clone();
     let rules = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let evaluation = snapshot.evaluation(&rule_set);
         let exposure = snapshot.exposure();
+        let rules_pass_ms = started.elapsed().as_millis() as u64;
         // Looked up once per failing result: a scan of every entry each time was quadratic on a
         // large estate (hundreds of thousands of results against tens of thousands of entries).
         let exposed_by_node: HashMap<&str, &ExposureEntry> = exposure
@@ -127,7 +135,11 @@ pub async fn evaluate_tenant(
                 }),
                 ..FindingEvidence::default()
             };
-            if let Some(entry) = exposed_by_node.get(node.id.as_str()) {
+            let network_rule = rule
+                .categories
+                .iter()
+                .any(|category| PATH_PROOF_CATEGORIES.contains(&category.as_str()));
+            if network_rule && let Some(entry) = exposed_by_node.get(node.id.as_str()) {
                 let proof = match proofs.entry(entry.node_id.as_str()) {
                     std::collections::hash_map::Entry::Occupied(recorded) => recorded.get().clone(),
                     std::collections::hash_map::Entry::Vacant(vacant) => {
@@ -176,6 +188,12 @@ pub async fn evaluate_tenant(
                 evidence,
             });
         }
+        // The load benchmark (`benches/load.rs`) reads these figures from the log.
+        tracing::info!(
+            rules_pass_ms,
+            observations_ms = started.elapsed().as_millis() as u64 - rules_pass_ms,
+            "evaluation rules timing"
+        );
         anyhow::Ok((
             observations,
             evaluation.errored_rules(),
