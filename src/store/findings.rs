@@ -392,12 +392,21 @@ const MERGE_STATEMENTS: &[MergeStatement] = &[
         sql: "WITH changed AS (
             INSERT INTO findings (tenant_id, id, rule_id, node_id, node_type, region, severity, categories, status,
                                   rule_version, reason, evidence)
-            SELECT $1, gen_random_uuid(), s.rule_id, s.node_id, s.node_type, s.region, s.severity, s.categories,
-                   'open', s.rule_version, s.reason, s.evidence
-            FROM {observations} s
-            WHERE s.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
-                              WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id)
-            ORDER BY s.rule_id, s.node_id
+            SELECT $1,
+                   -- A time-ordered id (UUID version 7: the evaluation's millisecond, then the
+                   -- row's position, then random bits), so every index ending in `id` (and the
+                   -- key) takes the new rows at its right edge instead of at random pages.
+                   (lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0') || '7'
+                    || substr(lpad(to_hex(n.position), 11, '0'), 1, 3) || '8'
+                    || substr(lpad(to_hex(n.position), 11, '0'), 4, 8)
+                    || lpad(to_hex((random() * 268435455)::bigint), 7, '0'))::uuid,
+                   n.rule_id, n.node_id, n.node_type, n.region, n.severity, n.categories,
+                   'open', n.rule_version, n.reason, n.evidence
+            FROM (SELECT s.*, row_number() OVER (ORDER BY s.rule_id, s.node_id) AS position
+                  FROM {observations} s
+                  WHERE s.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
+                        WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id)) n
+            ORDER BY n.rule_id, n.node_id
             RETURNING id, rule_id, node_id, severity, status, reason, reopen_count),
          recorded AS (INSERT INTO finding_changes SELECT $1, 'created', * FROM changed WHERE $2 RETURNING 1)
          SELECT count(*) FROM changed",

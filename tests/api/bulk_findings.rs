@@ -149,6 +149,17 @@ async fn the_bulk_merge_moves_findings_and_writes_one_event_per_change() {
             event("finding.created", b, "vol-4", "open", 0),
         ])
     );
+    // New findings get time-ordered ids (version 7), ascending in identity order, so the indexes
+    // ending in `id` take them at their right edge.
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM findings WHERE tenant_id = 'acme' ORDER BY rule_id, node_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.iter().all(|id| id.get_version_num() == 7), "{ids:?}");
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     let stored = findings::get(
         &app.pool,
         "acme",
