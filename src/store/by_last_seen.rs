@@ -79,12 +79,16 @@ impl ScopedTable {
 
     /// The page's query: per scope `admits`, the rows after its scan in `last_seen` order and the
     /// rows at its scan in id order, each cut at the rows the page could need, merged and cut
-    /// again. `push_filters` writes the list's ` WHERE …` (tenant, live rows, filters).
-    pub fn page_query(
+    /// again. Each of `parts` writes a ` WHERE …` (tenant, live rows, filters) and the rows of
+    /// the list are the union of theirs: a list of several node types is one part per type, so
+    /// each branch is one equality the planner can serve in id order from `nodes_by_type` (an
+    /// `= ANY(…)` cannot give ordered rows, and filtering the scope's range for instances read
+    /// ~240k other nodes first: 0.2 s a page).
+    pub fn page_query<Part: Fn(&mut QueryBuilder<Postgres>)>(
         &self,
         scopes: &[Scope],
         admits: impl Fn(&Scope) -> bool,
-        push_filters: impl Fn(&mut QueryBuilder<Postgres>),
+        parts: &[Part],
         sort: &Sort,
         request: &PageRequest,
     ) -> Result<QueryBuilder<Postgres>, Error> {
@@ -100,8 +104,8 @@ impl ScopedTable {
             Some(cursor) => Some((cursor_time(cursor)?, cursor)),
             None => None,
         };
-        let push_scope = |builder: &mut QueryBuilder<Postgres>, scope: &Scope| {
-            push_filters(builder);
+        let push_scope = |builder: &mut QueryBuilder<Postgres>, part: &Part, scope: &Scope| {
+            part(builder);
             for (column, value) in
                 self.scope_columns
                     .iter()
@@ -114,13 +118,17 @@ impl ScopedTable {
         let mut builder =
             QueryBuilder::<Postgres>::new(format!("SELECT {} FROM (", self.select_columns));
         let mut branches = 0;
-        for scope in scopes.iter().filter(|scope| admits(scope)) {
+        let branches_of = scopes
+            .iter()
+            .filter(|scope| admits(scope))
+            .flat_map(|scope| parts.iter().map(move |part| (scope, part)));
+        for (scope, part) in branches_of {
             // Rows whose own `last_seen` is the computed one: all of them in a scope never scanned.
             push_union(&mut builder, &mut branches);
             builder.push(format!(
                 "(SELECT {table}.*, last_seen AS effective_last_seen FROM {table}"
             ));
-            push_scope(&mut builder, scope);
+            push_scope(&mut builder, part, scope);
             if let Some(seen_at) = scope.seen_at {
                 builder.push(" AND last_seen > ");
                 builder.push_bind(seen_at);
@@ -155,7 +163,7 @@ impl ScopedTable {
             builder.push(format!("(SELECT {table}.*, "));
             builder.push_bind(seen_at);
             builder.push(format!("::timestamptz AS effective_last_seen FROM {table}"));
-            push_scope(&mut builder, scope);
+            push_scope(&mut builder, part, scope);
             builder.push(" AND last_seen <= ");
             builder.push_bind(seen_at);
             if let Some(id) = id_after {

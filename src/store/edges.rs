@@ -237,7 +237,7 @@ pub async fn list(
         Some(scopes) => SCOPED.page_query(
             scopes,
             |_| true,
-            |builder| push_filters(builder, tenant_id, filter),
+            &[|builder: &mut QueryBuilder<Postgres>| push_filters(builder, tenant_id, filter)],
             sort,
             request,
         )?,

@@ -210,9 +210,15 @@ fn push_filters(builder: &mut QueryBuilder<Postgres>, tenant_id: &str, filter: &
             .iter()
             .map(|t| t.as_str().to_string())
             .collect();
-        builder.push(" AND type = ANY(");
-        builder.push_bind(types);
-        builder.push(")");
+        // One type as an equality: an index on `type` then gives rows in its order.
+        if let [single] = types.as_slice() {
+            builder.push(" AND type = ");
+            builder.push_bind(single.clone());
+        } else {
+            builder.push(" AND type = ANY(");
+            builder.push_bind(types);
+            builder.push(")");
+        }
     }
     for (column, value) in [
         ("region", &filter.region),
@@ -271,6 +277,24 @@ pub async fn list(
         "last_seen" => SCOPED.scopes(&mut transaction, tenant_id).await?,
         _ => None,
     };
+    // One part per listed type (see `by_last_seen::ScopedTable::page_query`).
+    let single_types: Vec<NodeFilter> = match filter.types.len() {
+        0 => vec![filter.clone()],
+        _ => filter
+            .types
+            .iter()
+            .map(|node_type| NodeFilter {
+                types: vec![*node_type],
+                ..filter.clone()
+            })
+            .collect(),
+    };
+    let type_parts: Vec<_> = single_types
+        .iter()
+        .map(|single| {
+            move |builder: &mut QueryBuilder<Postgres>| push_filters(builder, tenant_id, single)
+        })
+        .collect();
     let mut select = match &scopes {
         Some(scopes) => SCOPED.page_query(
             scopes,
@@ -283,7 +307,7 @@ pub async fn list(
                 .into_iter()
                 .all(|(wanted, value)| wanted.as_ref().is_none_or(|wanted| wanted == value))
             },
-            |builder| push_filters(builder, tenant_id, filter),
+            &type_parts,
             sort,
             request,
         )?,

@@ -505,6 +505,17 @@ async fn last_seen_order_merges_scopes_scanned_at_different_times() {
             assert_eq!(listed(&second.body), wanted, "page 2 {sort} {filter}");
         }
     }
+    // Type filters, one type or several (one part per type): every VPC, in the same order.
+    for types in ["aws.ec2.vpc", "aws.ec2.instance,aws.ec2.vpc,aws.ec2.subnet"] {
+        let answer = app
+            .get(
+                &format!("/api/v1/tenants/acme/nodes?sort=last_seen&types={types}&per_page=100"),
+                &key,
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(listed(&answer.body), expected("last_seen", None), "{types}");
+    }
     // A type filter applies inside every scope: none of these VPCs is an instance.
     let instances = app
         .get(
