@@ -229,6 +229,8 @@ async fn commit(
 
     let mut counts = Value::Object(Default::default());
     let mut reconcile_ms = 0;
+    // (nodes, edges) the reconcile wrote, for the planner statistics once it has committed.
+    let mut written_rows = (0, 0);
     if let (Some(outcome), true) = (&outcome, status.is_success()) {
         let reconciling = Instant::now();
         let completed: Vec<Scope> = outcome
@@ -245,6 +247,10 @@ async fn commit(
             &completed,
         )
         .await?;
+        written_rows = (
+            reconciled.nodes_added + reconciled.nodes_changed + reconciled.nodes_removed,
+            reconciled.edges_added + reconciled.edges_changed + reconciled.edges_removed,
+        );
         counts = serde_json::to_value(reconciled)?;
         reconcile_ms = reconciling.elapsed().as_millis() as u64;
     }
@@ -277,6 +283,18 @@ async fn commit(
         )
         .await?;
         transaction.commit().await?;
+        // A large import leaves the planner believing the tables are small until autovacuum
+        // looks; the evaluation and the first list requests come now.
+        for (table, rows) in [
+            (store::statistics::WrittenTable::Nodes, written_rows.0),
+            (store::statistics::WrittenTable::Edges, written_rows.1),
+        ] {
+            if let Err(error) =
+                store::statistics::refresh_after_write(&runtime.pool, table, rows).await
+            {
+                tracing::warn!(job = %job.job_id, %error, "could not refresh {table:?} statistics");
+            }
+        }
         record_phase(
             &mut recorded.progress,
             "commit",

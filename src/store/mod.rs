@@ -21,6 +21,7 @@ pub mod reconcile;
 mod reconcile_staging;
 pub mod reports;
 pub mod schedules;
+pub mod statistics;
 pub mod tenants;
 pub mod totals;
 pub mod webhooks;

@@ -199,3 +199,66 @@ async fn on_demand_evaluation_and_the_rules_api() {
         .await
         .assert_error(403, "FORBIDDEN");
 }
+
+/// How many `pg_stats` rows the planner holds for `table` (none until it is analysed).
+async fn statistics_rows(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = $1",
+    )
+    .bind(table)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_bulk_import_and_its_evaluation_leave_fresh_planner_statistics() {
+    // 3,000 instances: ~10.5k nodes, ~21k edges and ~13k findings, each past the bulk threshold.
+    let directory = tempfile::tempdir().unwrap();
+    let app =
+        crate::helpers::spawn_app_with_policy(infracast::model::provider_config::DiscoveryPolicy {
+            fixture_dir: Some(directory.path().to_path_buf()),
+            ..Default::default()
+        })
+        .await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let inventory = infracast::discovery::generate::generate_estate(3_000, 7);
+    assert!(inventory.nodes.len() as u64 >= infracast::store::statistics::BULK_WRITE_ROWS);
+    std::fs::write(
+        directory.path().join("estate.json"),
+        serde_json::to_string(&inventory).unwrap(),
+    )
+    .unwrap();
+    for table in ["nodes", "edges", "findings"] {
+        assert_eq!(
+            statistics_rows(&app, table).await,
+            0,
+            "{table} analysed already"
+        );
+    }
+    let created = app
+        .post(
+            "/api/v1/tenants/acme/jobs",
+            &key,
+            json!({"provider": "fixture", "config": {"file": "estate.json"}, "start": true}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let mut runtime = JobRuntime::new(
+        app.pool.clone(),
+        Arc::new(GraphSnapshots::default()),
+        infracast::compliance::Catalog::builtin().unwrap(),
+    );
+    runtime.policy.fixture_dir = Some(directory.path().to_path_buf());
+    assert_eq!(
+        jobs::run_next(&runtime).await.unwrap().unwrap().status,
+        "succeeded"
+    );
+    // Analysed by the job itself, before autovacuum would have looked.
+    for table in ["nodes", "edges", "findings"] {
+        assert!(
+            statistics_rows(&app, table).await > 0,
+            "{table} not analysed"
+        );
+    }
+}
