@@ -200,8 +200,24 @@ async fn on_demand_evaluation_and_the_rules_api() {
         .assert_error(403, "FORBIDDEN");
 }
 
-/// How many `pg_stats` rows the planner holds for `table` (none until it is analysed).
+/// How many column statistics the planner holds for `table` (none until it is analysed). On
+/// Citus they live with the shards on the workers, where a tenant's queries are planned (the
+/// coordinator's table is an empty shell), so there they are counted over every shard.
 async fn statistics_rows(app: &TestApp, table: &str) -> i64 {
+    if infracast::store::citus::is_citus(&app.pool).await.unwrap() {
+        let per_shard: Vec<String> = sqlx::query_scalar(
+            "SELECT result FROM run_command_on_shards($1,
+                 'SELECT count(*) FROM pg_statistic WHERE starelid = ''%s''::regclass')",
+        )
+        .bind(table)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        return per_shard
+            .iter()
+            .map(|count| count.parse::<i64>().unwrap_or_else(|_| panic!("{count}")))
+            .sum();
+    }
     sqlx::query_scalar(
         "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = $1",
     )
