@@ -301,7 +301,7 @@ async fn main() {
     }
     for figures in support::log_figures(&server.log_text(), "evaluation timing") {
         println!(
-            "  evaluation of {}: {} failing results ({} new), snapshot {} ms + rules {} ms + scores {} ms, findings write {} ms, total {} ms",
+            "  evaluation of {}: {} failing results ({} new), snapshot {} ms + rules {} ms + scores beyond the rules {} ms, findings write {} ms, total {} ms",
             figures.get("tenant").map_or("?", String::as_str),
             figures.get("failing").map_or("?", String::as_str),
             figures.get("new").map_or("?", String::as_str),

@@ -201,18 +201,23 @@ pub async fn evaluate_tenant(
         ))
     });
     // The rules run on the blocking pool and cannot be stopped half-way; a shutdown stops
-    // waiting for them (the process exits without joining that thread).
-    let (observations, errored, results) = unless_shutdown(runtime, "evaluating the rules", rules)
-        .await?
-        .context("evaluation task failed")??;
-    let rules_evaluated = std::time::Instant::now();
-    let compliance = unless_shutdown(
-        runtime,
-        "scoring the frameworks",
-        compliance_results(runtime, &snapshot_for_scores),
-    )
-    .await?
-    .context("scoring the frameworks")?;
+    // waiting for them (the process exits without joining that thread). The scores are computed
+    // alongside: both read the snapshot's one evaluation (the second to ask waits for the first
+    // to compute it), then the scores take the other core while the findings are built.
+    let (rules, scores) = tokio::join!(
+        async {
+            let outcome = unless_shutdown(runtime, "evaluating the rules", rules).await;
+            (outcome, std::time::Instant::now())
+        },
+        unless_shutdown(
+            runtime,
+            "scoring the frameworks",
+            compliance_results(runtime, &snapshot_for_scores),
+        )
+    );
+    let (rules, rules_evaluated) = rules;
+    let (observations, errored, results) = rules?.context("evaluation task failed")??;
+    let compliance = scores?.context("scoring the frameworks")?;
     let rules_done = std::time::Instant::now();
     let generation = store::tenants::graph_generation(&runtime.pool, tenant_id).await?;
     let write = store::findings::EvaluationWrite {

@@ -162,7 +162,7 @@ pub struct EvaluationDelta {
     pub open: i64,
 }
 
-/// Rows per INSERT of staged observations: ten parameters each, under PostgreSQL's 65,535.
+/// Rows per INSERT of staged observations: eleven parameters each, under PostgreSQL's 65,535.
 const STAGED_ROWS_PER_STATEMENT: usize = 5_000;
 
 /// Where an evaluation stages its observations for the merge.
@@ -200,36 +200,41 @@ impl ObservationStaging {
         }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "CREATE TEMP TABLE evaluation_observations (
-                tenant_id text NOT NULL DEFAULT '{}', rule_id text NOT NULL, rule_version int,
+                tenant_id text NOT NULL DEFAULT {}, rule_id text NOT NULL, rule_version int,
                 node_id text NOT NULL, node_type text, region text, severity text, categories text[],
-                reason text, evidence jsonb)
+                reason text, evidence jsonb, position bigint)
              ON COMMIT DROP",
-            tenant_id.replace('\'', "''")
+            super::quote_literal(tenant_id)
         )))
         .execute(&mut *connection)
         .await?;
         Ok(ObservationStaging::Temporary)
     }
 
-    /// Writes the observations into the staging table, the first of each `(rule_id, node_id)`
-    /// only (a duplicate would break the merge's one-row-per-identity joins).
+    /// Writes the observations into the staging table in identity order (rule, then resource;
+    /// byte order, as PostgreSQL's C collation sorts), numbered by `position`, the first of each
+    /// `(rule_id, node_id)` only (a duplicate would break the merge's one-row-per-identity joins).
     async fn stage(
         self,
         connection: &mut PgConnection,
         tenant_id: &str,
         observations: &[Observation],
     ) -> Result<(), Error> {
-        let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(observations.len());
-        let unique: Vec<&Observation> = observations
-            .iter()
-            .filter(|observation| seen.insert((&observation.rule_id, &observation.node_id)))
-            .collect();
+        let mut unique: Vec<&Observation> = observations.iter().collect();
+        // Stable: of equal identities the first observed stays first, and is the one kept.
+        unique.sort_by(|left, right| {
+            (left.rule_id.as_str(), left.node_id.as_str())
+                .cmp(&(right.rule_id.as_str(), right.node_id.as_str()))
+        });
+        unique.dedup_by(|later, earlier| {
+            later.rule_id == earlier.rule_id && later.node_id == earlier.node_id
+        });
         match self {
             ObservationStaging::Temporary => {
                 super::reconcile::copy_in(
                     &mut *connection,
                     "COPY evaluation_observations (rule_id, rule_version, node_id, node_type, region,
-                        severity, categories, reason, evidence) FROM STDIN",
+                        severity, categories, reason, evidence, position) FROM STDIN",
                     encode_observations(&unique)?,
                 )
                 .await?;
@@ -260,10 +265,10 @@ fn push_array_element(literal: &mut String, element: &str) {
     literal.push('"');
 }
 
-/// The observations in COPY text format for `evaluation_observations`.
+/// The observations in COPY text format for `evaluation_observations`, each with its position.
 fn encode_observations(observations: &[&Observation]) -> Result<Vec<u8>, Error> {
     let mut buffer = Vec::with_capacity(observations.len() * 512);
-    for observation in observations {
+    for (position, observation) in observations.iter().enumerate() {
         let mut categories = String::from("{");
         for (index, category) in observation.categories.iter().enumerate() {
             if index > 0 {
@@ -286,6 +291,7 @@ fn encode_observations(observations: &[&Observation]) -> Result<Vec<u8>, Error> 
                 &categories,
                 &observation.reason,
                 &evidence,
+                &position.to_string(),
             ],
         );
     }
@@ -298,12 +304,17 @@ async fn insert_observations(
     tenant_id: &str,
     observations: &[&Observation],
 ) -> Result<(), Error> {
-    for chunk in observations.chunks(STAGED_ROWS_PER_STATEMENT) {
+    let numbered: Vec<(i64, &Observation)> = observations
+        .iter()
+        .enumerate()
+        .map(|(position, observation)| (position as i64, *observation))
+        .collect();
+    for chunk in numbered.chunks(STAGED_ROWS_PER_STATEMENT) {
         let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO staged_observations (tenant_id, rule_id, rule_version, node_id, node_type, region,
-                severity, categories, reason, evidence) ",
+                severity, categories, reason, evidence, position) ",
         );
-        builder.push_values(chunk, |mut row, observation| {
+        builder.push_values(chunk, |mut row, (position, observation)| {
             row.push_bind(tenant_id)
                 .push_bind(&observation.rule_id)
                 .push_bind(observation.rule_version)
@@ -313,7 +324,8 @@ async fn insert_observations(
                 .push_bind(observation.severity.as_str())
                 .push_bind(&observation.categories)
                 .push_bind(&observation.reason)
-                .push_bind(sqlx::types::Json(&observation.evidence));
+                .push_bind(sqlx::types::Json(&observation.evidence))
+                .push_bind(*position);
         });
         builder.build().execute(&mut *connection).await?;
     }
@@ -402,11 +414,11 @@ const MERGE_STATEMENTS: &[MergeStatement] = &[
                     || lpad(to_hex((random() * 268435455)::bigint), 7, '0'))::uuid,
                    n.rule_id, n.node_id, n.node_type, n.region, n.severity, n.categories,
                    'open', n.rule_version, n.reason, n.evidence
-            FROM (SELECT s.*, row_number() OVER (ORDER BY s.rule_id, s.node_id) AS position
-                  FROM {observations} s
-                  WHERE s.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
-                        WHERE f.tenant_id = $1 AND f.rule_id = s.rule_id AND f.node_id = s.node_id)) n
-            ORDER BY n.rule_id, n.node_id
+            -- Staged in identity order and numbered (`ObservationStaging::stage`): read in that
+            -- order, the rows reach the identity index at its right edge too, with no sort here.
+            FROM {observations} n
+            WHERE n.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
+                  WHERE f.tenant_id = $1 AND f.rule_id = n.rule_id AND f.node_id = n.node_id)
             RETURNING id, rule_id, node_id, severity, status, reason, reopen_count),
          recorded AS (INSERT INTO finding_changes SELECT $1, 'created', * FROM changed WHERE $2 RETURNING 1)
          SELECT count(*) FROM changed",

@@ -162,6 +162,6 @@ pub async fn enter_tenant(connection: &mut PgConnection, tenant_id: &str) -> Res
 
 /// A string as an SQL literal (`standard_conforming_strings` is on in every supported server, so
 /// doubling the quotes is the whole escape). A NUL byte cannot be sent and fails the statement.
-fn quote_literal(value: &str) -> String {
+pub(crate) fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }

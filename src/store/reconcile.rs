@@ -315,13 +315,6 @@ pub(super) async fn copy_in(
     Ok(())
 }
 
-/// `value` as an SQL string literal. `COPY (query) TO STDOUT` takes no parameters; tenant ids are
-/// slugs, and doubling quotes makes any text safe with `standard_conforming_strings` (the default
-/// since PostgreSQL 9.1, and required by sqlx).
-fn sql_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 /// The stored content hash of every live row of `table` for the tenant, by id (`None`: stored
 /// without one). One `COPY … TO STDOUT`: reading ids and hashes back is far cheaper than writing.
 async fn stored_hashes(
@@ -329,9 +322,10 @@ async fn stored_hashes(
     table: &'static str,
     tenant_id: &str,
 ) -> Result<HashMap<String, Option<i64>>, Error> {
+    // `COPY (query) TO STDOUT` takes no parameters: the tenant is quoted in.
     let statement = format!(
         "COPY (SELECT id, content_hash FROM {table} WHERE tenant_id = {} AND deleted_at IS NULL) TO STDOUT",
-        sql_literal(tenant_id)
+        super::quote_literal(tenant_id)
     );
     let mut stream = connection.copy_out_raw(&statement).await?;
     let mut hashes = HashMap::new();

@@ -46,12 +46,6 @@ const DISTRIBUTED: StagingTables = StagingTables {
     distributed: true,
 };
 
-/// `value` as an SQL string literal (DDL takes no parameters; doubling quotes makes any text safe
-/// with `standard_conforming_strings`, which sqlx requires).
-fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 impl StagingTables {
     /// Chooses the tables for this database and makes them ready, empty, for the tenant.
     pub async fn open(connection: &mut PgConnection, tenant_id: &str) -> Result<Self, Error> {
@@ -61,7 +55,8 @@ impl StagingTables {
             DISTRIBUTED.clear(connection, tenant_id).await?;
             return Ok(DISTRIBUTED);
         }
-        let tenant = literal(tenant_id);
+        // DDL takes no parameters.
+        let tenant = super::quote_literal(tenant_id);
         for statement in [
             format!(
                 "CREATE TEMP TABLE staged_nodes (tenant_id text NOT NULL DEFAULT {tenant},
