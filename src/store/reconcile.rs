@@ -303,12 +303,29 @@ pub(super) async fn copy_in(
     statement: &'static str,
     data: Vec<u8>,
 ) -> Result<(), Error> {
+    // Sent in chunks so one huge buffer is not held twice by the driver.
+    let chunks = data.chunks(1 << 20).map(|chunk| Ok(chunk.to_vec()));
+    copy_in_batches(connection, statement, chunks).await
+}
+
+/// Streams COPY text rows into `statement`, one batch at a time as `batches` yields them (each
+/// encoded only when the previous one has been sent), aborting the COPY on failure. A lazy
+/// iterator that encodes its batch when asked makes this process encode the next batch while
+/// PostgreSQL parses the last: the two overlap instead of running one after the other.
+pub(super) async fn copy_in_batches(
+    connection: &mut PgConnection,
+    statement: &'static str,
+    batches: impl Iterator<Item = Result<Vec<u8>, Error>>,
+) -> Result<(), Error> {
     let mut copy = connection.copy_in_raw(statement).await?;
-    // Send in chunks so one huge buffer is not held twice by the driver.
-    for chunk in data.chunks(1 << 20) {
-        if let Err(error) = copy.send(chunk).await {
+    for batch in batches {
+        let sent = match batch {
+            Ok(batch) => copy.send(batch).await.map_err(Error::from),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
             let _ = copy.abort("staging failed").await;
-            return Err(error.into());
+            return Err(error);
         }
     }
     copy.finish().await?;
@@ -396,6 +413,10 @@ fn diff<'a>(
             }
         }
     }
+    // Staged in id order (byte order, as PostgreSQL's C collation sorts): the staging table's key
+    // and the table's own `(tenant_id, id)` key then take the rows at their right edge, page
+    // after page, instead of at random pages all over the index (a first load stages ~1M rows).
+    staged.sort_unstable_by(|left, right| id_of(left.0).cmp(id_of(right.0)));
     TableDiff {
         staged,
         gone: stored.into_keys().collect(),

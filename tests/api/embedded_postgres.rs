@@ -35,31 +35,13 @@ async fn starts_attaches_recovers_from_a_stale_pid_file_and_stops() {
     // Nothing listens on TCP: the socket lives in the cluster directory.
     let config = fs::read_to_string(first.cluster_dir().join("postgresql.conf")).unwrap();
     assert!(config.contains("listen_addresses = ''"));
-    // Sized for bulk writes, not PostgreSQL's defaults (1GB of WAL between checkpoints, 128MB of
-    // buffers on any machine).
+    // Set for bulk writes: no checkpoint part-way through a large evaluation's write.
     let mut connection = first.connect_options("postgres").connect().await.unwrap();
     let max_wal_size: String = sqlx::query_scalar("SHOW max_wal_size")
         .fetch_one(&mut connection)
         .await
         .unwrap();
     assert_eq!(max_wal_size, "4GB");
-    let shared_buffers_bytes: i64 = sqlx::query_scalar(
-        "SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'",
-    )
-    .fetch_one(&mut connection)
-    .await
-    .unwrap();
-    let memory_kilobytes: u64 = fs::read_to_string("/proc/meminfo")
-        .unwrap()
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    let expected_megabytes = (memory_kilobytes / 1024 / 8).clamp(128, 2048);
-    assert_eq!(
-        shared_buffers_bytes as u64,
-        expected_megabytes * 1024 * 1024
-    );
     drop(connection);
 
     let mut second = launch(data_dir.clone()).await.expect("attach");
