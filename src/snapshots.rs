@@ -1,7 +1,8 @@
 //! Per-tenant immutable graph snapshots, cached in memory and swapped atomically.
 //!
 //! A snapshot is built from the tenant's live nodes and edges (off the async threads) and replaced
-//! whole, so readers never see a half-built graph. The tenant's `graph_generation` tells every
+//! whole, so readers never see a half-built graph. After a discovery whose inventory became the
+//! whole live graph, it is built from that inventory instead of reading the graph back. The tenant's `graph_generation` tells every
 //! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
 //! Generations come from one database sequence and never repeat, so a tenant deleted and created
 //! again under the same slug can never be answered from the deleted tenant's snapshot.
@@ -19,16 +20,36 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::graph::TenantGraph;
-use crate::model::NodeId;
+use crate::model::{Edge, Node, NodeId};
 use crate::pathtrace::{self, ExposureReport, InternetNeighbourhood, PathIndex, Protocol};
 use crate::rules::{self, Evaluation, ExposureAnswer, InternetExposure, RuleSet};
 use crate::store;
+
+/// Where a snapshot's nodes and edges came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotSource {
+    /// Read back from the stored live graph.
+    Store,
+    /// The inventory a discovery had just reconciled, when it is the whole live graph
+    /// (`Reconciled::live_graph_is_inventory`): reading ~1M rows back would give the same.
+    ReconciledInventory,
+}
+
+/// A discovery's inventory that is, once its transaction commits, the tenant's whole live graph
+/// at `generation`.
+#[derive(Debug)]
+pub struct ReconciledGraph {
+    pub generation: i64,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+}
 
 /// One immutable snapshot of a tenant's graph.
 #[derive(Debug)]
 pub struct Snapshot {
     pub graph: TenantGraph,
     pub generation: i64,
+    pub source: SnapshotSource,
     pub built_at: DateTime<Utc>,
     pub build_millis: u128,
     exposure: OnceLock<ExposureReport>,
@@ -252,6 +273,46 @@ impl GraphSnapshots {
         map.get(tenant_id).cloned()
     }
 
+    /// The current snapshot of the tenant, built from `reconciled` (a discovery's inventory that
+    /// its committed transaction made the whole live graph) instead of reading the graph back, or
+    /// loaded as `current` does when the graph has moved on since that commit.
+    pub async fn current_from_reconciled(
+        &self,
+        pool: &PgPool,
+        tenant_id: &str,
+        reconciled: ReconciledGraph,
+    ) -> Result<Arc<Snapshot>, store::Error> {
+        let gate = self.gate(tenant_id);
+        let building = gate.lock().await;
+        let up_to_date = self
+            .cached(tenant_id)
+            .is_some_and(|snapshot| snapshot.generation >= reconciled.generation);
+        if !up_to_date {
+            let ReconciledGraph {
+                generation,
+                mut nodes,
+                mut edges,
+            } = reconciled;
+            self.builds.fetch_add(1, Ordering::Relaxed);
+            let snapshot =
+                build_off_the_runtime(generation, SnapshotSource::ReconciledInventory, move || {
+                    // What the store would hand back: `jsonb` rewrites some numbers.
+                    for node in &mut nodes {
+                        store::jsonb_numbers::as_read_back_from_jsonb(&mut node.properties);
+                    }
+                    for edge in &mut edges {
+                        store::jsonb_numbers::as_read_back_from_jsonb(&mut edge.properties);
+                    }
+                    (nodes, edges)
+                })
+                .await?;
+            self.keep_newest(tenant_id, snapshot);
+        }
+        drop(building);
+        // Another write may have committed since: `current` then loads that graph.
+        self.current(pool, tenant_id).await
+    }
+
     /// Loads the live graph and swaps in a new snapshot.
     pub async fn rebuild(
         &self,
@@ -266,35 +327,52 @@ impl GraphSnapshots {
             store::nodes::load_live(pool, tenant_id),
             store::edges::load_live(pool, tenant_id)
         )?;
-        let snapshot = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let graph = TenantGraph::build(nodes, edges);
-            Snapshot {
-                graph,
-                generation,
-                built_at: Utc::now(),
-                build_millis: started.elapsed().as_millis(),
-                exposure: OnceLock::new(),
-                evaluation: OnceLock::new(),
-                path_index: OnceLock::new(),
-                internet: OnceLock::new(),
-            }
-        })
-        .await
-        .map_err(|error| store::Error::Corrupt(format!("snapshot build panicked: {error}")))?;
+        let snapshot =
+            build_off_the_runtime(generation, SnapshotSource::Store, move || (nodes, edges))
+                .await?;
+        Ok(self.keep_newest(tenant_id, snapshot))
+    }
+
+    /// Swaps in `snapshot` unless another task put in a newer one meanwhile; returns the kept one.
+    fn keep_newest(&self, tenant_id: &str, snapshot: Snapshot) -> Arc<Snapshot> {
         let snapshot = Arc::new(snapshot);
         let mut map = self
             .by_tenant
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Keep the newer one if another task raced us.
         let keep = match map.get(tenant_id) {
             Some(existing) if existing.generation > snapshot.generation => existing.clone(),
             _ => snapshot,
         };
         map.insert(tenant_id.to_string(), keep.clone());
-        Ok(keep)
+        keep
     }
+}
+
+/// Builds a snapshot on the blocking pool from the nodes and edges `parts` gives there.
+async fn build_off_the_runtime(
+    generation: i64,
+    source: SnapshotSource,
+    parts: impl FnOnce() -> (Vec<Node>, Vec<Edge>) + Send + 'static,
+) -> Result<Snapshot, store::Error> {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let (nodes, edges) = parts();
+        let graph = TenantGraph::build(nodes, edges);
+        Snapshot {
+            graph,
+            generation,
+            source,
+            built_at: Utc::now(),
+            build_millis: started.elapsed().as_millis(),
+            exposure: OnceLock::new(),
+            evaluation: OnceLock::new(),
+            path_index: OnceLock::new(),
+            internet: OnceLock::new(),
+        }
+    })
+    .await
+    .map_err(|error| store::Error::Corrupt(format!("snapshot build panicked: {error}")))
 }
 
 #[cfg(test)]
@@ -307,6 +385,7 @@ mod tests {
         Arc::new(Snapshot {
             graph: TenantGraph::build(nodes, Vec::new()),
             generation: 1,
+            source: SnapshotSource::Store,
             built_at: Utc::now(),
             build_millis: 0,
             exposure: OnceLock::new(),

@@ -18,6 +18,7 @@ use super::providers::{self, Progress};
 use super::watcher::{AbortOnDrop, JobFlags};
 use crate::discovery::{DiscoveryOutcome, ProgressEvent, ScopeStatus};
 use crate::model::{Job, JobStatus, Scope};
+use crate::snapshots::ReconciledGraph;
 use crate::store::{self, jobs::Outcome};
 
 /// Runs a claimed discovery job to its end, or, when its graph already committed under an
@@ -40,7 +41,7 @@ pub(super) async fn run(
         errors: job.errors.clone(),
         progress: job.progress.clone(),
     };
-    finish_after_evaluation(runtime, job, token, outcome).await
+    finish_after_evaluation(runtime, job, token, outcome, None).await
 }
 
 /// How the provider's run ended.
@@ -104,8 +105,8 @@ async fn run_discovery(
     .await?
     {
         Committed::Finished(finished) => Ok(finished),
-        Committed::GraphOnly(outcome) => {
-            finish_after_evaluation(runtime, job, token, outcome).await
+        Committed::GraphOnly(outcome, reconciled) => {
+            finish_after_evaluation(runtime, job, token, outcome, reconciled).await
         }
     }
 }
@@ -173,8 +174,9 @@ enum Committed {
     /// Nothing to evaluate (failed, cancelled): the job's final state is written.
     Finished(FinishedJob),
     /// The reconciled graph and the status it earned are written; the job is still `running`
-    /// until its evaluation commits.
-    GraphOnly(Outcome),
+    /// until its evaluation commits. The inventory comes along when it is the whole live graph,
+    /// so the evaluation's snapshot is built from it rather than read back.
+    GraphOnly(Outcome, Option<ReconciledGraph>),
 }
 
 /// Decides the status and, in one transaction guarded by the fencing token, writes either the
@@ -231,6 +233,7 @@ async fn commit(
     let mut reconcile_ms = 0;
     // (nodes, edges) the reconcile wrote, for the planner statistics once it has committed.
     let mut written_rows = (0, 0);
+    let mut reconciled_graph = None;
     if let (Some(outcome), true) = (&outcome, status.is_success()) {
         let reconciling = Instant::now();
         let completed: Vec<Scope> = outcome
@@ -239,7 +242,7 @@ async fn commit(
             .filter(|result| result.status == ScopeStatus::Completed)
             .map(|result| result.scope.clone())
             .collect();
-        let reconciled = store::reconcile::reconcile(
+        let reconciled = store::reconcile::reconcile_graph(
             &mut transaction,
             &job.tenant_id,
             job.job_id,
@@ -247,6 +250,10 @@ async fn commit(
             &completed,
         )
         .await?;
+        if reconciled.live_graph_is_inventory {
+            reconciled_graph = Some(reconciled.generation);
+        }
+        let reconciled = reconciled.counts;
         written_rows = (
             reconciled.nodes_added + reconciled.nodes_changed + reconciled.nodes_removed,
             reconciled.edges_added + reconciled.edges_changed + reconciled.edges_removed,
@@ -300,7 +307,15 @@ async fn commit(
             "commit",
             committing.elapsed().as_millis() as u64,
         );
-        return Ok(Committed::GraphOnly(recorded));
+        let reconciled_graph =
+            reconciled_graph
+                .zip(outcome)
+                .map(|(generation, outcome)| ReconciledGraph {
+                    generation,
+                    nodes: outcome.inventory.nodes,
+                    edges: outcome.inventory.edges,
+                });
+        return Ok(Committed::GraphOnly(recorded, reconciled_graph));
     }
     record_phase(&mut progress, "discover", discover_ms);
     recorded.progress = progress;
@@ -341,11 +356,13 @@ async fn finish_after_evaluation(
     job: &Job,
     token: i64,
     mut outcome: Outcome,
+    reconciled: Option<ReconciledGraph>,
 ) -> anyhow::Result<FinishedJob> {
     let evaluating = Instant::now();
-    let summary = super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id))
-        .await
-        .context("evaluating rules after discovery")?;
+    let summary =
+        super::evaluation::evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id), reconciled)
+            .await
+            .context("evaluating rules after discovery")?;
     tracing::info!(job = %job.job_id, failing = summary.failing, new = summary.new, resolved = summary.resolved, "evaluation finished");
     record_phase(
         &mut outcome.progress,

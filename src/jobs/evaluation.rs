@@ -22,6 +22,7 @@ use crate::model::{
 };
 use crate::pathtrace::ExposureEntry;
 use crate::rules::RuleStatus;
+use crate::snapshots::ReconciledGraph;
 use crate::store::{self, findings::Observation};
 
 /// The path proof of an exposed resource, as the finding records it. The record is the tracer's
@@ -56,7 +57,7 @@ pub(super) async fn run(
     token: i64,
 ) -> anyhow::Result<FinishedJob> {
     let limit = runtime.config.evaluation_timeout;
-    let evaluation = evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id));
+    let evaluation = evaluate_tenant(runtime, &job.tenant_id, Some(job.job_id), None);
     let outcome = match tokio::time::timeout(limit, evaluation).await {
         Ok(outcome) => outcome,
         Err(_) => Err(anyhow::anyhow!(timed_out_message(limit))),
@@ -84,19 +85,30 @@ pub(super) async fn run(
     Ok(finished)
 }
 
+/// Evaluates the tenant's current graph; `reconciled` is the inventory a discovery just made the
+/// whole live graph, when it did (the snapshot is then built from it, not read back).
 pub async fn evaluate_tenant(
     runtime: &JobRuntime,
     tenant_id: &str,
     job_id: Option<Uuid>,
+    reconciled: Option<ReconciledGraph>,
 ) -> anyhow::Result<EvaluationSummary> {
     let started = std::time::Instant::now();
-    let snapshot = unless_shutdown(
-        runtime,
-        "loading the graph snapshot",
-        runtime.snapshots.current(&runtime.pool, tenant_id),
-    )
-    .await?
-    .context("loading the graph snapshot")?;
+    let snapshot = async {
+        match reconciled {
+            Some(reconciled) => {
+                runtime
+                    .snapshots
+                    .current_from_reconciled(&runtime.pool, tenant_id, reconciled)
+                    .await
+            }
+            None => runtime.snapshots.current(&runtime.pool, tenant_id).await,
+        }
+    };
+    let snapshot = unless_shutdown(runtime, "loading the graph snapshot", snapshot)
+        .await?
+        .context("loading the graph snapshot")?;
+    let snapshot_source = snapshot.source;
     let snapshot_loaded = std::time::Instant::now();
     let rule_set = runtime.rules.clone();
     let snapshot_for_scores = snapshot.clone();
@@ -260,6 +272,7 @@ pub async fn evaluate_tenant(
         failing = observations.len(),
         new = delta.new,
         snapshot_ms = (snapshot_loaded - started).as_millis() as u64,
+        ?snapshot_source,
         rules_ms = (rules_evaluated - snapshot_loaded).as_millis() as u64,
         scores_ms = (rules_done - rules_evaluated).as_millis() as u64,
         snapshot_and_rules_ms = (rules_done - started).as_millis() as u64,

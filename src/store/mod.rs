@@ -14,6 +14,7 @@ pub mod embedded;
 mod error;
 pub mod findings;
 pub mod jobs;
+pub mod jsonb_numbers;
 pub mod nodes;
 pub mod paging;
 pub mod rate_limits;

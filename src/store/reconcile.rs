@@ -424,6 +424,19 @@ fn diff<'a>(
     }
 }
 
+/// What a reconcile did, for the job that ran it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    pub counts: ReconcileCounts,
+    /// The tenant's graph generation once the caller's transaction commits.
+    pub generation: i64,
+    /// True when the tenant's live graph is now exactly the inventory: every live row the
+    /// inventory did not hold was tombstoned (no other scope, provider or partial scan keeps rows
+    /// alive beside it). The caller may then build the snapshot from the inventory it holds
+    /// instead of reading the graph back.
+    pub live_graph_is_inventory: bool,
+}
+
 /// Reconciles `inventory` for the tenant within the caller's transaction. Nodes and edges not in
 /// the inventory are tombstoned only when their node's scope is in `completed_scopes`.
 pub async fn reconcile(
@@ -433,9 +446,23 @@ pub async fn reconcile(
     inventory: &Inventory,
     completed_scopes: &[Scope],
 ) -> Result<ReconcileCounts, Error> {
+    reconcile_graph(connection, tenant_id, job_id, inventory, completed_scopes)
+        .await
+        .map(|reconciled| reconciled.counts)
+}
+
+/// `reconcile`, also saying which generation it wrote and whether the live graph is now the
+/// inventory.
+pub async fn reconcile_graph(
+    connection: &mut PgConnection,
+    tenant_id: &str,
+    job_id: Uuid,
+    inventory: &Inventory,
+    completed_scopes: &[Scope],
+) -> Result<Reconciled, Error> {
     // First, as today: the generation moves with every discovery. The row lock it takes also
     // serialises reconciles of one tenant, so the stored hashes read below stay true until commit.
-    super::tenants::bump_graph_generation(connection, tenant_id).await?;
+    let generation = super::tenants::bump_graph_generation(connection, tenant_id).await?;
     // One instant for every time this reconcile writes (the transaction's, as `DEFAULT now()`),
     // bound as a value: Citus refuses `now()` in `DO UPDATE SET` and in UPDATEs.
     let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
@@ -773,7 +800,22 @@ pub async fn reconcile(
         upsert.build().execute(&mut *connection).await?;
     }
     staging.close(connection, tenant_id).await?;
-    Ok(counts)
+    // Every live row the inventory did not hold was tombstoned, and no id appears twice (a
+    // repeated id is written once, with one of its contents).
+    let live_graph_is_inventory = counts.nodes_removed == nodes.gone.len() as u64
+        && counts.edges_removed == edges.gone.len() as u64
+        && ids_are_unique(inventory.nodes.iter().map(|node| node.id.as_str()))
+        && ids_are_unique(inventory.edges.iter().map(|edge| edge.id.as_str()));
+    Ok(Reconciled {
+        counts,
+        generation,
+        live_graph_is_inventory,
+    })
+}
+
+fn ids_are_unique<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> bool {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.into_iter().all(|id| seen.insert(id))
 }
 
 /// Runs a statement that answers one count (`SELECT count(*) FROM …`), with the tenant as `$1`,

@@ -125,7 +125,7 @@ pub async fn delete(pool: &PgPool, id: &str) -> Result<(), Error> {
 pub async fn bump_graph_generation(
     connection: &mut sqlx::PgConnection,
     tenant_id: &str,
-) -> Result<(), Error> {
+) -> Result<i64, Error> {
     // Drawn first and written as a value: Citus refuses volatile functions in an UPDATE of a
     // distributed or reference table.
     let generation: i64 = sqlx::query_scalar("SELECT nextval('graph_generations')")
@@ -136,7 +136,7 @@ pub async fn bump_graph_generation(
         .bind(generation)
         .execute(&mut *connection)
         .await?;
-    Ok(())
+    Ok(generation)
 }
 
 /// The tenant's current graph generation.

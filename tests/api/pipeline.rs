@@ -2,8 +2,11 @@
 //! diffs, rescans that tombstone, failures and cancellations that change nothing, and a lease
 //! takeover that finishes once.
 
+use infracast::discovery::generate::generate_estate;
 use infracast::jobs::{self, JobRuntime};
-use infracast::snapshots::GraphSnapshots;
+use infracast::model::{Node, NodeType};
+use infracast::rules::RuleSet;
+use infracast::snapshots::{GraphSnapshots, SnapshotSource};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -585,4 +588,148 @@ async fn a_discovery_whose_worker_died_after_the_graph_commit_resumes_with_its_e
         "{}",
         findings.body
     );
+}
+
+/// Everything of a snapshot's graph that the engines read: its nodes in id order, and each
+/// node's outgoing edges (id, kind, destination, properties) in the graph's order.
+fn graph_contents(snapshot: &infracast::snapshots::Snapshot) -> (Vec<Node>, Vec<Value>) {
+    let nodes: Vec<Node> = snapshot.graph.nodes().cloned().collect();
+    let edges: Vec<Value> = nodes
+        .iter()
+        .flat_map(|node| snapshot.graph.outgoing(&node.id, None))
+        .map(|neighbour| {
+            json!([
+                neighbour.edge_id,
+                neighbour.kind.as_str(),
+                neighbour.node.id.as_str(),
+                neighbour.edge_properties
+            ])
+        })
+        .collect();
+    (nodes, edges)
+}
+
+fn sorted_verdicts(
+    snapshot: &std::sync::Arc<infracast::snapshots::Snapshot>,
+) -> Vec<(String, String, String, String)> {
+    let rule_set = RuleSet::builtin().unwrap();
+    let mut verdicts: Vec<(String, String, String, String)> = snapshot
+        .evaluation(&rule_set)
+        .results
+        .iter()
+        .map(|result| {
+            (
+                result.rule_id.clone(),
+                result.node_id.to_string(),
+                format!("{:?}", result.status),
+                result.reason.clone(),
+            )
+        })
+        .collect();
+    verdicts.sort();
+    verdicts
+}
+
+#[tokio::test]
+async fn a_discovery_that_is_the_whole_graph_is_evaluated_from_its_inventory_as_stored() {
+    let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let mut estate = generate_estate(40, 5);
+    // Floats `jsonb` gives back as integers (written with an exponent), and some it keeps.
+    let instance = estate
+        .nodes
+        .iter_mut()
+        .find(|node| node.node_type == NodeType::Instance)
+        .unwrap();
+    let instance_id = instance.id.clone();
+    instance.properties["sizes"] = json!([1e17, 1.234_567_890_123_456_7e18, -2.5e17, 0.5, 3.0]);
+    std::fs::write(
+        directory.path().join("estate.json"),
+        serde_json::to_string(&estate).unwrap(),
+    )
+    .unwrap();
+    // A first discovery into an empty tenant, then the same estate less one instance (its
+    // node and edges are tombstoned): both times the inventory is the whole live graph.
+    let job = run_job(&app, &key, json!({"file": "estate.json"})).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let evaluated = app.snapshots.current(&app.pool, "acme").await.unwrap();
+    assert_eq!(evaluated.source, SnapshotSource::ReconciledInventory);
+    assert_eq!(
+        evaluated.graph.node(&instance_id).unwrap().properties["sizes"],
+        json!([
+            100_000_000_000_000_000_u64,
+            1_234_567_890_123_456_800_u64,
+            -250_000_000_000_000_000_i64,
+            0.5,
+            3.0
+        ])
+    );
+    let stored = GraphSnapshots::default()
+        .current(&app.pool, "acme")
+        .await
+        .unwrap();
+    assert_eq!(stored.source, SnapshotSource::Store);
+    assert_eq!(stored.generation, evaluated.generation);
+    assert!(evaluated.graph.edge_count() > 100);
+    assert_eq!(graph_contents(&evaluated), graph_contents(&stored));
+    assert_eq!(sorted_verdicts(&evaluated), sorted_verdicts(&stored));
+
+    let gone = estate
+        .nodes
+        .iter()
+        .rposition(|node| node.node_type == NodeType::Instance)
+        .unwrap();
+    let gone_id = estate.nodes.remove(gone).id;
+    estate
+        .edges
+        .retain(|edge| edge.src != gone_id && edge.dst != gone_id);
+    std::fs::write(
+        directory.path().join("estate.json"),
+        serde_json::to_string(&estate).unwrap(),
+    )
+    .unwrap();
+    let job = run_job(&app, &key, json!({"file": "estate.json"})).await;
+    assert_eq!(job["counts"]["nodes_removed"], 1, "{job}");
+    let evaluated = app.snapshots.current(&app.pool, "acme").await.unwrap();
+    assert_eq!(evaluated.source, SnapshotSource::ReconciledInventory);
+    assert!(evaluated.graph.node(&gone_id).is_none());
+    let stored = GraphSnapshots::default()
+        .current(&app.pool, "acme")
+        .await
+        .unwrap();
+    assert_eq!(graph_contents(&evaluated), graph_contents(&stored));
+    assert_eq!(sorted_verdicts(&evaluated), sorted_verdicts(&stored));
+}
+
+#[tokio::test]
+async fn a_discovery_beside_another_scope_evaluates_the_graph_read_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let app = app_reading(&directory).await;
+    let key = app.tenant_with_key("acme", "enterprise", "admin").await;
+    inventory_file(&directory, "east.json", &["i-1", "i-2"]);
+    let east = std::fs::read_to_string(directory.path().join("east.json")).unwrap();
+    std::fs::write(
+        directory.path().join("west.json"),
+        east.replace("us-east-1", "us-west-2"),
+    )
+    .unwrap();
+    assert_eq!(
+        run_job(&app, &key, json!({"file": "east.json"})).await["status"],
+        "succeeded"
+    );
+    // us-east-1 stays live beside what this discovery found: its inventory is not the graph.
+    assert_eq!(
+        run_job(&app, &key, json!({"file": "west.json"})).await["status"],
+        "succeeded"
+    );
+    let evaluated = app.snapshots.current(&app.pool, "acme").await.unwrap();
+    assert_eq!(evaluated.source, SnapshotSource::Store);
+    assert_eq!(evaluated.graph.node_count(), 6);
+    let regions: std::collections::BTreeSet<&str> = evaluated
+        .graph
+        .nodes()
+        .map(|node| node.region.as_str())
+        .collect();
+    assert_eq!(regions, ["us-east-1", "us-west-2"].into_iter().collect());
 }
