@@ -10,7 +10,6 @@
 use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context;
-use rayon::prelude::*;
 use serde_json::json;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -22,7 +21,7 @@ use crate::model::{
     EdgeKind, EvidenceResource, FindingEvidence, Job, JobStatus, NodeType, PathProof,
 };
 use crate::pathtrace::ExposureEntry;
-use crate::rules::{RuleResult, RuleStatus};
+use crate::rules::RuleStatus;
 use crate::snapshots::ReconciledGraph;
 use crate::store::{self, findings::Observation};
 
@@ -125,23 +124,82 @@ pub async fn evaluate_tenant(
             .iter()
             .map(|entry| (entry.node_id.as_str(), entry))
             .collect();
-        // Built on every core (~450k observations at 100k instances took 2–3 s on one). A node's
-        // path proof is the same for every rule failing on it: recorded once per worker's share
-        // of the results (the record is a JSON round trip), cloned for the others.
-        let context = ObservationContext {
-            rule_set: &rule_set,
-            snapshot: &snapshot,
-            exposed_by_node: &exposed_by_node,
-        };
-        let observations: Vec<Observation> = evaluation
-            .results
-            .par_iter()
-            .filter(|result| result.status == RuleStatus::Fail)
-            .map_init(HashMap::new, |proofs, result| {
-                context.observation(result, proofs)
-            })
-            .filter_map(Result::transpose)
-            .collect::<anyhow::Result<Vec<Observation>>>()?;
+        // A node's path proof is the same for every rule failing on it: recorded once (the
+        // record is a JSON round trip), cloned for the others.
+        let mut proofs: HashMap<&str, PathProof> = HashMap::new();
+        let mut observations: Vec<Observation> = Vec::new();
+        for result in &evaluation.results {
+            if result.status != RuleStatus::Fail {
+                continue;
+            }
+            let (Some(rule), Some(node)) = (
+                rule_set.get(&result.rule_id),
+                snapshot.graph.node(&result.node_id),
+            ) else {
+                continue;
+            };
+            let mut evidence = FindingEvidence {
+                rule_version: Some(rule.version),
+                condition: Some(rule.condition.clone()),
+                resource: Some(EvidenceResource {
+                    id: node.id.to_string(),
+                    name: node.name.clone(),
+                }),
+                ..FindingEvidence::default()
+            };
+            let network_rule = rule
+                .categories
+                .iter()
+                .any(|category| PATH_PROOF_CATEGORIES.contains(&category.as_str()));
+            if network_rule && let Some(entry) = exposed_by_node.get(node.id.as_str()) {
+                let proof = match proofs.entry(entry.node_id.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(recorded) => recorded.get().clone(),
+                    std::collections::hash_map::Entry::Vacant(vacant) => {
+                        vacant.insert(path_proof(entry)?).clone()
+                    }
+                };
+                evidence.path_proof = Some(proof);
+            }
+            if node.node_type == NodeType::SecurityGroup
+                && rule
+                    .categories
+                    .iter()
+                    .any(|category| category == "internet-exposed")
+            {
+                let members: Vec<String> = snapshot
+                    .graph
+                    .incoming(&node.id, Some(EdgeKind::MemberOf))
+                    .iter()
+                    .map(|member| member.node.id.to_string())
+                    .collect();
+                let exposed: Vec<String> = members
+                    .iter()
+                    .filter(|member| exposed_by_node.contains_key(member.as_str()))
+                    .cloned()
+                    .collect();
+                evidence.members = Some(members.len());
+                evidence.exposure = Some(
+                    if exposed.is_empty() {
+                        FindingEvidence::NOT_REACHABLE
+                    } else {
+                        FindingEvidence::REACHABLE
+                    }
+                    .to_string(),
+                );
+                evidence.exposed_members = Some(exposed);
+            }
+            observations.push(Observation {
+                rule_id: rule.id.clone(),
+                rule_version: rule.version as i32,
+                node_id: node.id.to_string(),
+                node_type: node.node_type.as_str().to_string(),
+                region: node.region.clone(),
+                severity: rule.severity,
+                categories: rule.categories.clone(),
+                reason: result.reason.clone(),
+                evidence,
+            });
+        }
         // The load benchmark (`benches/load.rs`) reads these figures from the log.
         tracing::info!(
             rules_pass_ms,
@@ -229,92 +287,6 @@ pub async fn evaluate_tenant(
         resolved: delta.resolved as usize,
         reopened: delta.reopened as usize,
     })
-}
-
-/// What turning a failing result into an observation reads.
-struct ObservationContext<'a> {
-    rule_set: &'a crate::rules::RuleSet,
-    snapshot: &'a crate::snapshots::Snapshot,
-    exposed_by_node: &'a HashMap<&'a str, &'a ExposureEntry>,
-}
-
-impl<'a> ObservationContext<'a> {
-    /// The observation a failing result records, with its evidence; `None` when its rule or
-    /// resource is unknown. `proofs` caches the path proofs recorded so far, by resource.
-    fn observation(
-        &self,
-        result: &RuleResult,
-        proofs: &mut HashMap<&'a str, PathProof>,
-    ) -> anyhow::Result<Option<Observation>> {
-        let (Some(rule), Some(node)) = (
-            self.rule_set.get(&result.rule_id),
-            self.snapshot.graph.node(&result.node_id),
-        ) else {
-            return Ok(None);
-        };
-        let mut evidence = FindingEvidence {
-            rule_version: Some(rule.version),
-            condition: Some(rule.condition.clone()),
-            resource: Some(EvidenceResource {
-                id: node.id.to_string(),
-                name: node.name.clone(),
-            }),
-            ..FindingEvidence::default()
-        };
-        let network_rule = rule
-            .categories
-            .iter()
-            .any(|category| PATH_PROOF_CATEGORIES.contains(&category.as_str()));
-        if network_rule && let Some(entry) = self.exposed_by_node.get(node.id.as_str()) {
-            let proof = match proofs.entry(entry.node_id.as_str()) {
-                std::collections::hash_map::Entry::Occupied(recorded) => recorded.get().clone(),
-                std::collections::hash_map::Entry::Vacant(vacant) => {
-                    vacant.insert(path_proof(entry)?).clone()
-                }
-            };
-            evidence.path_proof = Some(proof);
-        }
-        if node.node_type == NodeType::SecurityGroup
-            && rule
-                .categories
-                .iter()
-                .any(|category| category == "internet-exposed")
-        {
-            let members: Vec<String> = self
-                .snapshot
-                .graph
-                .incoming(&node.id, Some(EdgeKind::MemberOf))
-                .iter()
-                .map(|member| member.node.id.to_string())
-                .collect();
-            let exposed: Vec<String> = members
-                .iter()
-                .filter(|member| self.exposed_by_node.contains_key(member.as_str()))
-                .cloned()
-                .collect();
-            evidence.members = Some(members.len());
-            evidence.exposure = Some(
-                if exposed.is_empty() {
-                    FindingEvidence::NOT_REACHABLE
-                } else {
-                    FindingEvidence::REACHABLE
-                }
-                .to_string(),
-            );
-            evidence.exposed_members = Some(exposed);
-        }
-        Ok(Some(Observation {
-            rule_id: rule.id.clone(),
-            rule_version: rule.version as i32,
-            node_id: node.id.to_string(),
-            node_type: node.node_type.as_str().to_string(),
-            region: node.region.clone(),
-            severity: rule.severity,
-            categories: rule.categories.clone(),
-            reason: result.reason.clone(),
-            evidence,
-        }))
-    }
 }
 
 /// The compliance result the evaluation implies (every framework scored as if nothing were
