@@ -2,8 +2,9 @@
 //!
 //! A snapshot is built from the tenant's live nodes and edges (off the async threads) and replaced
 //! whole, so readers never see a half-built graph. After a discovery whose inventory became the
-//! whole live graph, it is built from that inventory instead of reading the graph back. The tenant's `graph_generation` tells every
-//! process when its cached snapshot is stale; after a restart a snapshot is loaded on first use.
+//! whole live graph, it is built from that inventory instead of reading the graph back. The
+//! tenant's `graph_generation` tells every process when its cached snapshot is stale; after a
+//! restart a snapshot is loaded on first use.
 //! Generations come from one database sequence and never repeat, so a tenant deleted and created
 //! again under the same slug can never be answered from the deleted tenant's snapshot.
 //! A periodic sweep (`sweep_every`) drops snapshots of tenants deleted through other processes.
