@@ -233,7 +233,8 @@ async fn commit(
     let mut reconcile_ms = 0;
     // (nodes, edges) the reconcile wrote, for the planner statistics once it has committed.
     let mut written_rows = (0, 0);
-    let mut reconciled_graph = None;
+    // The generation at which the inventory is the whole live graph, when it is.
+    let mut whole_graph_generation = None;
     if let (Some(outcome), true) = (&outcome, status.is_success()) {
         let reconciling = Instant::now();
         let completed: Vec<Scope> = outcome
@@ -251,7 +252,7 @@ async fn commit(
         )
         .await?;
         if reconciled.live_graph_is_inventory {
-            reconciled_graph = Some(reconciled.generation);
+            whole_graph_generation = Some(reconciled.generation);
         }
         let reconciled = reconciled.counts;
         written_rows = (
@@ -307,14 +308,13 @@ async fn commit(
             "commit",
             committing.elapsed().as_millis() as u64,
         );
-        let reconciled_graph =
-            reconciled_graph
-                .zip(outcome)
-                .map(|(generation, outcome)| ReconciledGraph {
-                    generation,
-                    nodes: outcome.inventory.nodes,
-                    edges: outcome.inventory.edges,
-                });
+        let reconciled_graph = whole_graph_generation
+            .zip(outcome)
+            .map(|(generation, outcome)| ReconciledGraph {
+                generation,
+                nodes: outcome.inventory.nodes,
+                edges: outcome.inventory.edges,
+            });
         return Ok(Committed::GraphOnly(recorded, reconciled_graph));
     }
     record_phase(&mut progress, "discover", discover_ms);
