@@ -13,8 +13,9 @@ use sqlx::PgPool;
 use super::Error;
 
 /// Tables copied whole to every node instead of split by tenant, and why each one is:
-/// * `tenants`: every tenant table has a foreign key to it, and Citus allows a foreign key from a
-///   distributed table only to a reference table (or a co-located distributed table);
+/// * `tenants`: every tenant table but `findings` has a foreign key to it, and Citus allows a
+///   foreign key from a distributed table only to a reference table (or a co-located distributed
+///   table);
 /// * `api_keys`, `auth_tokens`: authentication finds a credential by its hash before the tenant
 ///   is known (a unique index on the hash alone, which a distributed table cannot have), and
 ///   platform keys carry tenant `*`.

@@ -694,6 +694,9 @@ pub async fn apply_evaluation_unless(
         )
         .await?;
     let evaluation_id = Uuid::new_v4();
+    // After the findings, always: `findings` has no foreign key to `tenants` (migration
+    // `…_findings_without_tenant_foreign_key.sql`), this row's key is what locks the tenant until
+    // commit, or fails, rolling the findings back, when the tenant was deleted meanwhile.
     step.run(
         "recording the evaluation",
         sqlx::query(

@@ -445,8 +445,7 @@ async fn a_re_created_tenant_never_sees_the_deleted_ones_totals() {
         .await;
     assert_eq!(total.body["meta"]["total"], 2);
 
-    sqlx::query("DELETE FROM tenants WHERE tenant_id = 'acme'")
-        .execute(&app.pool)
+    infracast::store::tenants::delete(&app.pool, "acme")
         .await
         .unwrap();
     let analyst = app.tenant_with_key("acme", "enterprise", "analyst").await;

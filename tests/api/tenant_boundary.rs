@@ -461,3 +461,173 @@ async fn another_processes_cache_lets_go_of_a_deleted_tenant() {
         "generations never repeat"
     );
 }
+
+/// A failing result of the unencrypted-volume rule on the volume `resource`.
+fn volume_observation(resource: &str) -> infracast::store::findings::Observation {
+    let node_id = format!("aws:us-east-1:aws.ec2.volume:{resource}");
+    infracast::store::findings::Observation {
+        rule_id: "aws.ec2.volume_unencrypted".into(),
+        rule_version: 1,
+        node_id: node_id.clone(),
+        node_type: "aws.ec2.volume".into(),
+        region: "us-east-1".into(),
+        severity: infracast::model::Severity::High,
+        categories: vec!["encryption".into()],
+        reason: format!("{resource} is not encrypted"),
+        evidence: infracast::model::FindingEvidence::default(),
+    }
+}
+
+async fn findings_of(pool: &sqlx::PgPool, tenant_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM findings WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Waits (polling the server's activity views, no fixed delay) until a statement that starts with
+/// `statement_start` is blocked on a lock; panics after 60 s. On Citus the statement waits on a
+/// worker (the coordinator's backend waits for the worker's answer), so the cluster-wide
+/// `citus_lock_waits` is asked there.
+async fn until_blocked_on_a_lock(pool: &sqlx::PgPool, statement_start: &str) {
+    let query = if infracast::store::citus::is_citus(pool).await.unwrap() {
+        "SELECT EXISTS (SELECT 1 FROM citus_lock_waits WHERE ltrim(blocked_statement) LIKE $1 || '%')"
+    } else {
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                        WHERE wait_event_type = 'Lock' AND ltrim(query) LIKE $1 || '%')"
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let blocked: bool = sqlx::query_scalar(query)
+            .bind(statement_start)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if blocked {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no statement starting {statement_start:?} came to wait on a lock"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_deletes_its_findings_and_no_other_tenants() {
+    let app = spawn_app().await;
+    app.tenant_with_key("acme", "enterprise", "admin").await;
+    app.tenant_with_key("other", "enterprise", "admin").await;
+    for tenant in ["acme", "other"] {
+        let observations = [volume_observation("vol-1"), volume_observation("vol-2")];
+        infracast::store::findings::apply_evaluation(
+            &app.pool,
+            tenant,
+            None,
+            0,
+            &observations,
+            &[],
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(findings_of(&app.pool, "acme").await, 2);
+
+    let deleted = app.delete("/api/v1/tenants/acme", &app.platform_key).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(findings_of(&app.pool, "acme").await, 0);
+    assert_eq!(findings_of(&app.pool, "other").await, 2);
+}
+
+#[tokio::test]
+async fn an_evaluation_of_a_deleted_tenant_writes_no_findings() {
+    let app = spawn_app().await;
+    app.tenant_with_key("acme", "enterprise", "admin").await;
+    let deleted = app.delete("/api/v1/tenants/acme", &app.platform_key).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+
+    let observations = [volume_observation("vol-1")];
+    let written = infracast::store::findings::apply_evaluation(
+        &app.pool,
+        "acme",
+        None,
+        0,
+        &observations,
+        &[],
+    )
+    .await;
+    assert!(written.is_err(), "{written:?}");
+    assert_eq!(findings_of(&app.pool, "acme").await, 0);
+}
+
+#[tokio::test]
+async fn an_evaluation_that_reaches_a_tenant_being_deleted_rolls_its_findings_back() {
+    let app = spawn_app().await;
+    app.tenant_with_key("acme", "enterprise", "admin").await;
+    // The deletion's statements in `store::tenants::delete`'s order, held open part-way: the
+    // tenant's row is deleted, not yet committed.
+    let mut deletion = app.pool.begin().await.unwrap();
+    sqlx::query("DELETE FROM tenants WHERE tenant_id = 'acme'")
+        .execute(&mut *deletion)
+        .await
+        .unwrap();
+
+    let pool = app.pool.clone();
+    let evaluation = tokio::spawn(async move {
+        let observations = [volume_observation("vol-1"), volume_observation("vol-2")];
+        infracast::store::findings::apply_evaluation(&pool, "acme", None, 0, &observations, &[])
+            .await
+    });
+    // The merge has inserted its findings and waits on the tenant's row for its `evaluations` row.
+    until_blocked_on_a_lock(&app.pool, "INSERT INTO evaluations").await;
+    sqlx::query("DELETE FROM findings WHERE tenant_id = 'acme'")
+        .execute(&mut *deletion)
+        .await
+        .unwrap();
+    deletion.commit().await.unwrap();
+
+    let written = evaluation.await.unwrap();
+    assert!(written.is_err(), "{written:?}");
+    assert_eq!(findings_of(&app.pool, "acme").await, 0);
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_while_an_evaluation_holds_it_deletes_what_that_evaluation_wrote() {
+    let app = spawn_app().await;
+    app.tenant_with_key("acme", "enterprise", "admin").await;
+    // An evaluation's transaction part-way, in the merge's order: its findings are inserted and
+    // its `evaluations` row (whose key locks the tenant's row) too, not yet committed.
+    let mut evaluation = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO findings (tenant_id, id, rule_id, node_id, node_type, region, severity, status,
+                               rule_version, reason)
+         VALUES ('acme', gen_random_uuid(), 'aws.ec2.volume_unencrypted',
+                 'aws:us-east-1:aws.ec2.volume:vol-1', 'aws.ec2.volume', 'us-east-1', 'high', 'open',
+                 1, 'vol-1 is not encrypted')",
+    )
+    .execute(&mut *evaluation)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO evaluations (tenant_id, evaluation_id, graph_generation)
+         VALUES ('acme', gen_random_uuid(), 0)",
+    )
+    .execute(&mut *evaluation)
+    .await
+    .unwrap();
+
+    let pool = app.pool.clone();
+    let deletion =
+        tokio::spawn(async move { infracast::store::tenants::delete(&pool, "acme").await });
+    until_blocked_on_a_lock(&app.pool, "DELETE FROM tenants").await;
+    evaluation.commit().await.unwrap();
+
+    deletion.await.unwrap().unwrap();
+    assert_eq!(findings_of(&app.pool, "acme").await, 0);
+    let recreated = app.tenant_with_key("acme", "enterprise", "analyst").await;
+    let listed = app.get("/api/v1/tenants/acme/findings", &recreated).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["meta"]["total"], 0, "{}", listed.body);
+}
