@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-fn observation(rule_id: &str, resource: &str, reason: &str) -> Observation {
+/// A failing result of `rule_id` on the volume `resource` (also used by `tenant_boundary`).
+pub(crate) fn observation(rule_id: &str, resource: &str, reason: &str) -> Observation {
     let node_id = format!("aws:us-east-1:aws.ec2.volume:{resource}");
     Observation {
         rule_id: rule_id.into(),

@@ -462,20 +462,20 @@ async fn another_processes_cache_lets_go_of_a_deleted_tenant() {
     );
 }
 
-/// A failing result of the unencrypted-volume rule on the volume `resource`.
-fn volume_observation(resource: &str) -> infracast::store::findings::Observation {
-    let node_id = format!("aws:us-east-1:aws.ec2.volume:{resource}");
-    infracast::store::findings::Observation {
-        rule_id: "aws.ec2.volume_unencrypted".into(),
-        rule_version: 1,
-        node_id: node_id.clone(),
-        node_type: "aws.ec2.volume".into(),
-        region: "us-east-1".into(),
-        severity: infracast::model::Severity::High,
-        categories: vec!["encryption".into()],
-        reason: format!("{resource} is not encrypted"),
-        evidence: infracast::model::FindingEvidence::default(),
-    }
+/// The tenant's evaluation failing the unencrypted-volume rule on each of `volumes`, through the
+/// bulk merge.
+async fn evaluate_volumes(
+    pool: &sqlx::PgPool,
+    tenant_id: &str,
+    volumes: &[&str],
+) -> Result<infracast::store::findings::EvaluationDelta, infracast::store::Error> {
+    let observations: Vec<_> = volumes
+        .iter()
+        .map(|volume| {
+            crate::bulk_findings::observation("aws.ec2.volume_unencrypted", volume, "unencrypted")
+        })
+        .collect();
+    infracast::store::findings::apply_evaluation(pool, tenant_id, None, 0, &observations, &[]).await
 }
 
 async fn findings_of(pool: &sqlx::PgPool, tenant_id: &str) -> i64 {
@@ -521,17 +521,9 @@ async fn deleting_a_tenant_deletes_its_findings_and_no_other_tenants() {
     app.tenant_with_key("acme", "enterprise", "admin").await;
     app.tenant_with_key("other", "enterprise", "admin").await;
     for tenant in ["acme", "other"] {
-        let observations = [volume_observation("vol-1"), volume_observation("vol-2")];
-        infracast::store::findings::apply_evaluation(
-            &app.pool,
-            tenant,
-            None,
-            0,
-            &observations,
-            &[],
-        )
-        .await
-        .unwrap();
+        evaluate_volumes(&app.pool, tenant, &["vol-1", "vol-2"])
+            .await
+            .unwrap();
     }
     assert_eq!(findings_of(&app.pool, "acme").await, 2);
 
@@ -548,16 +540,7 @@ async fn an_evaluation_of_a_deleted_tenant_writes_no_findings() {
     let deleted = app.delete("/api/v1/tenants/acme", &app.platform_key).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 
-    let observations = [volume_observation("vol-1")];
-    let written = infracast::store::findings::apply_evaluation(
-        &app.pool,
-        "acme",
-        None,
-        0,
-        &observations,
-        &[],
-    )
-    .await;
+    let written = evaluate_volumes(&app.pool, "acme", &["vol-1"]).await;
     assert!(written.is_err(), "{written:?}");
     assert_eq!(findings_of(&app.pool, "acme").await, 0);
 }
@@ -575,11 +558,8 @@ async fn an_evaluation_that_reaches_a_tenant_being_deleted_rolls_its_findings_ba
         .unwrap();
 
     let pool = app.pool.clone();
-    let evaluation = tokio::spawn(async move {
-        let observations = [volume_observation("vol-1"), volume_observation("vol-2")];
-        infracast::store::findings::apply_evaluation(&pool, "acme", None, 0, &observations, &[])
-            .await
-    });
+    let evaluation =
+        tokio::spawn(async move { evaluate_volumes(&pool, "acme", &["vol-1", "vol-2"]).await });
     // The merge has inserted its findings and waits on the tenant's row for its `evaluations` row.
     until_blocked_on_a_lock(&app.pool, "INSERT INTO evaluations").await;
     sqlx::query("DELETE FROM findings WHERE tenant_id = 'acme'")
