@@ -198,13 +198,23 @@ impl ObservationStaging {
         if super::citus::is_citus(&mut *connection).await? {
             return Ok(ObservationStaging::Distributed);
         }
+        // A network finding's evidence (its path proof, ~2.6 KB) is compressed as it is staged,
+        // and the merge copies it into `findings` compressed as it is. lz4 where the server has
+        // it: pglz took ~0.4 s more of the staging of a 100k-instance estate's 37k such findings.
+        let lz4: bool = sqlx::query_scalar(
+            "SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings
+             WHERE name = 'default_toast_compression'",
+        )
+        .fetch_one(&mut *connection)
+        .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "CREATE TEMP TABLE evaluation_observations (
                 tenant_id text NOT NULL DEFAULT {}, rule_id text NOT NULL, rule_version int,
                 node_id text NOT NULL, node_type text, region text, severity text, categories text[],
-                reason text, evidence jsonb, position bigint)
+                reason text, evidence jsonb{}, position bigint)
              ON COMMIT DROP",
-            super::quote_literal(tenant_id)
+            super::quote_literal(tenant_id),
+            if lz4 { " COMPRESSION lz4" } else { "" }
         )))
         .execute(&mut *connection)
         .await?;
@@ -468,8 +478,7 @@ const MERGE_STATEMENTS: &[MergeStatement] = &[
             -- Staged in identity order and numbered (`ObservationStaging::stage`): read in that
             -- order, the rows reach the identity index at its right edge too, with no sort here.
             FROM {observations} n
-            WHERE n.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM findings f
-                  WHERE f.tenant_id = $1 AND f.rule_id = n.rule_id AND f.node_id = n.node_id)
+            WHERE n.tenant_id = $1 {not_yet_found}
             RETURNING id, rule_id, node_id, severity, status, reason, reopen_count),
          recorded AS (INSERT INTO finding_changes SELECT $1, 'created', * FROM changed WHERE $2 RETURNING 1)
          SELECT count(*) FROM changed",
@@ -477,6 +486,13 @@ const MERGE_STATEMENTS: &[MergeStatement] = &[
         counts_created: true,
     },
 ];
+
+/// The new findings' condition in `inserting new findings` (`{not_yet_found}` there): no finding
+/// has the observation's identity. Left out when the tenant had no findings at all: that check
+/// found nothing, and on a first evaluation of a 100k-instance estate it still hashed 448k staged
+/// identities for 0.7 s (a hash anti join probes every outer row, even against an empty table).
+const NOT_YET_FOUND: &str = "AND NOT EXISTS (SELECT 1 FROM findings f
+    WHERE f.tenant_id = $1 AND f.rule_id = n.rule_id AND f.node_id = n.node_id)";
 
 /// The webhook outbox for the changes, in one statement: one event per changed finding (created,
 /// then reopened, then resolved, each by rule and resource) of a type some enabled webhook
@@ -627,11 +643,22 @@ pub async fn apply_evaluation_unless(
             .fetch_one(&mut *transaction),
         )
         .await?;
+    // Read under the lock above: no other merge writes the tenant's findings meanwhile.
+    let first_findings: bool = step
+        .run(
+            "looking for the tenant's findings",
+            sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM findings WHERE tenant_id = $1)")
+                .bind(tenant_id)
+                .fetch_one(&mut *transaction),
+        )
+        .await?;
+    let not_yet_found = if first_findings { "" } else { NOT_YET_FOUND };
     let mut new: i64 = 0;
     for statement in MERGE_STATEMENTS {
-        let query =
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(staging.statement(statement.sql)))
-                .bind(tenant_id);
+        let sql = staging
+            .statement(statement.sql)
+            .replace("{not_yet_found}", not_yet_found);
+        let query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(tenant_id);
         let query = match statement.parameter {
             MergeParameter::None => query,
             MergeParameter::ErroredRules => query.bind(errored_rules),
@@ -683,8 +710,12 @@ pub async fn apply_evaluation_unless(
             .execute(&mut *transaction),
     )
     .await?;
-    let open: i64 = step
-        .run(
+    // A tenant's first findings are all open and all new: counting them again read every one
+    // (the index alone cannot answer for rows this transaction wrote), 0.2 s for 448k.
+    let open: i64 = if first_findings {
+        new
+    } else {
+        step.run(
             "counting open findings",
             sqlx::query_scalar(
                 "SELECT count(*) FROM findings WHERE tenant_id = $1 AND status = 'open'",
@@ -692,7 +723,8 @@ pub async fn apply_evaluation_unless(
             .bind(tenant_id)
             .fetch_one(&mut *transaction),
         )
-        .await?;
+        .await?
+    };
     let evaluation_id = Uuid::new_v4();
     // After the findings, always: `findings` has no foreign key to `tenants` (migration
     // `…_findings_without_tenant_foreign_key.sql`), this row's key is what locks the tenant until

@@ -24,11 +24,18 @@ pub enum WrittenTable {
 }
 
 impl WrittenTable {
-    fn name(self) -> &'static str {
+    /// What to analyse: the table, with its column list where the columns no query filters,
+    /// joins or sorts on are worth leaving out. A finding's `evidence`, `reason` and acceptance
+    /// texts inform no plan: after the first evaluation of a 100k-instance estate (448k
+    /// findings) ANALYZE of every column took 0.42-0.48 s, of these columns 0.25 s.
+    fn analysed(self) -> &'static str {
         match self {
             WrittenTable::Nodes => "nodes",
             WrittenTable::Edges => "edges",
-            WrittenTable::Findings => "findings",
+            WrittenTable::Findings => {
+                "findings (tenant_id, id, rule_id, node_id, node_type, region, severity, \
+                 severity_rank, categories, status, expires_at, first_seen, last_seen, created_at)"
+            }
         }
     }
 }
@@ -44,7 +51,7 @@ pub async fn refresh_after_write(
     if changed_rows < BULK_WRITE_ROWS {
         return Ok(false);
     }
-    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {}", table.name())))
+    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {}", table.analysed())))
         .execute(pool)
         .await?;
     Ok(true)

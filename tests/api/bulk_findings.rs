@@ -457,3 +457,63 @@ async fn a_re_created_tenant_never_sees_the_deleted_ones_totals() {
     assert_eq!(total.body["meta"]["total"], 0);
     assert_eq!(total.body["data"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn a_large_evidence_is_staged_compressed_with_lz4_where_the_server_has_it_and_reads_back_whole()
+ {
+    let app = spawn_app().await;
+    let key = app.tenant_with_key("acme", "enterprise", "analyst").await;
+    // A security group's evidence listing 400 exposed members: ~25 KB of JSON, far past the
+    // 2 KB at which PostgreSQL compresses a value.
+    let members: Vec<String> = (0..400)
+        .map(|index| format!("aws:us-east-1:aws.ec2.network_interface:eni-{index:08}"))
+        .collect();
+    let mut large = observation("aws.ec2.volume_unencrypted", "vol-1", "large");
+    large.evidence.members = Some(members.len());
+    large.evidence.exposed_members = Some(members.clone());
+    let small = observation("aws.ec2.volume_unencrypted", "vol-2", "small");
+    let delta = evaluate(&app, &[large, small]).await;
+    assert_eq!((delta.new, delta.open), (2, 2));
+
+    let stored: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT node_id, pg_column_compression(evidence)::text FROM findings
+         WHERE tenant_id = 'acme' ORDER BY node_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let server_has_lz4: bool = sqlx::query_scalar(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // Citus stages in a distributed table, whose column keeps the server's default.
+    let staged_in_a_temporary_table = !infracast::store::citus::is_citus(&app.pool).await.unwrap();
+    let expected_large = if server_has_lz4 && staged_in_a_temporary_table {
+        "lz4"
+    } else {
+        "pglz"
+    };
+    assert_eq!(
+        stored,
+        vec![
+            (
+                "aws:us-east-1:aws.ec2.volume:vol-1".to_string(),
+                Some(expected_large.to_string())
+            ),
+            ("aws:us-east-1:aws.ec2.volume:vol-2".to_string(), None),
+        ]
+    );
+
+    let listed = app
+        .get(
+            "/api/v1/tenants/acme/findings?node_id=aws:us-east-1:aws.ec2.volume:vol-1",
+            &key,
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let evidence = &listed.body["data"][0]["evidence"];
+    assert_eq!(evidence["members"], 400);
+    assert_eq!(evidence["exposed_members"], json!(members));
+}
