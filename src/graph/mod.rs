@@ -4,11 +4,12 @@
 //! address nodes by `NodeId`. A snapshot is built once and then only read (shared behind an `Arc`),
 //! so readers never see a half-built graph.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
 
 use crate::model::{Edge, EdgeKind, Node, NodeId, NodeType};
 
@@ -124,6 +125,67 @@ impl TenantGraph {
 
     pub fn count_of_type(&self, node_type: NodeType) -> usize {
         self.indexes_by_type.get(&node_type).map_or(0, Vec::len)
+    }
+
+    /// The nodes that differ between `previous` and this snapshot of the same tenant: every node
+    /// that is new, gone or changed in any field, and both ends of every edge (by source,
+    /// destination and kind) that is new or gone. Whatever a rule reads of a node it does not
+    /// list (its own fields, its neighbours and which they are) is the same in both snapshots.
+    pub fn touched_since(&self, previous: &TenantGraph) -> HashSet<NodeId> {
+        let mut touched: HashSet<NodeId> = self
+            .graph
+            .raw_nodes()
+            .par_iter()
+            .filter_map(|current| {
+                let current = &current.weight;
+                match previous.node(&current.id) {
+                    Some(before) if before == current => None,
+                    _ => Some(current.id.clone()),
+                }
+            })
+            .collect();
+        touched.extend(
+            previous
+                .nodes()
+                .filter(|before| !self.index_by_id.contains_key(&before.id))
+                .map(|before| before.id.clone()),
+        );
+        // Both edge lists are in (source, destination, kind) order (`build` adds them sorted), so
+        // one merge walk finds the edges of either side that the other lacks, duplicates counted.
+        let mut current_edges = self.edge_ends().peekable();
+        let mut previous_edges = previous.edge_ends().peekable();
+        loop {
+            let differing = match (current_edges.peek(), previous_edges.peek()) {
+                (None, None) => break,
+                (Some(current), Some(before)) => match current.cmp(before) {
+                    std::cmp::Ordering::Equal => {
+                        current_edges.next();
+                        previous_edges.next();
+                        continue;
+                    }
+                    std::cmp::Ordering::Less => current_edges.next(),
+                    std::cmp::Ordering::Greater => previous_edges.next(),
+                },
+                (Some(_), None) => current_edges.next(),
+                (None, Some(_)) => previous_edges.next(),
+            };
+            if let Some((source, destination, _)) = differing {
+                touched.insert(source.clone());
+                touched.insert(destination.clone());
+            }
+        }
+        touched
+    }
+
+    /// Every edge as (source, destination, kind), in that order: the order `build` added them in.
+    fn edge_ends(&self) -> impl Iterator<Item = (&NodeId, &NodeId, EdgeKind)> {
+        self.graph.raw_edges().iter().map(|edge| {
+            (
+                &self.graph[edge.source()].id,
+                &self.graph[edge.target()].id,
+                edge.weight.kind,
+            )
+        })
     }
 
     /// Neighbours over edges of `kind` in either direction, outgoing first, each ordered by id.

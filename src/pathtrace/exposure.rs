@@ -4,7 +4,7 @@
 //! an attached internet gateway, a route back to the internet, the NACL rules in and out, the
 //! security group rules, and an address the internet can reach.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ipnetwork::IpNetwork;
 use rayon::prelude::*;
@@ -66,6 +66,42 @@ impl ExposureReport {
     /// Why the exposure of `node_id` is unknown, when its properties could not be read.
     pub fn unreadable(&self, node_id: &NodeId) -> Option<&str> {
         self.unreadable.get(node_id.as_str()).map(String::as_str)
+    }
+
+    /// The resources whose exposure differs in this report from `previous` (of an earlier
+    /// snapshot of the same tenant): an entry that is new, gone or different (ports, address or
+    /// path), or an unreadable reason that is new, gone or different. Every answer
+    /// `exposed_on`/`unreadable` gives about any other resource is the same in both.
+    pub fn changed_since<'report>(
+        &'report self,
+        previous: &'report ExposureReport,
+    ) -> BTreeSet<&'report str> {
+        let mut changed = BTreeSet::new();
+        for entry in &self.entries {
+            let before = previous
+                .index
+                .get(&entry.node_id)
+                .map(|&position| &previous.entries[position]);
+            if before != Some(entry) {
+                changed.insert(entry.node_id.as_str());
+            }
+        }
+        for before in &previous.entries {
+            if !self.index.contains_key(&before.node_id) {
+                changed.insert(before.node_id.as_str());
+            }
+        }
+        for (node_id, why) in &self.unreadable {
+            if previous.unreadable.get(node_id) != Some(why) {
+                changed.insert(node_id.as_str());
+            }
+        }
+        for node_id in previous.unreadable.keys() {
+            if !self.unreadable.contains_key(node_id) {
+                changed.insert(node_id.as_str());
+            }
+        }
+        changed
     }
 
     /// The entry of `node_id` when `port`/`protocol` is open to the internet.

@@ -220,7 +220,7 @@ fn root_context(exposure: Arc<dyn InternetExposure>) -> Context<'static, 'static
 /// Which way conditions run: compiled where a rule compiled (the engine's way), or every rule
 /// through the cel interpreter (the reference the compiled form is tested against).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ConditionPath {
+pub(super) enum ConditionPath {
     Compiled,
     Interpreted,
 }
@@ -272,6 +272,56 @@ fn evaluate_along(
     exposure: Arc<dyn InternetExposure>,
     path: ConditionPath,
 ) -> Evaluation {
+    let (results, _) = results_along(rules, graph, exposure, path, &|_| true);
+    Evaluation::counted(results)
+}
+
+impl Evaluation {
+    /// An evaluation of these results (in rule, then node order), counted.
+    pub(super) fn counted(results: Vec<RuleResult>) -> Evaluation {
+        let count = |status: RuleStatus| {
+            results
+                .iter()
+                .filter(|result| result.status == status)
+                .count()
+        };
+        Evaluation {
+            passed: count(RuleStatus::Pass),
+            failed: count(RuleStatus::Fail),
+            errors: count(RuleStatus::Error),
+            results,
+        }
+    }
+}
+
+/// The edge kinds any rule of each resource type asks `related()` for: the neighbours a node's
+/// results depend on (the interpreter's view of a node carries exactly these).
+pub(super) fn related_kinds_by_type(
+    rules: &RuleSet,
+) -> BTreeMap<crate::model::NodeType, Vec<EdgeKind>> {
+    let mut kinds_by_type: BTreeMap<crate::model::NodeType, Vec<EdgeKind>> = BTreeMap::new();
+    for rule in rules.rules() {
+        kinds_by_type
+            .entry(rule.resource)
+            .or_default()
+            .extend(rule.related_kinds.iter().copied());
+    }
+    for kinds in kinds_by_type.values_mut() {
+        kinds.sort();
+        kinds.dedup();
+    }
+    kinds_by_type
+}
+
+/// Every rule's results on the nodes of its resource type that `wanted` accepts, in rule position
+/// then node id order, with the number of nodes evaluated.
+pub(super) fn results_along(
+    rules: &RuleSet,
+    graph: &TenantGraph,
+    exposure: Arc<dyn InternetExposure>,
+    path: ConditionPath,
+    wanted: &(dyn Fn(&Node) -> bool + Sync),
+) -> (Vec<RuleResult>, usize) {
     // Rules by resource type, each with its position in the set (which is sorted by id).
     let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<(usize, &super::Rule)>> =
         BTreeMap::new();
@@ -282,23 +332,13 @@ fn evaluate_along(
             .push((position, rule));
     }
     // The edge kinds any rule of a type asks `related()` for; only those are converted.
-    let kinds_by_type: BTreeMap<crate::model::NodeType, Vec<EdgeKind>> = rules_by_type
-        .iter()
-        .map(|(node_type, rules)| {
-            let mut kinds: Vec<EdgeKind> = rules
-                .iter()
-                .flat_map(|(_, rule)| rule.related_kinds.iter().copied())
-                .collect();
-            kinds.sort();
-            kinds.dedup();
-            (*node_type, kinds)
-        })
-        .collect();
+    let kinds_by_type = related_kinds_by_type(rules);
     let mut targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
         .iter()
         .flat_map(|(node_type, kinds)| {
             graph
                 .nodes_of_type(*node_type)
+                .filter(|node| wanted(node))
                 .map(move |node| (node, kinds.clone()))
         })
         .collect();
@@ -371,16 +411,5 @@ fn evaluate_along(
         .collect();
     results.par_sort_by_key(|(position, _)| *position);
     let results: Vec<RuleResult> = results.into_iter().map(|(_, result)| result).collect();
-    let count = |status: RuleStatus| {
-        results
-            .iter()
-            .filter(|result| result.status == status)
-            .count()
-    };
-    Evaluation {
-        passed: count(RuleStatus::Pass),
-        failed: count(RuleStatus::Fail),
-        errors: count(RuleStatus::Error),
-        results,
-    }
+    (results, targets.len())
 }

@@ -7,14 +7,17 @@
 //! `InternetExposure`, in practice the path tracer). Conditions are compiled at load into native
 //! operations over the node JSON (`compile`); a rule using CEL outside that subset runs on the
 //! interpreter (`RuleSet::interpreted_rules`), and so does any compiled evaluation that errors, so
-//! verdicts and reasons are the interpreter's. Pure: no IO.
+//! verdicts and reasons are the interpreter's. After a change, `evaluate_since` evaluates again
+//! only the nodes whose results may differ and carries the rest over (`incremental`). Pure: no IO.
 
 mod compile;
 mod evaluate;
+mod incremental;
 mod load;
 
 pub use evaluate::{
     Evaluation, ExposureAnswer, InternetExposure, NoExposureAnalysis, RuleResult, RuleStatus,
     evaluate, evaluate_interpreted,
 };
+pub use incremental::{IncrementalEvaluation, PreviousEvaluation, evaluate_since, evaluate_whole};
 pub use load::{LoadError, Remediation, Rule, RuleSet};

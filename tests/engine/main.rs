@@ -6,3 +6,4 @@ mod managed_cases;
 mod pathtrace_cases;
 mod rule_cases;
 mod rule_compiled_vs_interpreted;
+mod rule_incremental;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::rule_cases::{ExposedPorts, node};
 
 /// The path tracer's answer, as the engine wires it for rules.
-struct TracedExposure(ExposureReport);
+pub(crate) struct TracedExposure(pub(crate) ExposureReport);
 
 impl InternetExposure for TracedExposure {
     fn is_exposed(&self, node_id: &NodeId, port: u16, protocol: &str) -> ExposureAnswer {
@@ -244,10 +244,10 @@ fn compiled_and_interpreted_agree_on_every_example() {
 }
 
 /// A small deterministic generator (no dependency on the crate's random source).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -258,7 +258,7 @@ impl Lcg {
 
 /// Breaks a property on purpose: removed, null, a string, a negative or an out-of-order number,
 /// a list where a scalar was, an empty object. Applied at the top level or inside list items.
-fn break_properties(properties: &mut Value, random: &mut Lcg) {
+pub(crate) fn break_properties(properties: &mut Value, random: &mut Lcg) {
     let Some(fields) = properties.as_object_mut() else {
         return;
     };
