@@ -37,6 +37,30 @@ fn traced(graph: &TenantGraph) -> Arc<TracedExposure> {
     Arc::new(TracedExposure(pathtrace::analyse_internet_exposure(graph)))
 }
 
+/// `graph` evaluated incrementally from `previous`: its exposure report, how many exposures
+/// changed, and the evaluation.
+fn since(
+    rule_set: &RuleSet,
+    graph: &TenantGraph,
+    previous: &Scan,
+) -> (ExposureReport, usize, rules::IncrementalEvaluation) {
+    let exposure = pathtrace::analyse_internet_exposure(graph);
+    let exposure_changed = exposure.changed_since(&previous.exposure);
+    let incremental = rules::evaluate_since(
+        rule_set,
+        graph,
+        Arc::new(TracedExposure(exposure.clone())),
+        PreviousEvaluation {
+            graph: &previous.graph,
+            evaluation: &previous.evaluation,
+            exposure_changed: &exposure_changed,
+        },
+    );
+    let changed = exposure_changed.len();
+    drop(exposure_changed);
+    (exposure, changed, incremental)
+}
+
 /// Flips one top-level boolean property, if the node has any.
 fn flip_a_boolean(properties: &mut Value, random: &mut Lcg) -> bool {
     let Some(fields) = properties.as_object_mut() else {
@@ -190,18 +214,7 @@ fn an_incremental_evaluation_equals_a_full_one_over_a_sequence_of_random_rescans
         rescan(&mut inventory, changes, &mut random, scan);
         let graph = TenantGraph::build(inventory.nodes.clone(), inventory.edges.clone());
         let full = rules::evaluate(&rule_set, &graph, traced(&graph));
-        let exposure = pathtrace::analyse_internet_exposure(&graph);
-        let exposure_changed = exposure.changed_since(&previous.exposure);
-        let incremental = rules::evaluate_since(
-            &rule_set,
-            &graph,
-            Arc::new(TracedExposure(exposure.clone())),
-            PreviousEvaluation {
-                graph: &previous.graph,
-                evaluation: &previous.evaluation,
-                exposure_changed: &exposure_changed,
-            },
-        );
+        let (exposure, exposures_changed, incremental) = since(&rule_set, &graph, &previous);
         assert!(
             incremental.evaluation == full,
             "rescan {scan}: incremental ({} results, {} failed) and full ({} results, {} failed) differ first at {:#?}",
@@ -230,7 +243,7 @@ fn an_incremental_evaluation_equals_a_full_one_over_a_sequence_of_random_rescans
         let before: BTreeSet<(&str, &str)> = failing(&previous.evaluation);
         let after: BTreeSet<(&str, &str)> = failing(&full);
         verdicts_moved += before.symmetric_difference(&after).count();
-        exposures_moved += exposure_changed.len();
+        exposures_moved += exposures_changed;
         previous = Scan {
             graph,
             exposure,
@@ -258,19 +271,8 @@ fn an_evaluation_since_an_unchanged_snapshot_evaluates_nothing_and_carries_every
         rules::evaluate(&rule_set, graph, traced(graph))
     });
     let graph = TenantGraph::build(inventory.nodes.clone(), inventory.edges.clone());
-    let exposure = pathtrace::analyse_internet_exposure(&graph);
-    let exposure_changed = exposure.changed_since(&previous.exposure);
-    assert!(exposure_changed.is_empty(), "{exposure_changed:?}");
-    let incremental = rules::evaluate_since(
-        &rule_set,
-        &graph,
-        Arc::new(TracedExposure(exposure.clone())),
-        PreviousEvaluation {
-            graph: &previous.graph,
-            evaluation: &previous.evaluation,
-            exposure_changed: &exposure_changed,
-        },
-    );
+    let (_, exposures_changed, incremental) = since(&rule_set, &graph, &previous);
+    assert_eq!(exposures_changed, 0);
     assert_eq!(incremental.evaluated_nodes, 0);
     // Every instance at least (each is judged by several rules).
     assert!(
