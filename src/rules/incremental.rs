@@ -125,22 +125,6 @@ pub fn evaluate_since(
     }
 }
 
-/// The rule pack's results on `graph`, every node evaluated (what `evaluate` gives), with the
-/// work counted as `evaluate_since` counts it.
-pub fn evaluate_whole(
-    rules: &RuleSet,
-    graph: &TenantGraph,
-    exposure: Arc<dyn InternetExposure>,
-) -> IncrementalEvaluation {
-    let (results, evaluated_nodes) =
-        results_along(rules, graph, exposure, ConditionPath::Compiled, &|_| true);
-    IncrementalEvaluation {
-        evaluation: Evaluation::counted(results),
-        evaluated_nodes,
-        carried_over_nodes: 0,
-    }
-}
-
 /// Where each rule's results are in `results` (each rule's are contiguous).
 fn runs_by_rule(results: &[RuleResult]) -> HashMap<&str, std::ops::Range<usize>> {
     let mut runs: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
