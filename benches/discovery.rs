@@ -104,6 +104,7 @@ fn access() -> Access {
 
 #[tokio::main]
 async fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     // SAFETY: set before any SDK client exists, single-threaded at this point.
     unsafe {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");

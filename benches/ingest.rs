@@ -15,6 +15,7 @@ use infracast::store::{self, jobs::NewJob};
 
 #[tokio::main]
 async fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     let instances: usize = std::env::var("INSTANCES")
         .ok()
         .and_then(|value| value.parse().ok())

@@ -153,6 +153,7 @@ async fn wait_for_job(client: &reqwest::Client, base: &str, tenant: &str, key: &
 
 #[tokio::main]
 async fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     let instances = env_number("BENCH_INSTANCES", 100_000);
     let other_instances = env_number("BENCH_OTHER_INSTANCES", 10_000);
     let samples = env_number("BENCH_SAMPLES", 100) as usize;

@@ -13,6 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     let instances: usize = std::env::var("INSTANCES")
         .ok()
         .and_then(|value| value.parse().ok())

@@ -19,6 +19,7 @@ use infracast::rules::{self, RuleSet, RuleStatus};
 mod support;
 
 fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     let instances: usize = std::env::var("INSTANCES")
         .ok()
         .and_then(|value| value.parse().ok())
@@ -42,7 +43,7 @@ fn main() {
         .filter(|result| result.status == RuleStatus::Fail)
         .map(|result| ReportFinding {
             id: format!("{}|{}", result.rule_id, result.node_id),
-            rule_id: result.rule_id.clone(),
+            rule_id: result.rule_id.to_string(),
             rule_title: rule_set
                 .get(&result.rule_id)
                 .map(|rule| rule.title.clone())
@@ -54,7 +55,7 @@ fn main() {
             region: result.node_id.region().to_string(),
             severity: result.severity,
             status: infracast::model::FindingStatus::Open,
-            reason: result.reason.clone(),
+            reason: result.reason.to_string(),
             remediation: String::new(),
             first_seen: now,
             last_seen: now,

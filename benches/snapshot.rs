@@ -11,6 +11,7 @@ use infracast::discovery::generate::generate_estate;
 use infracast::graph::TenantGraph;
 
 fn main() {
+    infracast::allocator::keep_freed_memory_between_stages();
     let instances: usize = std::env::var("INSTANCES")
         .ok()
         .and_then(|value| value.parse().ok())

@@ -7,6 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
+    infracast::allocator::keep_freed_memory_between_stages();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("INFRACAST_LOG")

@@ -23,7 +23,10 @@ use sqlx::PgPool;
 use crate::graph::TenantGraph;
 use crate::model::{Edge, Node, NodeId};
 use crate::pathtrace::{self, ExposureReport, InternetNeighbourhood, PathIndex, Protocol};
-use crate::rules::{self, Evaluation, ExposureAnswer, InternetExposure, RuleSet};
+use crate::rules::{
+    self, Evaluation, ExposureAnswer, IncrementalEvaluation, InternetExposure, PreviousEvaluation,
+    RuleSet,
+};
 use crate::store;
 
 /// Where a snapshot's nodes and edges came from.
@@ -54,7 +57,7 @@ pub struct Snapshot {
     pub built_at: DateTime<Utc>,
     pub build_millis: u128,
     exposure: OnceLock<ExposureReport>,
-    evaluation: OnceLock<Evaluation>,
+    evaluation: OnceLock<IncrementalEvaluation>,
     path_index: OnceLock<PathIndex>,
     internet: OnceLock<Option<InternetNeighbourhood>>,
 }
@@ -90,13 +93,58 @@ impl Snapshot {
     /// The rule pack's results on this snapshot, computed on first use (the pack is fixed for the
     /// life of the process). CPU-heavy the first time: call from a blocking context.
     pub fn evaluation(self: &Arc<Self>, rule_set: &RuleSet) -> &Evaluation {
-        self.evaluation.get_or_init(|| {
-            rules::evaluate(
-                rule_set,
-                &self.graph,
-                Arc::new(SnapshotExposure(self.clone())),
-            )
-        })
+        self.evaluation_since(rule_set, None)
+    }
+
+    /// `evaluation`, computed (when this is its first use) from `previous`, an earlier snapshot of
+    /// the same tenant, when that one's evaluation and exposure are at hand: only what may have
+    /// changed is evaluated again (`rules::evaluate_since`); the results are a full evaluation's.
+    pub fn evaluation_since(
+        self: &Arc<Self>,
+        rule_set: &RuleSet,
+        previous: Option<&Snapshot>,
+    ) -> &Evaluation {
+        &self
+            .evaluation
+            .get_or_init(|| {
+                let exposure = Arc::new(SnapshotExposure(self.clone()));
+                let evaluated = previous.and_then(|previous| {
+                    Some((
+                        previous,
+                        previous.evaluation.get()?,
+                        previous.exposure.get()?,
+                    ))
+                });
+                match evaluated {
+                    Some((previous, previous_evaluation, previous_exposure)) => {
+                        let exposure_changed = self.exposure().changed_since(previous_exposure);
+                        rules::evaluate_since(
+                            rule_set,
+                            &self.graph,
+                            exposure,
+                            PreviousEvaluation {
+                                graph: &previous.graph,
+                                evaluation: &previous_evaluation.evaluation,
+                                exposure_changed: &exposure_changed,
+                            },
+                        )
+                    }
+                    None => rules::evaluate_counted(rule_set, &self.graph, exposure),
+                }
+            })
+            .evaluation
+    }
+
+    /// How many nodes this snapshot's evaluation evaluated and carried over, once it is computed.
+    pub fn evaluation_work(&self) -> Option<(usize, usize)> {
+        self.evaluation
+            .get()
+            .map(|work| (work.evaluated_nodes, work.carried_over_nodes))
+    }
+
+    /// Whether this snapshot can be the `previous` of a later one's `evaluation_since`.
+    fn is_evaluated(&self) -> bool {
+        self.evaluation.get().is_some() && self.exposure.get().is_some()
     }
 
     /// The internet exposure of this snapshot, computed on first use and kept with it. CPU-heavy
@@ -274,6 +322,13 @@ impl GraphSnapshots {
         map.get(tenant_id).cloned()
     }
 
+    /// The tenant's cached snapshot when its evaluation is computed: what the next evaluation of
+    /// the tenant can start from (`Snapshot::evaluation_since`).
+    pub fn evaluated(&self, tenant_id: &str) -> Option<Arc<Snapshot>> {
+        self.cached(tenant_id)
+            .filter(|snapshot| snapshot.is_evaluated())
+    }
+
     /// The current snapshot of the tenant, built from `reconciled` (a discovery's inventory that
     /// its committed transaction made the whole live graph) instead of reading the graph back, or
     /// loaded as `current` does when the graph has moved on since that commit.
@@ -449,7 +504,8 @@ mod tests {
             .results
             .iter()
             .find(|result| {
-                result.rule_id == "aws.ec2.instance_ssh_exposed_to_internet" && result.node_id == id
+                &*result.rule_id == "aws.ec2.instance_ssh_exposed_to_internet"
+                    && result.node_id == id
             })
             .unwrap();
         assert_eq!(ssh.status, RuleStatus::Error, "{}", ssh.reason);

@@ -307,7 +307,7 @@ impl<'a> ResultsByRule<'a> {
         let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
         for (position, result) in evaluation.results.iter().enumerate() {
             positions
-                .entry(result.rule_id.as_str())
+                .entry(&*result.rule_id)
                 .or_default()
                 .push(position);
         }
@@ -343,22 +343,22 @@ fn score_control_unaccepted(control: &Control, results: &ResultsByRule<'_>) -> C
     let mut rules_failing = BTreeSet::new();
     let mut rules_errored = BTreeSet::new();
     for result in results.of_rules(&control.rules) {
-        rules_with_results.insert(result.rule_id.as_str());
+        rules_with_results.insert(&*result.rule_id);
         let entry = by_node.entry(&result.node_id).or_default();
         match result.status {
             RuleStatus::Pass => {}
             RuleStatus::Fail => {
                 entry.failing = true;
-                rules_failing.insert(result.rule_id.as_str());
+                rules_failing.insert(&*result.rule_id);
                 failing_resources.push(FailingResource {
                     node_id: result.node_id.to_string(),
-                    rule_id: result.rule_id.clone(),
-                    reason: result.reason.clone(),
+                    rule_id: result.rule_id.to_string(),
+                    reason: result.reason.to_string(),
                 });
             }
             RuleStatus::Error => {
                 entry.errored = true;
-                rules_errored.insert(result.rule_id.as_str());
+                rules_errored.insert(&*result.rule_id);
             }
         }
     }
@@ -543,12 +543,12 @@ impl Acceptance {
                     .failing_rules_by_node
                     .entry(result.node_id.to_string())
                     .or_default()
-                    .insert(result.rule_id.clone());
+                    .insert(result.rule_id.to_string());
             }
-            if !accepted.contains(&(result.rule_id.clone(), result.node_id.clone())) {
+            if !accepted.contains(&(result.rule_id.to_string(), result.node_id.clone())) {
                 acceptance
                     .rules_with_unaccepted_failures
-                    .insert(result.rule_id.clone());
+                    .insert(result.rule_id.to_string());
             }
         }
         acceptance
@@ -687,12 +687,12 @@ mod tests {
 
     fn result(rule: &str, node: &str, status: RuleStatus) -> crate::rules::RuleResult {
         crate::rules::RuleResult {
-            rule_id: rule.to_string(),
+            rule_id: rule.into(),
             rule_version: 1,
             node_id: NodeId::parse(&format!("aws:us-east-1:aws.ec2.instance:{node}")).unwrap(),
             severity: crate::model::Severity::High,
             status,
-            reason: format!("{rule} on {node}"),
+            reason: format!("{rule} on {node}").into(),
         }
     }
 
@@ -715,7 +715,7 @@ mod tests {
             grouped
                 .of_rules(&rules)
                 .iter()
-                .map(|result| result.reason.clone())
+                .map(|result| result.reason.to_string())
                 .collect()
         };
         assert_eq!(

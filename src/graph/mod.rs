@@ -5,13 +5,14 @@
 //! so readers never see a half-built graph.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 
-use crate::model::{Edge, EdgeKind, Node, NodeId, NodeType};
+use crate::model::{Edge, EdgeKind, Node, NodeId, NodeType, node_content_hash};
 
 /// What an edge carries inside the graph.
 #[derive(Debug, Clone)]
@@ -39,6 +40,9 @@ pub struct TenantGraph {
     index_by_id: HashMap<NodeId, NodeIndex>,
     indexes_by_type: HashMap<NodeType, Vec<NodeIndex>>,
     skipped_edges: usize,
+    /// Each node's `model::node_content_hash`, by node index, computed on first use: a snapshot
+    /// compared with the next one keeps them, so each snapshot hashes its nodes once.
+    content_hashes: OnceLock<Vec<i64>>,
 }
 
 impl TenantGraph {
@@ -84,6 +88,7 @@ impl TenantGraph {
             index_by_id,
             indexes_by_type,
             skipped_edges,
+            content_hashes: OnceLock::new(),
         }
     }
 
@@ -132,24 +137,44 @@ impl TenantGraph {
     /// destination and kind) that is new or gone. Whatever a rule reads of a node it does not
     /// list (its own fields, its neighbours and which they are) is the same in both snapshots.
     pub fn touched_since(&self, previous: &TenantGraph) -> HashSet<NodeId> {
-        let mut touched: HashSet<NodeId> = self
-            .graph
-            .raw_nodes()
-            .par_iter()
-            .filter_map(|current| {
-                let current = &current.weight;
-                match previous.node(&current.id) {
-                    Some(before) if before == current => None,
-                    _ => Some(current.id.clone()),
+        // Both node lists are in id order (`build` adds them sorted): one merge walk pairs them,
+        // and a paired node changed when its content hash did (the 64-bit hash reconcile trusts
+        // to skip writes; a collision, 2^-64 for a changed node, would carry its results over).
+        let (current_nodes, previous_nodes) = (self.graph.raw_nodes(), previous.graph.raw_nodes());
+        let (current_hashes, previous_hashes) =
+            rayon::join(|| self.content_hashes(), || previous.content_hashes());
+        let mut touched: HashSet<NodeId> = HashSet::new();
+        let (mut current, mut before) = (0, 0);
+        loop {
+            match (current_nodes.get(current), previous_nodes.get(before)) {
+                (None, None) => break,
+                (Some(node), None) => {
+                    touched.insert(node.weight.id.clone());
+                    current += 1;
                 }
-            })
-            .collect();
-        touched.extend(
-            previous
-                .nodes()
-                .filter(|before| !self.index_by_id.contains_key(&before.id))
-                .map(|before| before.id.clone()),
-        );
+                (None, Some(node)) => {
+                    touched.insert(node.weight.id.clone());
+                    before += 1;
+                }
+                (Some(node), Some(earlier)) => match node.weight.id.cmp(&earlier.weight.id) {
+                    std::cmp::Ordering::Equal => {
+                        if current_hashes[current] != previous_hashes[before] {
+                            touched.insert(node.weight.id.clone());
+                        }
+                        current += 1;
+                        before += 1;
+                    }
+                    std::cmp::Ordering::Less => {
+                        touched.insert(node.weight.id.clone());
+                        current += 1;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        touched.insert(earlier.weight.id.clone());
+                        before += 1;
+                    }
+                },
+            }
+        }
         // Both edge lists are in (source, destination, kind) order (`build` adds them sorted), so
         // one merge walk finds the edges of either side that the other lacks, duplicates counted.
         let mut current_edges = self.edge_ends().peekable();
@@ -175,6 +200,17 @@ impl TenantGraph {
             }
         }
         touched
+    }
+
+    /// Each node's content hash, by node index.
+    fn content_hashes(&self) -> &[i64] {
+        self.content_hashes.get_or_init(|| {
+            self.graph
+                .raw_nodes()
+                .par_iter()
+                .map(|node| node_content_hash(&node.weight))
+                .collect()
+        })
     }
 
     /// Every edge as (source, destination, kind), in that order: the order `build` added them in.

@@ -369,6 +369,7 @@ async fn finish_after_evaluation(
         "evaluation",
         evaluating.elapsed().as_millis() as u64,
     );
+    record_evaluation_work(&mut outcome.progress, &summary);
     let phases = outcome.progress.get(PHASES).cloned().unwrap_or(Value::Null);
     // The discovery benchmark (`benches/discovery.rs`) reads the phases from the job's progress.
     tracing::info!(job = %job.job_id, phases_ms = %phases, "discovery timing");
@@ -384,6 +385,20 @@ async fn finish_after_evaluation(
 /// (the store's diff and writes), `commit` (the whole graph transaction, reconcile included) and
 /// `evaluation` (snapshot, rules, findings and compliance writes).
 const PHASES: &str = "phases_ms";
+
+/// Records under the progress's `evaluation_work` how many nodes the rules ran on and how many kept
+/// the previous evaluation's results (a rescan evaluates only what its changes may affect).
+fn record_evaluation_work(progress: &mut Value, summary: &super::evaluation::EvaluationSummary) {
+    if !progress.is_object() {
+        *progress = Value::Object(Default::default());
+    }
+    if let Some(progress) = progress.as_object_mut() {
+        progress.insert(
+            "evaluation_work".to_string(),
+            json!({"evaluated_nodes": summary.evaluated_nodes, "carried_over_nodes": summary.carried_over_nodes}),
+        );
+    }
+}
 
 /// Records one phase's milliseconds under the progress's `phases_ms`.
 fn record_phase(progress: &mut Value, phase: &str, milliseconds: u64) {

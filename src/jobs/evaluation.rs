@@ -43,6 +43,10 @@ const PATH_PROOF_CATEGORIES: &[&str] = &["network", "internet-exposed"];
 /// What an evaluation changed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationSummary {
+    /// Nodes the rules ran on; the others' results were carried over from the tenant's previous
+    /// evaluation (`carried_over_nodes`).
+    pub evaluated_nodes: usize,
+    pub carried_over_nodes: usize,
     pub results: usize,
     pub failing: usize,
     pub new: usize,
@@ -73,7 +77,7 @@ pub(super) async fn run(
     let (status, counts, errors) = match &outcome {
         Ok(summary) => (
             JobStatus::Succeeded,
-            json!({"results": summary.results, "failing": summary.failing, "new": summary.new, "resolved": summary.resolved, "reopened": summary.reopened}),
+            json!({"results": summary.results, "failing": summary.failing, "new": summary.new, "resolved": summary.resolved, "reopened": summary.reopened, "evaluated_nodes": summary.evaluated_nodes, "carried_over_nodes": summary.carried_over_nodes}),
             json!([]),
         ),
         Err(error) => (JobStatus::Failed, json!({}), json!([format!("{error:#}")])),
@@ -94,6 +98,10 @@ pub async fn evaluate_tenant(
     reconciled: Option<ReconciledGraph>,
 ) -> anyhow::Result<EvaluationSummary> {
     let started = std::time::Instant::now();
+    // The snapshot the tenant's last evaluation in this process read, when it is still cached:
+    // the new one's evaluation starts from its results (`Snapshot::evaluation_since`). Held only
+    // until the rules and scores have run: two graphs are resident meanwhile.
+    let previous = runtime.snapshots.evaluated(tenant_id);
     let snapshot = async {
         match reconciled {
             Some(reconciled) => {
@@ -112,9 +120,11 @@ pub async fn evaluate_tenant(
     let snapshot_loaded = std::time::Instant::now();
     let rule_set = runtime.rules.clone();
     let snapshot_for_scores = snapshot.clone();
+    let previous_for_scores = previous.clone();
     let rules = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        let evaluation = snapshot.evaluation(&rule_set);
+        let evaluation = snapshot.evaluation_since(&rule_set, previous.as_deref());
+        drop(previous);
         let exposure = snapshot.exposure();
         let rules_pass_ms = started.elapsed().as_millis() as u64;
         // Looked up once per failing result: a scan of every entry each time was quadratic on a
@@ -196,7 +206,7 @@ pub async fn evaluate_tenant(
                 region: node.region.clone(),
                 severity: rule.severity,
                 categories: rule.categories.clone(),
-                reason: result.reason.clone(),
+                reason: result.reason.to_string(),
                 evidence,
             });
         }
@@ -224,12 +234,14 @@ pub async fn evaluate_tenant(
         unless_shutdown(
             runtime,
             "scoring the frameworks",
-            compliance_results(runtime, &snapshot_for_scores),
+            compliance_results(runtime, &snapshot_for_scores, previous_for_scores),
         )
     );
     let (rules, rules_evaluated) = rules;
     let (observations, errored, results) = rules?.context("evaluation task failed")??;
     let compliance = scores?.context("scoring the frameworks")?;
+    let (evaluated_nodes, carried_over_nodes) =
+        snapshot_for_scores.evaluation_work().unwrap_or_default();
     let rules_done = std::time::Instant::now();
     let generation = store::tenants::graph_generation(&runtime.pool, tenant_id).await?;
     let write = store::findings::EvaluationWrite {
@@ -271,6 +283,8 @@ pub async fn evaluate_tenant(
         tenant = tenant_id,
         failing = observations.len(),
         new = delta.new,
+        evaluated_nodes,
+        carried_over_nodes,
         snapshot_ms = (snapshot_loaded - started).as_millis() as u64,
         ?snapshot_source,
         rules_ms = (rules_evaluated - snapshot_loaded).as_millis() as u64,
@@ -281,6 +295,8 @@ pub async fn evaluate_tenant(
         "evaluation timing"
     );
     Ok(EvaluationSummary {
+        evaluated_nodes,
+        carried_over_nodes,
         results,
         failing: observations.len(),
         new: delta.new as usize,
@@ -294,6 +310,7 @@ pub async fn evaluate_tenant(
 async fn compliance_results(
     runtime: &JobRuntime,
     snapshot: &std::sync::Arc<crate::snapshots::Snapshot>,
+    previous: Option<std::sync::Arc<crate::snapshots::Snapshot>>,
 ) -> anyhow::Result<Vec<store::compliance::NewFrameworkResult>> {
     let (rule_set, frameworks, scored) = (
         runtime.rules.clone(),
@@ -301,7 +318,11 @@ async fn compliance_results(
         snapshot.clone(),
     );
     tokio::task::spawn_blocking(move || {
-        let results = compliance::ResultsByRule::new(scored.evaluation(&rule_set));
+        // Whichever of the rules and the scores asks first computes the evaluation; both say
+        // where it may start from, so either way it is the same incremental one.
+        let evaluation = scored.evaluation_since(&rule_set, previous.as_deref());
+        drop(previous);
+        let results = compliance::ResultsByRule::new(evaluation);
         frameworks
             .iter()
             .map(|framework| {

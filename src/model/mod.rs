@@ -4,6 +4,7 @@
 //! This module imports nothing from the rest of the crate and does no IO. Everything here is plain
 //! data with validation at construction (`NodeId::parse`, `NodeType::parse`, …).
 
+mod content_hash;
 mod edge;
 mod finding;
 mod inventory;
@@ -15,6 +16,7 @@ mod report;
 mod severity;
 mod webhook;
 
+pub use content_hash::{edge_content_hash, node_content_hash};
 pub use edge::{Edge, EdgeKind, edge_id};
 pub use finding::{
     Acceptance, AcceptanceKind, EvidenceResource, Finding, FindingEvidence, FindingStatus,

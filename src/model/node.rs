@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -190,10 +191,12 @@ fn prefix_of(text: &str) -> String {
 
 /// A validated node id: `provider:region:type:resource-id`, stable across discovery runs.
 ///
-/// The resource id is everything after the third `:` so ARNs (which contain colons) fit.
+/// The resource id is everything after the third `:` so ARNs (which contain colons) fit. Shared
+/// (`Arc<str>`): a snapshot, its edges and every rule result name the same nodes, and a clone is
+/// a reference count, not a copy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct NodeId(String);
+pub struct NodeId(Arc<str>);
 
 impl NodeId {
     pub fn parse(value: &str) -> Result<Self, NodeIdError> {
@@ -232,17 +235,20 @@ impl NodeId {
                 id: value.to_string(),
             });
         }
-        Ok(NodeId(value.to_string()))
+        Ok(NodeId(Arc::from(value)))
     }
 
     /// The id of an AWS resource: `aws:<region>:<type>:<resource_id>`.
     pub fn aws(region: &str, node_type: NodeType, resource_id: &str) -> Self {
-        NodeId(format!("aws:{region}:{}:{resource_id}", node_type.as_str()))
+        NodeId(Arc::from(format!(
+            "aws:{region}:{}:{resource_id}",
+            node_type.as_str()
+        )))
     }
 
     /// The internet pseudo-node.
     pub fn internet() -> Self {
-        NodeId(INTERNET_NODE_ID.to_string())
+        NodeId(Arc::from(INTERNET_NODE_ID))
     }
 
     pub fn as_str(&self) -> &str {
@@ -282,7 +288,7 @@ impl TryFrom<String> for NodeId {
 
 impl From<NodeId> for String {
     fn from(value: NodeId) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 

@@ -76,16 +76,20 @@ impl ExposureReport {
         &'report self,
         previous: &'report ExposureReport,
     ) -> BTreeSet<&'report str> {
-        let mut changed = BTreeSet::new();
-        for entry in &self.entries {
-            let before = previous
-                .index
-                .get(&entry.node_id)
-                .map(|&position| &previous.entries[position]);
-            if before != Some(entry) {
-                changed.insert(entry.node_id.as_str());
-            }
-        }
+        // Comparing entries (their path proofs) is most of the work: in parallel.
+        let entries_changed: Vec<&str> = self
+            .entries
+            .par_iter()
+            .filter(|entry| {
+                let before = previous
+                    .index
+                    .get(&entry.node_id)
+                    .map(|&position| &previous.entries[position]);
+                before != Some(*entry)
+            })
+            .map(|entry| entry.node_id.as_str())
+            .collect();
+        let mut changed: BTreeSet<&str> = entries_changed.into_iter().collect();
         for before in &previous.entries {
             if !self.index.contains_key(&before.node_id) {
                 changed.insert(before.node_id.as_str());

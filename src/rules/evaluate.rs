@@ -55,13 +55,14 @@ pub enum RuleStatus {
 /// One rule judged on one node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleResult {
-    pub rule_id: String,
+    /// Shared by all of the rule's results (an incremental evaluation carries a million over).
+    pub rule_id: Arc<str>,
     pub rule_version: i64,
     pub node_id: NodeId,
     pub severity: Severity,
     pub status: RuleStatus,
-    /// Why it failed (the rule's sentence) or why it could not be decided.
-    pub reason: String,
+    /// Why it failed (the rule's sentence) or why it could not be decided; empty on a pass.
+    pub reason: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -79,7 +80,7 @@ impl Evaluation {
             .results
             .iter()
             .filter(|result| result.status == RuleStatus::Error)
-            .map(|result| result.rule_id.clone())
+            .map(|result| result.rule_id.to_string())
             .collect();
         ids.dedup();
         ids
@@ -252,17 +253,21 @@ fn interpret(
     node: &Node,
     root: &Context<'static, 'static>,
     resource: &Value,
-) -> (RuleStatus, String) {
+    no_reason: &Arc<str>,
+) -> (RuleStatus, Arc<str>) {
     let mut scope = root.new_inner_scope();
     scope.add_variable_from_value("resource", resource.clone());
     match rule.program.execute(&scope) {
-        Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.reason_for(node)),
-        Ok(Value::Bool(false)) => (RuleStatus::Pass, String::new()),
+        Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.shared_reason_for(node)),
+        Ok(Value::Bool(false)) => (RuleStatus::Pass, no_reason.clone()),
         Ok(other) => (
             RuleStatus::Error,
-            format!("condition returned {other:?}, not a boolean"),
+            format!("condition returned {other:?}, not a boolean").into(),
         ),
-        Err(error) => (RuleStatus::Error, format!("condition failed: {error}")),
+        Err(error) => (
+            RuleStatus::Error,
+            format!("condition failed: {error}").into(),
+        ),
     }
 }
 
@@ -347,6 +352,8 @@ pub(super) fn results_along(
     targets.par_sort_unstable_by(|left, right| left.0.id.cmp(&right.0.id));
     // The interpreter reads CEL values: converted once for all nodes on the interpreted path,
     // and per node, only when needed, on the compiled one (its fallbacks are rare).
+    // A pass has no reason: one empty text for all of them.
+    let no_reason: Arc<str> = Arc::from("");
     let shared_values = match path {
         ConditionPath::Interpreted => Some(NodeValues::convert(graph, &targets)),
         ConditionPath::Compiled => None,
@@ -375,8 +382,8 @@ pub(super) fn results_along(
                         };
                         let (status, reason) =
                             match verdict {
-                                Some(true) => (RuleStatus::Fail, rule.reason_for(node)),
-                                Some(false) => (RuleStatus::Pass, String::new()),
+                                Some(true) => (RuleStatus::Fail, rule.shared_reason_for(node)),
+                                Some(false) => (RuleStatus::Pass, no_reason.clone()),
                                 None => {
                                     let resource =
                                         resource.get_or_insert_with(|| match &shared_values {
@@ -391,11 +398,11 @@ pub(super) fn results_along(
                                         });
                                     let root =
                                         root.get_or_insert_with(|| root_context(exposure.clone()));
-                                    interpret(rule, node, root, resource)
+                                    interpret(rule, node, root, resource, &no_reason)
                                 }
                             };
                         let result = RuleResult {
-                            rule_id: rule.id.clone(),
+                            rule_id: rule.shared_id.clone(),
                             rule_version: rule.version,
                             node_id: node.id.clone(),
                             severity: rule.severity,

@@ -108,6 +108,12 @@ pub struct Rule {
     /// The condition compiled to native operations, or why it stays on the interpreter.
     #[serde(skip)]
     pub(crate) compiled: Result<Arc<CompiledCondition>, String>,
+    /// `id`, shared by every result of the rule.
+    #[serde(skip)]
+    pub(crate) shared_id: Arc<str>,
+    /// `reason` when it has no placeholder: every failing result shares it instead of a copy.
+    #[serde(skip)]
+    pub(crate) fixed_reason: Option<Arc<str>>,
 }
 
 /// The edge kinds named in `related('kind')` calls of a condition.
@@ -132,7 +138,18 @@ fn related_kinds(condition: &str) -> Vec<crate::model::EdgeKind> {
     kinds
 }
 
+/// What `reason_for` fills in.
+const REASON_PLACEHOLDERS: [&str; 4] = ["{id}", "{name}", "{region}", "{type}"];
+
 impl Rule {
+    /// The reason sentence for one resource, shared when the template has no placeholder.
+    pub(crate) fn shared_reason_for(&self, node: &crate::model::Node) -> Arc<str> {
+        match &self.fixed_reason {
+            Some(reason) => reason.clone(),
+            None => Arc::from(self.reason_for(node)),
+        }
+    }
+
     /// The reason sentence for one resource.
     pub fn reason_for(&self, node: &crate::model::Node) -> String {
         // The same chain of replacements as always (a name containing `{region}` gets it filled
@@ -223,9 +240,15 @@ impl RuleSet {
                             "rule condition uses {construct}: it runs on the cel interpreter"
                         );
                     });
+                let fixed_reason = REASON_PLACEHOLDERS
+                    .iter()
+                    .all(|placeholder| !spec.reason.contains(placeholder))
+                    .then(|| Arc::from(spec.reason.as_str()));
                 rules.push(Rule {
                     related_kinds,
                     compiled,
+                    shared_id: Arc::from(spec.id.as_str()),
+                    fixed_reason,
                     id: spec.id,
                     version: spec.version,
                     title: spec.title,

@@ -19,5 +19,7 @@ pub use evaluate::{
     Evaluation, ExposureAnswer, InternetExposure, NoExposureAnalysis, RuleResult, RuleStatus,
     evaluate, evaluate_interpreted,
 };
-pub use incremental::{IncrementalEvaluation, PreviousEvaluation, evaluate_since};
+pub use incremental::{
+    IncrementalEvaluation, PreviousEvaluation, evaluate_counted, evaluate_since,
+};
 pub use load::{LoadError, Remediation, Rule, RuleSet};

@@ -30,6 +30,7 @@ mod errors;
 mod evaluation;
 mod faults;
 mod findings;
+mod incremental_evaluation;
 mod isolation;
 mod job_limits;
 mod limits;

@@ -619,10 +619,10 @@ fn sorted_verdicts(
         .iter()
         .map(|result| {
             (
-                result.rule_id.clone(),
+                result.rule_id.to_string(),
                 result.node_id.to_string(),
                 format!("{:?}", result.status),
-                result.reason.clone(),
+                result.reason.to_string(),
             )
         })
         .collect();

@@ -13,7 +13,7 @@ fn result(rule: &str, node: &str, status: RuleStatus) -> RuleResult {
         node_id: NodeId::aws("us-east-1", NodeType::SecurityGroup, node),
         severity: Severity::High,
         status,
-        reason: format!("{node} {rule}"),
+        reason: format!("{node} {rule}").into(),
     }
 }
 

@@ -125,7 +125,7 @@ fn every_rule_judges_its_examples_as_stated() {
             let result = evaluation
                 .results
                 .iter()
-                .find(|result| result.rule_id == rule.id && result.node_id == subject.id)
+                .find(|result| *result.rule_id == *rule.id && result.node_id == subject.id)
                 .unwrap_or_else(|| panic!("{} produced no result", rule.id));
             let expected = if example.expect == "violating" {
                 RuleStatus::Fail
@@ -190,7 +190,7 @@ fn exposure_rules_fail_loudly_without_an_analysis() {
     let ssh = evaluation
         .results
         .iter()
-        .find(|result| result.rule_id == "aws.ec2.instance_ssh_exposed_to_internet")
+        .find(|result| &*result.rule_id == "aws.ec2.instance_ssh_exposed_to_internet")
         .unwrap();
     assert_eq!(ssh.status, RuleStatus::Error);
     assert!(

@@ -312,7 +312,7 @@ fn compiled_and_interpreted_agree_on_a_generated_estate() {
     let judged: BTreeSet<&str> = evaluation
         .results
         .iter()
-        .map(|result| result.rule_id.as_str())
+        .map(|result| &*result.rule_id)
         .collect();
     let unjudged: Vec<&str> = rule_set
         .rules()

@@ -259,7 +259,7 @@ fn failing(evaluation: &Evaluation) -> BTreeSet<(&str, &str)> {
         .results
         .iter()
         .filter(|result| result.status == rules::RuleStatus::Fail)
-        .map(|result| (result.rule_id.as_str(), result.node_id.as_str()))
+        .map(|result| (&*result.rule_id, result.node_id.as_str()))
         .collect()
 }
 
