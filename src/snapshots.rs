@@ -46,6 +46,8 @@ pub struct ReconciledGraph {
     pub generation: i64,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    /// The reconcile's `node_content_hash` of each node, in `nodes` order.
+    pub node_content_hashes: Vec<i64>,
 }
 
 /// One immutable snapshot of a tenant's graph.
@@ -348,6 +350,7 @@ impl GraphSnapshots {
                 generation,
                 mut nodes,
                 mut edges,
+                node_content_hashes,
             } = reconciled;
             self.builds.fetch_add(1, Ordering::Relaxed);
             let snapshot =
@@ -359,7 +362,12 @@ impl GraphSnapshots {
                     for edge in &mut edges {
                         store::jsonb_numbers::as_read_back_from_jsonb(&mut edge.properties);
                     }
-                    (nodes, edges)
+                    // The hashes are of the nodes as reconciled, like those stored with the rows
+                    // (which a snapshot loaded from the store takes): equal hashes, equal nodes.
+                    let hashed = nodes
+                        .into_iter()
+                        .zip(node_content_hashes.into_iter().map(Some));
+                    (hashed.collect(), edges)
                 })
                 .await?;
             self.keep_newest(tenant_id, snapshot);
@@ -409,12 +417,12 @@ impl GraphSnapshots {
 async fn build_off_the_runtime(
     generation: i64,
     source: SnapshotSource,
-    parts: impl FnOnce() -> (Vec<Node>, Vec<Edge>) + Send + 'static,
+    parts: impl FnOnce() -> (Vec<(Node, Option<i64>)>, Vec<Edge>) + Send + 'static,
 ) -> Result<Snapshot, store::Error> {
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let (nodes, edges) = parts();
-        let graph = TenantGraph::build(nodes, edges);
+        let graph = TenantGraph::build_with_content_hashes(nodes, edges);
         Snapshot {
             graph,
             generation,

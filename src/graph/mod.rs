@@ -100,6 +100,29 @@ impl TenantGraph {
         self.graph.edge_count()
     }
 
+    /// `build`, with each node's content hash when one is known (`model::node_content_hash` of
+    /// the node as its reconcile saw it, stored with its row): `touched_since` then hashes only
+    /// the others. Of two nodes with one id, the first is kept, as `build` keeps it.
+    pub fn build_with_content_hashes(
+        mut nodes: Vec<(Node, Option<i64>)>,
+        edges: Vec<Edge>,
+    ) -> Self {
+        nodes.sort_by(|left, right| left.0.id.cmp(&right.0.id));
+        nodes.dedup_by(|later, earlier| later.0.id == earlier.0.id);
+        let (nodes, hashes): (Vec<Node>, Vec<Option<i64>>) = nodes.into_iter().unzip();
+        // Already in order: `build`'s stable sort sees one run.
+        let graph = TenantGraph::build(nodes, edges);
+        if hashes.iter().any(Option::is_some) {
+            let hashes: Vec<i64> = hashes
+                .into_par_iter()
+                .zip(graph.graph.raw_nodes().par_iter())
+                .map(|(hash, node)| hash.unwrap_or_else(|| node_content_hash(&node.weight)))
+                .collect();
+            let _ = graph.content_hashes.set(hashes);
+        }
+        graph
+    }
+
     /// Edges dropped at build time because one of their ends was missing.
     pub fn skipped_edges(&self) -> usize {
         self.skipped_edges
@@ -137,9 +160,20 @@ impl TenantGraph {
     /// destination and kind) that is new or gone. Whatever a rule reads of a node it does not
     /// list (its own fields, its neighbours and which they are) is the same in both snapshots.
     pub fn touched_since(&self, previous: &TenantGraph) -> HashSet<NodeId> {
-        // Both node lists are in id order (`build` adds them sorted): one merge walk pairs them,
-        // and a paired node changed when its content hash did (the 64-bit hash reconcile trusts
-        // to skip writes; a collision, 2^-64 for a changed node, would carry its results over).
+        // The nodes' walk and the edges' walk are independent: side by side.
+        let (mut touched, edge_ends) = rayon::join(
+            || self.nodes_changed_since(previous),
+            || self.edge_ends_changed_since(previous),
+        );
+        touched.extend(edge_ends.into_iter().cloned());
+        touched
+    }
+
+    /// Nodes new, gone or changed since `previous`. Both node lists are in id order (`build` adds
+    /// them sorted): one merge walk pairs them, and a paired node changed when its content hash
+    /// did (the 64-bit hash reconcile trusts to skip writes; a collision, 2^-64 for a changed
+    /// node, would carry its results over).
+    fn nodes_changed_since(&self, previous: &TenantGraph) -> HashSet<NodeId> {
         let (current_nodes, previous_nodes) = (self.graph.raw_nodes(), previous.graph.raw_nodes());
         let (current_hashes, previous_hashes) =
             rayon::join(|| self.content_hashes(), || previous.content_hashes());
@@ -175,8 +209,17 @@ impl TenantGraph {
                 },
             }
         }
-        // Both edge lists are in (source, destination, kind) order (`build` adds them sorted), so
-        // one merge walk finds the edges of either side that the other lacks, duplicates counted.
+        touched
+    }
+
+    /// Both ends of every edge new or gone since `previous`. Both edge lists are in (source,
+    /// destination, kind) order (`build` adds them sorted), so one merge walk finds the edges of
+    /// either side that the other lacks, duplicates counted.
+    fn edge_ends_changed_since<'both>(
+        &'both self,
+        previous: &'both TenantGraph,
+    ) -> Vec<&'both NodeId> {
+        let mut ends = Vec::new();
         let mut current_edges = self.edge_ends().peekable();
         let mut previous_edges = previous.edge_ends().peekable();
         loop {
@@ -195,11 +238,11 @@ impl TenantGraph {
                 (None, Some(_)) => previous_edges.next(),
             };
             if let Some((source, destination, _)) = differing {
-                touched.insert(source.clone());
-                touched.insert(destination.clone());
+                ends.push(source);
+                ends.push(destination);
             }
         }
-        touched
+        ends
     }
 
     /// Each node's content hash, by node index.
@@ -328,5 +371,47 @@ mod tests {
                 .aws_node("us-east-1", NodeType::Vpc, "vpc-1")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn touched_since_pairs_given_and_computed_content_hashes_by_id() {
+        let vpc = node("aws:us-east-1:aws.ec2.vpc:vpc-1");
+        let subnet = node("aws:us-east-1:aws.ec2.subnet:subnet-1");
+        let group = node("aws:us-east-1:aws.ec2.security_group:sg-1");
+        let contains = || Edge::new(EdgeKind::Contains, vpc.id.clone(), subnet.id.clone());
+        // Hashes given for some nodes (as a reconcile or the store hands them over), in another
+        // order than the graph's, and computed for the rest.
+        let given = TenantGraph::build_with_content_hashes(
+            vec![
+                (subnet.clone(), Some(node_content_hash(&subnet))),
+                (group.clone(), None),
+                (vpc.clone(), Some(node_content_hash(&vpc))),
+            ],
+            vec![contains()],
+        );
+        let computed = TenantGraph::build(
+            vec![vpc.clone(), subnet.clone(), group.clone()],
+            vec![contains()],
+        );
+        assert!(given.touched_since(&computed).is_empty());
+        assert!(computed.touched_since(&given).is_empty());
+
+        let mut renamed = subnet.clone();
+        renamed.name = "subnet-renamed".to_string();
+        let mut tagged = group.clone();
+        tagged.tags.insert("team".to_string(), "red".to_string());
+        let gone = vpc.clone();
+        let rescan = TenantGraph::build_with_content_hashes(
+            vec![
+                (tagged.clone(), Some(node_content_hash(&tagged))),
+                (renamed.clone(), None),
+            ],
+            Vec::new(),
+        );
+        let mut touched: Vec<NodeId> = rescan.touched_since(&given).into_iter().collect();
+        touched.sort();
+        let mut expected = vec![renamed.id, tagged.id, gone.id];
+        expected.sort();
+        assert_eq!(touched, expected);
     }
 }

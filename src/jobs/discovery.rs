@@ -235,6 +235,7 @@ async fn commit(
     let mut written_rows = (0, 0);
     // The generation at which the inventory is the whole live graph, when it is.
     let mut whole_graph_generation = None;
+    let mut node_content_hashes = Vec::new();
     if let (Some(outcome), true) = (&outcome, status.is_success()) {
         let reconciling = Instant::now();
         let completed: Vec<Scope> = outcome
@@ -254,6 +255,7 @@ async fn commit(
         if reconciled.live_graph_is_inventory {
             whole_graph_generation = Some(reconciled.generation);
         }
+        node_content_hashes = reconciled.node_content_hashes;
         let reconciled = reconciled.counts;
         written_rows = (
             reconciled.nodes_added + reconciled.nodes_changed + reconciled.nodes_removed,
@@ -314,6 +316,7 @@ async fn commit(
                 generation,
                 nodes: outcome.inventory.nodes,
                 edges: outcome.inventory.edges,
+                node_content_hashes,
             });
         return Ok(Committed::GraphOnly(recorded, reconciled_graph));
     }

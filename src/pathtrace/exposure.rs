@@ -68,15 +68,16 @@ impl ExposureReport {
         self.unreadable.get(node_id.as_str()).map(String::as_str)
     }
 
-    /// The resources whose exposure differs in this report from `previous` (of an earlier
-    /// snapshot of the same tenant): an entry that is new, gone or different (ports, address or
-    /// path), or an unreadable reason that is new, gone or different. Every answer
-    /// `exposed_on`/`unreadable` gives about any other resource is the same in both.
+    /// The resources whose exposure verdicts differ in this report from `previous` (of an earlier
+    /// snapshot of the same tenant): an entry that is new or gone or whose open ports differ, or
+    /// an unreadable reason that is new, gone or different. For every other resource,
+    /// `exposed_on` answers alike in both for every port and protocol (its entry's address and
+    /// path proof may differ: those are evidence, read from the current report, never verdicts)
+    /// and so does `unreadable`.
     pub fn changed_since<'report>(
         &'report self,
         previous: &'report ExposureReport,
     ) -> BTreeSet<&'report str> {
-        // Comparing entries (their path proofs) is most of the work: in parallel.
         let entries_changed: Vec<&str> = self
             .entries
             .par_iter()
@@ -85,7 +86,7 @@ impl ExposureReport {
                     .index
                     .get(&entry.node_id)
                     .map(|&position| &previous.entries[position]);
-                before != Some(*entry)
+                before.is_none_or(|before| before.open != entry.open)
             })
             .map(|entry| entry.node_id.as_str())
             .collect();

@@ -253,13 +253,12 @@ fn interpret(
     node: &Node,
     root: &Context<'static, 'static>,
     resource: &Value,
-    no_reason: &Arc<str>,
 ) -> (RuleStatus, Arc<str>) {
     let mut scope = root.new_inner_scope();
     scope.add_variable_from_value("resource", resource.clone());
     match rule.program.execute(&scope) {
         Ok(Value::Bool(true)) => (RuleStatus::Fail, rule.shared_reason_for(node)),
-        Ok(Value::Bool(false)) => (RuleStatus::Pass, no_reason.clone()),
+        Ok(Value::Bool(false)) => (RuleStatus::Pass, rule.no_reason.clone()),
         Ok(other) => (
             RuleStatus::Error,
             format!("condition returned {other:?}, not a boolean").into(),
@@ -277,7 +276,9 @@ fn evaluate_along(
     exposure: Arc<dyn InternetExposure>,
     path: ConditionPath,
 ) -> Evaluation {
-    let (results, _) = results_along(rules, graph, exposure, path, &|_| true);
+    let (results, _) = results_along(rules, graph, exposure, path, &|node_type| {
+        graph.nodes_of_type(node_type).collect()
+    });
     Evaluation::counted(results)
 }
 
@@ -318,14 +319,15 @@ pub(super) fn related_kinds_by_type(
     kinds_by_type
 }
 
-/// Every rule's results on the nodes of its resource type that `wanted` accepts, in rule position
-/// then node id order, with the number of nodes evaluated.
-pub(super) fn results_along(
+/// Every rule's results on the nodes of its resource type that `targets_of_type` lists (all of
+/// them, or those an incremental evaluation evaluates again), in rule position then node id
+/// order, with the number of nodes evaluated.
+pub(super) fn results_along<'graph>(
     rules: &RuleSet,
-    graph: &TenantGraph,
+    graph: &'graph TenantGraph,
     exposure: Arc<dyn InternetExposure>,
     path: ConditionPath,
-    wanted: &(dyn Fn(&Node) -> bool + Sync),
+    targets_of_type: &(dyn Fn(crate::model::NodeType) -> Vec<&'graph Node> + Sync),
 ) -> (Vec<RuleResult>, usize) {
     // Rules by resource type, each with its position in the set (which is sorted by id).
     let mut rules_by_type: BTreeMap<crate::model::NodeType, Vec<(usize, &super::Rule)>> =
@@ -341,9 +343,8 @@ pub(super) fn results_along(
     let mut targets: Vec<(&Node, Vec<EdgeKind>)> = kinds_by_type
         .iter()
         .flat_map(|(node_type, kinds)| {
-            graph
-                .nodes_of_type(*node_type)
-                .filter(|node| wanted(node))
+            targets_of_type(*node_type)
+                .into_iter()
                 .map(move |node| (node, kinds.clone()))
         })
         .collect();
@@ -352,8 +353,6 @@ pub(super) fn results_along(
     targets.par_sort_unstable_by(|left, right| left.0.id.cmp(&right.0.id));
     // The interpreter reads CEL values: converted once for all nodes on the interpreted path,
     // and per node, only when needed, on the compiled one (its fallbacks are rare).
-    // A pass has no reason: one empty text for all of them.
-    let no_reason: Arc<str> = Arc::from("");
     let shared_values = match path {
         ConditionPath::Interpreted => Some(NodeValues::convert(graph, &targets)),
         ConditionPath::Compiled => None,
@@ -383,7 +382,7 @@ pub(super) fn results_along(
                         let (status, reason) =
                             match verdict {
                                 Some(true) => (RuleStatus::Fail, rule.shared_reason_for(node)),
-                                Some(false) => (RuleStatus::Pass, no_reason.clone()),
+                                Some(false) => (RuleStatus::Pass, rule.no_reason.clone()),
                                 None => {
                                     let resource =
                                         resource.get_or_insert_with(|| match &shared_values {
@@ -398,7 +397,7 @@ pub(super) fn results_along(
                                         });
                                     let root =
                                         root.get_or_insert_with(|| root_context(exposure.clone()));
-                                    interpret(rule, node, root, resource, &no_reason)
+                                    interpret(rule, node, root, resource)
                                 }
                             };
                         let result = RuleResult {

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::evaluate::{ConditionPath, related_kinds_by_type, results_along};
 use super::{Evaluation, InternetExposure, RuleResult, RuleSet};
 use crate::graph::TenantGraph;
-use crate::model::{Node, NodeId};
+use crate::model::{NodeId, NodeType};
 
 /// What the previous evaluation of the tenant read and found.
 #[derive(Debug, Clone, Copy)]
@@ -69,28 +69,30 @@ pub fn evaluate_since(
         }
     }
     dirty.extend(touched);
-    let evaluated_again =
-        |id: &NodeId| dirty.contains(id) || previous.exposure_changed.contains(id.as_str());
+    // The nodes evaluated again, by type and in id order: the targets of the evaluation, and
+    // where each rule's carried results are cut.
+    let again_by_type = evaluated_again_by_type(graph, previous, &dirty);
     let (fresh, evaluated_nodes) = results_along(
         rules,
         graph,
         exposure,
         ConditionPath::Compiled,
-        &|node: &Node| evaluated_again(&node.id),
+        &|node_type| {
+            again_by_type
+                .get(&node_type)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| graph.node(id))
+                .collect()
+        },
     );
-    // Both lists are in rule position, then node id order: merged rule by rule, each rule's
-    // carried results filtered by one walk alongside the nodes evaluated again (in id order),
-    // not a hash lookup per result (a million of them).
-    let mut evaluated_again_in_order: Vec<&str> = dirty
-        .iter()
-        .map(NodeId::as_str)
-        .chain(previous.exposure_changed.iter().copied())
-        .collect();
-    evaluated_again_in_order.par_sort_unstable();
-    evaluated_again_in_order.dedup();
+    // Both lists are in rule position, then node id order. Each rule's carried results are cut
+    // where the nodes of its type evaluated again sit, and the pieces and the fresh results
+    // copied in order into one list of the final size: a walk comparing every carried result's
+    // id, into a list per rule, cost three times the copying itself.
     let fresh_by_rule = runs_by_rule(&fresh);
     let previous_by_rule = runs_by_rule(&previous.evaluation.results);
-    let merged: Vec<Vec<RuleResult>> = rules
+    let pieces_by_rule: Vec<Vec<Piece<'_>>> = rules
         .rules()
         .par_iter()
         .map(|rule| {
@@ -100,33 +102,28 @@ pub fn evaluate_since(
             let carried = previous_by_rule
                 .get(rule.id.as_str())
                 .map_or(&[][..], |range| &previous.evaluation.results[range.clone()]);
-            let mut results = Vec::with_capacity(fresh.len() + carried.len());
-            let mut fresh = fresh.iter().peekable();
-            let mut again = evaluated_again_in_order.iter().peekable();
-            for old in carried {
-                let id = old.node_id.as_str();
-                while again.next_if(|again| **again < id).is_some() {}
-                if again.next_if(|again| **again == id).is_some() {
-                    continue;
-                }
-                while let Some(new) = fresh.next_if(|new| new.node_id < old.node_id) {
-                    results.push(new.clone());
-                }
-                results.push(old.clone());
-            }
-            results.extend(fresh.cloned());
-            results
+            let again = again_by_type
+                .get(&rule.resource)
+                .map_or(&[][..], Vec::as_slice);
+            pieces_of_rule(carried, fresh, again)
         })
         .collect();
+    let total: usize = pieces_by_rule
+        .iter()
+        .flatten()
+        .map(|piece| piece.len())
+        .sum();
+    let mut all = Vec::with_capacity(total);
+    for piece in pieces_by_rule.iter().flatten() {
+        match piece {
+            Piece::Carried(results) => all.extend_from_slice(results),
+            Piece::Fresh(result) => all.push((*result).clone()),
+        }
+    }
     let targets: usize = kinds_by_type
         .keys()
         .map(|node_type| graph.count_of_type(*node_type))
         .sum();
-    // One allocation of the final size: growing it by doubling copied 100 MB several times.
-    let mut all = Vec::with_capacity(merged.iter().map(Vec::len).sum());
-    for results in merged {
-        all.extend(results);
-    }
     let evaluation = Evaluation::counted(all);
     IncrementalEvaluation {
         evaluation,
@@ -142,13 +139,111 @@ pub fn evaluate_counted(
     graph: &TenantGraph,
     exposure: Arc<dyn InternetExposure>,
 ) -> IncrementalEvaluation {
-    let (results, evaluated_nodes) =
-        results_along(rules, graph, exposure, ConditionPath::Compiled, &|_| true);
+    let (results, evaluated_nodes) = results_along(
+        rules,
+        graph,
+        exposure,
+        ConditionPath::Compiled,
+        &|node_type| graph.nodes_of_type(node_type).collect(),
+    );
     IncrementalEvaluation {
         evaluation: Evaluation::counted(results),
         evaluated_nodes,
         carried_over_nodes: 0,
     }
+}
+
+/// A run of one rule's results in the merged list: carried over, or evaluated again.
+enum Piece<'results> {
+    Carried(&'results [RuleResult]),
+    Fresh(&'results RuleResult),
+}
+
+impl Piece<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Carried(results) => results.len(),
+            Piece::Fresh(_) => 1,
+        }
+    }
+}
+
+/// One rule's merged results as pieces, in node id order: its `carried` results but those of the
+/// nodes in `again` (its resource type's nodes evaluated again, in id order), and its `fresh`
+/// results (of nodes in `again`) where they belong.
+fn pieces_of_rule<'results>(
+    carried: &'results [RuleResult],
+    fresh: &'results [RuleResult],
+    again: &[NodeId],
+) -> Vec<Piece<'results>> {
+    let mut pieces = Vec::with_capacity(2 * again.len() + 1);
+    let mut fresh = fresh.iter().peekable();
+    let mut cursor = 0;
+    for id in again {
+        let id = id.as_str();
+        let before = cursor + first_not_before(&carried[cursor..], id);
+        if before > cursor {
+            pieces.push(Piece::Carried(&carried[cursor..before]));
+        }
+        cursor = before;
+        if carried
+            .get(cursor)
+            .is_some_and(|old| old.node_id.as_str() == id)
+        {
+            cursor += 1;
+        }
+        while let Some(new) = fresh.next_if(|new| new.node_id.as_str() <= id) {
+            pieces.push(Piece::Fresh(new));
+        }
+    }
+    if cursor < carried.len() {
+        pieces.push(Piece::Carried(&carried[cursor..]));
+    }
+    // Every fresh result is of a node in `again`; any left would be one whose type and id
+    // disagree, and is kept rather than lost (the equality tests would see the order).
+    pieces.extend(fresh.map(Piece::Fresh));
+    pieces
+}
+
+/// The position of the first of `results` (in node id order) whose node is not before `id`. By
+/// galloping from the start: the next node evaluated again is usually a few dozen results on,
+/// and a binary search over the whole rest touched ids all over memory (a cache miss each).
+fn first_not_before(results: &[RuleResult], id: &str) -> usize {
+    let before = |result: &RuleResult| result.node_id.as_str() < id;
+    let mut bound = 1;
+    while bound <= results.len() && before(&results[bound - 1]) {
+        bound *= 2;
+    }
+    // Everything before `bound / 2` is before `id`; the first that is not is below `bound`.
+    let low = bound / 2;
+    let high = bound.min(results.len());
+    low + results[low..high].partition_point(before)
+}
+
+/// The nodes evaluated again (`dirty`, and those whose exposure changed) by their type in either
+/// snapshot, each type's in id order.
+fn evaluated_again_by_type(
+    graph: &TenantGraph,
+    previous: PreviousEvaluation<'_>,
+    dirty: &HashSet<NodeId>,
+) -> HashMap<NodeType, Vec<NodeId>> {
+    let mut by_type: HashMap<NodeType, Vec<NodeId>> = HashMap::new();
+    let exposure_changed = previous
+        .exposure_changed
+        .iter()
+        .filter_map(|id| NodeId::parse(id).ok());
+    for id in dirty.iter().cloned().chain(exposure_changed) {
+        for side in [graph, previous.graph] {
+            if let Some(node) = side.node(&id) {
+                by_type.entry(node.node_type).or_default().push(id.clone());
+            }
+        }
+    }
+    for ids in by_type.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    by_type
 }
 
 /// Where each rule's results are in `results` (each rule's are contiguous): one lookup per rule,

@@ -114,6 +114,10 @@ pub struct Rule {
     /// `reason` when it has no placeholder: every failing result shares it instead of a copy.
     #[serde(skip)]
     pub(crate) fixed_reason: Option<Arc<str>>,
+    /// The empty reason of the rule's passes: one per rule, not one for all, because evaluation
+    /// and merging run rules on different threads and a shared count would bounce between them.
+    #[serde(skip)]
+    pub(crate) no_reason: Arc<str>,
 }
 
 /// The edge kinds named in `related('kind')` calls of a condition.
@@ -249,6 +253,7 @@ impl RuleSet {
                     compiled,
                     shared_id: Arc::from(spec.id.as_str()),
                     fixed_reason,
+                    no_reason: Arc::from(""),
                     id: spec.id,
                     version: spec.version,
                     title: spec.title,

@@ -367,17 +367,26 @@ pub async fn delete(pool: &PgPool, tenant_id: &str, id: &str) -> Result<(), Erro
     Ok(())
 }
 
-/// Every live node of the tenant, for building a graph snapshot.
-pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<Node>, Error> {
+/// A live node with the content hash its last reconcile stored (none when the API wrote it).
+#[derive(sqlx::FromRow)]
+struct LiveNodeRow {
+    #[sqlx(flatten)]
+    row: NodeRow,
+    content_hash: Option<i64>,
+}
+
+/// Every live node of the tenant with its stored content hash, for building a graph snapshot
+/// (`TenantGraph::build_with_content_hashes`).
+pub async fn load_live(pool: &PgPool, tenant_id: &str) -> Result<Vec<(Node, Option<i64>)>, Error> {
     let mut transaction = super::tenant_transaction(pool, tenant_id).await?;
-    let rows: Vec<NodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {ROW_COLUMNS} FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
+    let rows: Vec<LiveNodeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROW_COLUMNS}, content_hash FROM nodes WHERE tenant_id = $1 AND deleted_at IS NULL"
     )))
     .bind(tenant_id)
     .fetch_all(&mut *transaction)
     .await?;
     transaction.commit().await?;
     rows.into_iter()
-        .map(|row| StoredNode::try_from(row).map(|stored| stored.node))
+        .map(|live| StoredNode::try_from(live.row).map(|stored| (stored.node, live.content_hash)))
         .collect()
 }

@@ -291,7 +291,7 @@ fn diff<'a>(
 }
 
 /// What a reconcile did, for the job that ran it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciled {
     pub counts: ReconcileCounts,
     /// The tenant's graph generation once the caller's transaction commits.
@@ -301,6 +301,9 @@ pub struct Reconciled {
     /// alive beside it). The caller may then build the snapshot from the inventory it holds
     /// instead of reading the graph back.
     pub live_graph_is_inventory: bool,
+    /// `node_content_hash` of each inventory node, in inventory order: a snapshot built from the
+    /// inventory takes them instead of hashing its nodes again (`TenantGraph::touched_since`).
+    pub node_content_hashes: Vec<i64>,
 }
 
 /// Reconciles `inventory` for the tenant within the caller's transaction. Nodes and edges not in
@@ -676,6 +679,7 @@ pub async fn reconcile_graph(
         counts,
         generation,
         live_graph_is_inventory,
+        node_content_hashes: node_hashes,
     })
 }
 
