@@ -1,7 +1,7 @@
-//! A rescan's evaluation through the job pipeline: a tenant's second discovery evaluates only what
-//! its changes may affect (the worker keeps the first snapshot's results in memory), and its
-//! findings and compliance scores are those of another tenant evaluated in full on the same
-//! final estate.
+//! A rescan's evaluation through the job pipeline: a tenant's second discovery (or an evaluation
+//! after API writes, from a snapshot loaded back from the store) evaluates only what its changes
+//! may affect (the worker keeps the previous snapshot's results in memory), and its findings and
+//! compliance scores are those of another tenant evaluated in full on the same final estate.
 
 use std::collections::BTreeMap;
 
@@ -173,7 +173,7 @@ async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_f
     let runtime = app.runtime();
     let initial = discover(&app, &runtime, "acme", &acme, "first.json").await;
     let rescan = discover(&app, &runtime, "acme", &acme, "second.json").await;
-    // Another worker, which never saw acme's or fresh's graph: a full evaluation.
+    // fresh has no snapshot in the cache the workers share: a full evaluation.
     let full = discover(&app, &app.runtime(), "fresh", &fresh, "second.json").await;
 
     let work = |job: &Value, field: &str| {
@@ -236,5 +236,179 @@ async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_f
             .as_array()
             .map_or(0, Vec::len);
         assert!(controls > 10, "{framework}: {controls} controls");
+    }
+}
+
+/// Creates an unencrypted volume, writes `changed_volume` anew and deletes an instance of
+/// `tenant` through the API, then runs an on-demand evaluation; answers its counts.
+async fn write_through_the_api_and_evaluate(
+    app: &TestApp,
+    runtime: &jobs::JobRuntime,
+    tenant: &str,
+    key: &str,
+    changed_volume: &Value,
+    gone_instance: &str,
+) -> Value {
+    // No update in the API: the volume is deleted (with its edges) and created again.
+    let changed_id = changed_volume["id"].as_str().unwrap();
+    let removed = app
+        .delete(&format!("/api/v1/tenants/{tenant}/nodes/{changed_id}"), key)
+        .await;
+    assert!(removed.status.is_success(), "{}", removed.body);
+    let rewritten = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/nodes"),
+            key,
+            changed_volume.clone(),
+        )
+        .await;
+    assert_eq!(rewritten.status, StatusCode::CREATED, "{}", rewritten.body);
+    let created = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/nodes"),
+            key,
+            json!({"id": "aws:us-east-1:aws.ec2.volume:vol-api", "properties": {"volume_id": "vol-api", "encrypted": false, "state": "available"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let deleted = app
+        .delete(
+            &format!("/api/v1/tenants/{tenant}/nodes/{gone_instance}"),
+            key,
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    let queued = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/evaluations"),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    let finished = jobs::run_next(runtime).await.unwrap().unwrap();
+    assert_eq!(finished.status, "succeeded", "{:?}", finished.counts);
+    finished.counts
+}
+
+#[tokio::test]
+async fn an_evaluation_after_api_writes_starts_from_the_discoverys_results_and_finds_the_same() {
+    let directory = tempfile::tempdir().unwrap();
+    let app = spawn_app_with_policy(DiscoveryPolicy {
+        fixture_dir: Some(directory.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await;
+    let estate = infracast::discovery::generate::generate_estate(300, 29);
+    let gone_instance = estate
+        .nodes
+        .iter()
+        .find(|node| node.node_type == infracast::model::NodeType::Instance)
+        .unwrap()
+        .id
+        .to_string();
+    // An encrypted volume the API writes again unencrypted (under the same id, a row whose
+    // stored content hash the write clears: the snapshot hashes it itself). Detached from the
+    // start, so that only its content says it changed.
+    let mut estate = estate;
+    let volume = estate
+        .nodes
+        .iter()
+        .find(|node| {
+            node.node_type == infracast::model::NodeType::Volume
+                && node.properties["encrypted"] == json!(true)
+        })
+        .unwrap()
+        .clone();
+    estate
+        .edges
+        .retain(|edge| edge.src != volume.id && edge.dst != volume.id);
+    let mut changed_volume = serde_json::to_value(&volume).unwrap();
+    changed_volume["properties"]["encrypted"] = json!(false);
+    let changed_volume_id = volume.id.to_string();
+    std::fs::write(
+        directory.path().join("estate.json"),
+        serde_json::to_string(&estate).unwrap(),
+    )
+    .unwrap();
+    let acme = app.tenant_with_key("acme", "enterprise", "admin").await;
+    let fresh = app.tenant_with_key("fresh", "enterprise", "admin").await;
+    let runtime = app.runtime();
+    discover(&app, &runtime, "acme", &acme, "estate.json").await;
+    // The writes move the graph on: the evaluation loads the snapshot back from the store (with
+    // the content hashes stored with the rows, and none for the node the API wrote).
+    let incremental = write_through_the_api_and_evaluate(
+        &app,
+        &runtime,
+        "acme",
+        &acme,
+        &changed_volume,
+        &gone_instance,
+    )
+    .await;
+
+    discover(&app, &runtime, "fresh", &fresh, "estate.json").await;
+    // Forget fresh's snapshot, so that its evaluation is a full one.
+    let full = write_through_the_api_and_evaluate(
+        &app,
+        &jobs::JobRuntime::new(
+            app.pool.clone(),
+            std::sync::Arc::new(infracast::snapshots::GraphSnapshots::default()),
+            infracast::compliance::Catalog::builtin().unwrap(),
+        ),
+        "fresh",
+        &fresh,
+        &changed_volume,
+        &gone_instance,
+    )
+    .await;
+
+    let count = |counts: &Value, field: &str| {
+        counts[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {field} in {counts}"))
+    };
+    let judged = count(&full, "evaluated_nodes");
+    assert!(judged > 400, "{judged} nodes judged");
+    assert_eq!(count(&full, "carried_over_nodes"), 0);
+    let evaluated = count(&incremental, "evaluated_nodes");
+    assert_eq!(
+        evaluated + count(&incremental, "carried_over_nodes"),
+        judged
+    );
+    assert!(
+        evaluated > 0 && evaluated * 2 < judged,
+        "the evaluation after the writes evaluated {evaluated} of {judged} nodes"
+    );
+    assert_eq!(count(&incremental, "failing"), count(&full, "failing"));
+
+    let incremental_findings = open_findings(&app, "acme", &acme).await;
+    let full_findings = open_findings(&app, "fresh", &fresh).await;
+    assert!(
+        full_findings.len() > 300,
+        "{} findings",
+        full_findings.len()
+    );
+    assert_eq!(incremental_findings, full_findings);
+    let api_volume = (
+        "aws.ec2.volume_unencrypted".to_string(),
+        "aws:us-east-1:aws.ec2.volume:vol-api".to_string(),
+    );
+    assert!(incremental_findings.contains_key(&api_volume));
+    assert!(
+        incremental_findings
+            .contains_key(&("aws.ec2.volume_unencrypted".to_string(), changed_volume_id))
+    );
+    assert!(
+        !incremental_findings
+            .keys()
+            .any(|(_, node)| *node == gone_instance)
+    );
+    for framework in ["cis-aws-foundations", "nist-800-53"] {
+        assert_eq!(
+            scores(&app, "acme", &acme, framework).await,
+            scores(&app, "fresh", &fresh, framework).await,
+            "{framework}"
+        );
     }
 }
