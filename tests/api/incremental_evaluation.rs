@@ -149,57 +149,65 @@ fn rescanned(mut inventory: Inventory) -> Inventory {
     inventory
 }
 
-#[tokio::test]
-async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_finds() {
+/// An app whose fixture directory holds `estates` (file name, inventory), with the tenants acme
+/// (whose evaluations start from its previous ones) and fresh (evaluated in full); answers the
+/// app, the directory (kept for the test's life) and the two tenants' keys.
+async fn fixture_app(
+    estates: &[(&str, &Inventory)],
+) -> (TestApp, tempfile::TempDir, String, String) {
     let directory = tempfile::tempdir().unwrap();
-    let app = spawn_app_with_policy(DiscoveryPolicy {
-        fixture_dir: Some(directory.path().to_path_buf()),
-        ..Default::default()
-    })
-    .await;
-    let first = infracast::discovery::generate::generate_estate(400, 13);
-    let second = rescanned(first.clone());
-    for (file, inventory) in [("first.json", &first), ("second.json", &second)] {
+    for (file, inventory) in estates {
         std::fs::write(
             directory.path().join(file),
             serde_json::to_string(inventory).unwrap(),
         )
         .unwrap();
     }
+    let app = spawn_app_with_policy(DiscoveryPolicy {
+        fixture_dir: Some(directory.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await;
     let acme = app.tenant_with_key("acme", "enterprise", "admin").await;
     let fresh = app.tenant_with_key("fresh", "enterprise", "admin").await;
+    (app, directory, acme, fresh)
+}
 
-    // One worker, one snapshot cache: acme's second evaluation starts from its first.
-    let runtime = app.runtime();
-    let initial = discover(&app, &runtime, "acme", &acme, "first.json").await;
-    let rescan = discover(&app, &runtime, "acme", &acme, "second.json").await;
-    // fresh has no snapshot in the cache the workers share: a full evaluation.
-    let full = discover(&app, &app.runtime(), "fresh", &fresh, "second.json").await;
-
-    let work = |job: &Value, field: &str| {
-        job["progress"]["evaluation_work"][field]
+/// Checks the work of an incremental evaluation (`evaluated_nodes`, `carried_over_nodes` in
+/// `incremental`) against a full one of the same estate (`full`): every node judged once, fewer
+/// than half of them again. Answers how many nodes the full one judged.
+fn assert_incremental_work(incremental: &Value, full: &Value) -> u64 {
+    let count = |work: &Value, field: &str| {
+        work[field]
             .as_u64()
-            .unwrap_or_else(|| panic!("no {field} in {}", job["progress"]))
+            .unwrap_or_else(|| panic!("no {field} in {work}"))
     };
-    let judged = work(&full, "evaluated_nodes");
-    assert!(judged > 500, "{judged} nodes judged");
-    assert_eq!(work(&full, "carried_over_nodes"), 0);
+    let judged = count(full, "evaluated_nodes");
+    assert_eq!(count(full, "carried_over_nodes"), 0, "{full}");
+    let evaluated = count(incremental, "evaluated_nodes");
     assert_eq!(
-        work(&initial, "evaluated_nodes"),
-        work(&full, "evaluated_nodes") + 1
+        evaluated + count(incremental, "carried_over_nodes"),
+        judged,
+        "every node judged once"
     );
-    let evaluated = work(&rescan, "evaluated_nodes");
-    let carried = work(&rescan, "carried_over_nodes");
-    assert_eq!(evaluated + carried, judged, "every node judged once");
     assert!(
         evaluated > 0 && evaluated * 2 < judged,
-        "the rescan evaluated {evaluated} of {judged} nodes"
+        "the incremental evaluation evaluated {evaluated} of {judged} nodes"
     );
+    judged
+}
 
-    let incremental_findings = open_findings(&app, "acme", &acme).await;
-    let full_findings = open_findings(&app, "fresh", &fresh).await;
+/// Requires acme's open findings and compliance scores to be fresh's (more than `at_least`
+/// findings); answers acme's findings.
+async fn assert_same_findings_and_scores(
+    app: &TestApp,
+    (acme, fresh): (&str, &str),
+    at_least: usize,
+) -> BTreeMap<(String, String), Value> {
+    let incremental_findings = open_findings(app, "acme", acme).await;
+    let full_findings = open_findings(app, "fresh", fresh).await;
     assert!(
-        full_findings.len() > 500,
+        full_findings.len() > at_least,
         "{} findings",
         full_findings.len()
     );
@@ -211,8 +219,43 @@ async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_f
             "{identity:?}"
         );
     }
-    // The changes changed findings: the rescan resolved some and created others.
-    assert!(rescan["counts"].is_object());
+    for framework in ["cis-aws-foundations", "nist-800-53"] {
+        let incremental_scores = scores(app, "acme", acme, framework).await;
+        assert_eq!(
+            incremental_scores,
+            scores(app, "fresh", fresh, framework).await,
+            "{framework}"
+        );
+        let controls = incremental_scores["controls"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert!(controls > 10, "{framework}: {controls} controls");
+    }
+    incremental_findings
+}
+
+#[tokio::test]
+async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_finds() {
+    let first = infracast::discovery::generate::generate_estate(400, 13);
+    let second = rescanned(first.clone());
+    let (app, _directory, acme, fresh) =
+        fixture_app(&[("first.json", &first), ("second.json", &second)]).await;
+
+    // One worker, one snapshot cache: acme's second evaluation starts from its first.
+    let runtime = app.runtime();
+    let initial = discover(&app, &runtime, "acme", &acme, "first.json").await;
+    let rescan = discover(&app, &runtime, "acme", &acme, "second.json").await;
+    // fresh has no snapshot in the cache the workers share: a full evaluation.
+    let full = discover(&app, &app.runtime(), "fresh", &fresh, "second.json").await;
+
+    let work = |job: &Value| job["progress"]["evaluation_work"].clone();
+    let judged = assert_incremental_work(&work(&rescan), &work(&full));
+    assert!(judged > 500, "{judged} nodes judged");
+    // The rescan removed one instance.
+    assert_eq!(work(&initial)["evaluated_nodes"], judged + 1);
+
+    assert_same_findings_and_scores(&app, (&acme, &fresh), 500).await;
+    // The changes changed findings: the rescan resolved some.
     let resolved = app
         .get(
             "/api/v1/tenants/acme/findings?status=resolved&per_page=1",
@@ -224,19 +267,6 @@ async fn a_rescan_evaluates_only_what_changed_and_finds_what_a_full_evaluation_f
         "{}",
         resolved.body
     );
-
-    for framework in ["cis-aws-foundations", "nist-800-53"] {
-        let incremental_scores = scores(&app, "acme", &acme, framework).await;
-        assert_eq!(
-            incremental_scores,
-            scores(&app, "fresh", &fresh, framework).await,
-            "{framework}"
-        );
-        let controls = incremental_scores["controls"]
-            .as_array()
-            .map_or(0, Vec::len);
-        assert!(controls > 10, "{framework}: {controls} controls");
-    }
 }
 
 /// Creates an unencrypted volume, writes `changed_volume` anew and deletes an instance of
@@ -293,12 +323,6 @@ async fn write_through_the_api_and_evaluate(
 
 #[tokio::test]
 async fn an_evaluation_after_api_writes_starts_from_the_discoverys_results_and_finds_the_same() {
-    let directory = tempfile::tempdir().unwrap();
-    let app = spawn_app_with_policy(DiscoveryPolicy {
-        fixture_dir: Some(directory.path().to_path_buf()),
-        ..Default::default()
-    })
-    .await;
     let estate = infracast::discovery::generate::generate_estate(300, 29);
     let gone_instance = estate
         .nodes
@@ -326,13 +350,7 @@ async fn an_evaluation_after_api_writes_starts_from_the_discoverys_results_and_f
     let mut changed_volume = serde_json::to_value(&volume).unwrap();
     changed_volume["properties"]["encrypted"] = json!(false);
     let changed_volume_id = volume.id.to_string();
-    std::fs::write(
-        directory.path().join("estate.json"),
-        serde_json::to_string(&estate).unwrap(),
-    )
-    .unwrap();
-    let acme = app.tenant_with_key("acme", "enterprise", "admin").await;
-    let fresh = app.tenant_with_key("fresh", "enterprise", "admin").await;
+    let (app, _directory, acme, fresh) = fixture_app(&[("estate.json", &estate)]).await;
     let runtime = app.runtime();
     discover(&app, &runtime, "acme", &acme, "estate.json").await;
     // The writes move the graph on: the evaluation loads the snapshot back from the store (with
@@ -363,33 +381,10 @@ async fn an_evaluation_after_api_writes_starts_from_the_discoverys_results_and_f
     )
     .await;
 
-    let count = |counts: &Value, field: &str| {
-        counts[field]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no {field} in {counts}"))
-    };
-    let judged = count(&full, "evaluated_nodes");
+    let judged = assert_incremental_work(&incremental, &full);
     assert!(judged > 400, "{judged} nodes judged");
-    assert_eq!(count(&full, "carried_over_nodes"), 0);
-    let evaluated = count(&incremental, "evaluated_nodes");
-    assert_eq!(
-        evaluated + count(&incremental, "carried_over_nodes"),
-        judged
-    );
-    assert!(
-        evaluated > 0 && evaluated * 2 < judged,
-        "the evaluation after the writes evaluated {evaluated} of {judged} nodes"
-    );
-    assert_eq!(count(&incremental, "failing"), count(&full, "failing"));
-
-    let incremental_findings = open_findings(&app, "acme", &acme).await;
-    let full_findings = open_findings(&app, "fresh", &fresh).await;
-    assert!(
-        full_findings.len() > 300,
-        "{} findings",
-        full_findings.len()
-    );
-    assert_eq!(incremental_findings, full_findings);
+    assert_eq!(incremental["failing"], full["failing"]);
+    let incremental_findings = assert_same_findings_and_scores(&app, (&acme, &fresh), 300).await;
     let api_volume = (
         "aws.ec2.volume_unencrypted".to_string(),
         "aws:us-east-1:aws.ec2.volume:vol-api".to_string(),
@@ -404,11 +399,4 @@ async fn an_evaluation_after_api_writes_starts_from_the_discoverys_results_and_f
             .keys()
             .any(|(_, node)| *node == gone_instance)
     );
-    for framework in ["cis-aws-foundations", "nist-800-53"] {
-        assert_eq!(
-            scores(&app, "acme", &acme, framework).await,
-            scores(&app, "fresh", &fresh, framework).await,
-            "{framework}"
-        );
-    }
 }
