@@ -392,26 +392,29 @@ const PHASES: &str = "phases_ms";
 /// Records under the progress's `evaluation_work` how many nodes the rules ran on and how many kept
 /// the previous evaluation's results (a rescan evaluates only what its changes may affect).
 fn record_evaluation_work(progress: &mut Value, summary: &super::evaluation::EvaluationSummary) {
+    progress_fields(progress).insert(
+        "evaluation_work".to_string(),
+        json!({"evaluated_nodes": summary.evaluated_nodes, "carried_over_nodes": summary.carried_over_nodes}),
+    );
+}
+
+/// The progress's fields, the progress made an object first when it is not one.
+fn progress_fields(progress: &mut Value) -> &mut serde_json::Map<String, Value> {
     if !progress.is_object() {
         *progress = Value::Object(Default::default());
     }
-    if let Some(progress) = progress.as_object_mut() {
-        progress.insert(
-            "evaluation_work".to_string(),
-            json!({"evaluated_nodes": summary.evaluated_nodes, "carried_over_nodes": summary.carried_over_nodes}),
-        );
+    match progress {
+        Value::Object(fields) => fields,
+        _ => unreachable!("made an object above"),
     }
 }
 
 /// Records one phase's milliseconds under the progress's `phases_ms`.
 fn record_phase(progress: &mut Value, phase: &str, milliseconds: u64) {
-    if !progress.is_object() {
-        *progress = Value::Object(Default::default());
-    }
-    let phases = progress
-        .as_object_mut()
-        .map(|object| object.entry(PHASES).or_insert_with(|| json!({})));
-    if let Some(Value::Object(phases)) = phases {
+    let phases = progress_fields(progress)
+        .entry(PHASES)
+        .or_insert_with(|| json!({}));
+    if let Value::Object(phases) = phases {
         phases.insert(phase.to_string(), json!(milliseconds));
     }
 }
