@@ -306,6 +306,36 @@ async fn build_estate(moto: &MotoServer) -> Estate {
         .file_system_id()
         .to_string();
 
+    // The account's public access block: new ACLs blocked and nothing else (ignoring existing
+    // ACLs or restricting public policies would change what the buckets above expose). Sent as
+    // S3 Control's own request (path, header, and the signing scope `s3` that moto routes by;
+    // moto checks no signature) to moto itself: the SDK would address `{account}.{endpoint}`.
+    let account_block = reqwest::Client::new()
+        .put(format!(
+            "{}/v20180820/configuration/publicAccessBlock",
+            moto.endpoint
+        ))
+        .header("x-amz-account-id", "123456789012")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .body(
+            "<PublicAccessBlockConfiguration xmlns=\"http://awss3control.amazonaws.com/doc/2018-08-20/\">\
+             <BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>\
+             <BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets>\
+             </PublicAccessBlockConfiguration>",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        account_block.status().is_success(),
+        "{}",
+        account_block.status()
+    );
+
     Estate {
         rotating_key,
         stale_key,
@@ -386,9 +416,31 @@ async fn discovers_buckets_trails_recorders_keys_and_file_systems_and_judges_the
     let job = get_data(&app, &key, &format!("jobs/{}", finished.job_id)).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     let gaps = job["scopes"].to_string();
-    // moto has no Access Analyzer and serves S3 Control only under an account host name: both
-    // are recorded gaps, the job still succeeds.
+    // moto has no Access Analyzer: a recorded gap, the job still succeeds. S3 Control is asked at
+    // the endpoint itself (not under an account host name it cannot resolve), and answers.
     assert!(gaps.contains("access analyzers"), "{gaps}");
+    assert!(!gaps.contains("public access block"), "{gaps}");
+    let account_settings = node(
+        &app,
+        &key,
+        &id(HOME, "aws.s3.account_settings", "123456789012"),
+    )
+    .await;
+    assert_eq!(
+        account_settings["properties"]["public_access_block"]["block_public_acls"], true,
+        "{account_settings}"
+    );
+    assert_eq!(
+        account_settings["properties"]["blocks_all_public_access"], false,
+        "{account_settings}"
+    );
+    assert_eq!(
+        failing(&app, &key, "aws.s3.account_public_access_block_off").await,
+        vec![
+            id(OTHER, "aws.s3.account_settings", "123456789012"),
+            id(HOME, "aws.s3.account_settings", "123456789012"),
+        ]
+    );
 
     // Buckets: each in its own region's scope.
     let buckets = get_data(&app, &key, "nodes?types=aws.s3.bucket&per_page=100").await;

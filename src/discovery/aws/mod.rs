@@ -35,6 +35,7 @@ mod node_builder;
 mod optional_call;
 mod resource_policy;
 pub mod s3;
+mod unimplemented_api;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

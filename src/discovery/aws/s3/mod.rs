@@ -26,8 +26,38 @@ fn collect<'a>(context: &'a RegionContext<'a>) -> CollectFuture<'a> {
             .force_path_style(path_style)
             .build();
         let client = aws_sdk_s3::Client::from_conf(config);
-        let control_client = aws_sdk_s3control::Client::new(context.sdk);
+        let mut control_config = aws_sdk_s3control::config::Builder::from(context.sdk);
+        if path_style {
+            control_config = control_config.endpoint_resolver(EndpointAsGiven::default());
+        }
+        let control_client = aws_sdk_s3control::Client::from_conf(control_config.build());
         let (nodes, gaps) = fetch::collect_region(&client, &control_client, context).await?;
         Ok(Collected { nodes, gaps })
     })
+}
+
+/// S3 Control's endpoint for a custom endpoint URL: the URL itself. The SDK's rules put the
+/// account in the host name (`{account}.{endpoint}`), which a local S3 (one host, moto) cannot
+/// resolve: the account public access block was a gap there, after ten seconds of retried
+/// lookups. The account still travels in the `x-amz-account-id` header. Without an endpoint URL
+/// (AWS itself) the SDK's own rules answer.
+#[derive(Debug, Default)]
+struct EndpointAsGiven {
+    rules: aws_sdk_s3control::config::endpoint::DefaultResolver,
+}
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for EndpointAsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        match params.endpoint() {
+            Some(url) => aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+                aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                    .url(url.to_string())
+                    .build(),
+            )),
+            None => self.rules.resolve_endpoint(params),
+        }
+    }
 }
