@@ -169,8 +169,8 @@ pub(super) async fn copy_in(
     statement: &'static str,
     data: Vec<u8>,
 ) -> Result<(), Error> {
-    // Sent in chunks so one huge buffer is not held twice by the driver.
-    let chunks = data.chunks(1 << 20).map(|chunk| Ok(chunk.to_vec()));
+    // Sent in chunks (slices of the one buffer, not copies) so the driver never holds it twice.
+    let chunks = data.chunks(1 << 20).map(Ok);
     copy_in_batches(connection, statement, chunks).await
 }
 
@@ -181,7 +181,7 @@ pub(super) async fn copy_in(
 pub(super) async fn copy_in_batches(
     connection: &mut PgConnection,
     statement: &'static str,
-    batches: impl Iterator<Item = Result<Vec<u8>, Error>>,
+    batches: impl Iterator<Item = Result<impl std::ops::Deref<Target = [u8]>, Error>>,
 ) -> Result<(), Error> {
     let mut copy = connection.copy_in_raw(statement).await?;
     for batch in batches {
