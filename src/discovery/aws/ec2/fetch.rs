@@ -43,62 +43,17 @@ macro_rules! pages {
     }};
 }
 
-/// What one section of a region's calls found: its nodes and its gaps.
-type Found = (Vec<Node>, Vec<String>);
-
 /// Collects every resource of one region. Returns the nodes and the gaps (unsupported calls).
-///
-/// The calls run in independent sections at once: a region is some twenty Describe round trips,
-/// and one after another they added up to the whole region's wait on a distant endpoint. The
-/// sections are joined in a fixed order (the order the calls once ran in), so the inventory does
-/// not depend on timing, and the first section in that order whose required call failed fails
-/// the scope. Each section makes its calls one after another: at most six of a region's EC2
-/// calls are in flight at once, well within EC2's request rate (and throttling is retried).
 pub async fn collect_region(
     client: &Client,
     origin: &Origin,
     scope: &Scope,
     control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let snapshots_then_their_flags = async {
-        let (addresses, snapshots) =
-            snapshots_and_addresses(client, origin, scope, control).await?;
-        let flagged = snapshots_flagged_and_region_settings(client, origin, snapshots).await;
-        Ok::<_, FetchError>((addresses, flagged))
-    };
-    let (network, interfaces, instances, volumes, snapshots, optional) = futures::join!(
-        network(client, origin, scope, control),
-        network_interfaces(client, origin, scope, control),
-        instances(client, origin, scope, control),
-        volumes(client, origin, scope, control),
-        snapshots_then_their_flags,
-        optional_features(client, origin, scope, control),
-    );
+) -> Result<(Vec<Node>, Vec<String>), FetchError> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut gaps: Vec<String> = Vec::new();
-    for (found_nodes, found_gaps) in [network?, interfaces?, instances?, volumes?] {
-        nodes.extend(found_nodes);
-        gaps.extend(found_gaps);
-    }
-    let (addresses, (snapshot_nodes, snapshot_gaps)) = snapshots?;
-    let (optional_nodes, optional_gaps) = optional?;
-    nodes.extend(addresses);
-    nodes.extend(optional_nodes);
-    nodes.extend(snapshot_nodes);
-    gaps.extend(optional_gaps);
-    gaps.extend(snapshot_gaps);
-    Ok((nodes, gaps))
-}
-
-/// VPCs, subnets, route tables, gateways, peerings, security groups and network ACLs.
-async fn network(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
     let required = |result: Result<(), String>| result.map_err(FetchError::Failed);
+
     required(pages!(
         control,
         scope,
@@ -214,18 +169,6 @@ async fn network(
             page.network_acls().len()
         }
     ))?;
-    Ok((nodes, Vec::new()))
-}
-
-/// Network interfaces.
-async fn network_interfaces(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let required = |result: Result<(), String>| result.map_err(FetchError::Failed);
     required(pages!(
         control,
         scope,
@@ -240,18 +183,6 @@ async fn network_interfaces(
             page.network_interfaces().len()
         }
     ))?;
-    Ok((nodes, Vec::new()))
-}
-
-/// Instances.
-async fn instances(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let required = |result: Result<(), String>| result.map_err(FetchError::Failed);
     required(pages!(
         control,
         scope,
@@ -271,18 +202,6 @@ async fn instances(
             instances.len()
         }
     ))?;
-    Ok((nodes, Vec::new()))
-}
-
-/// EBS volumes.
-async fn volumes(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let required = |result: Result<(), String>| result.map_err(FetchError::Failed);
     required(pages!(
         control,
         scope,
@@ -297,18 +216,6 @@ async fn volumes(
             page.volumes().len()
         }
     ))?;
-    Ok((nodes, Vec::new()))
-}
-
-/// Elastic IPs (as nodes) and the account's own snapshots (whose public flags come next).
-async fn snapshots_and_addresses(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<(Vec<Node>, Vec<aws_sdk_ec2::types::Snapshot>), FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let required = |result: Result<(), String>| result.map_err(FetchError::Failed);
     let mut snapshots = Vec::new();
     required(pages!(
         control,
@@ -340,18 +247,8 @@ async fn snapshots_and_addresses(
             .iter()
             .filter_map(|address| transform::transform_address(origin, address)),
     );
-    Ok((nodes, snapshots))
-}
 
-/// Features some endpoints (and some accounts) do not offer: each missing one is a gap.
-async fn optional_features(
-    client: &Client,
-    origin: &Origin,
-    scope: &Scope,
-    control: &DiscoveryControl,
-) -> Result<Found, FetchError> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut gaps: Vec<String> = Vec::new();
+    // Optional: features some endpoints (and some accounts) do not offer.
     let optional = |gaps: &mut Vec<String>, result: Result<(), String>| {
         if let Err(message) = result {
             gaps.push(message);
@@ -543,17 +440,7 @@ async fn optional_features(
         optional(&mut gaps, result);
         nodes.extend(transform::transform_prefix_list(origin, list, cidrs));
     }
-    Ok((nodes, gaps))
-}
 
-/// The snapshots as nodes with their public flags, and the region's EBS settings.
-async fn snapshots_flagged_and_region_settings(
-    client: &Client,
-    origin: &Origin,
-    snapshots: Vec<aws_sdk_ec2::types::Snapshot>,
-) -> Found {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut gaps: Vec<String> = Vec::new();
     // One attribute call per snapshot, a few at a time.
     let mut public_flags: Vec<(usize, Result<bool, String>)> = Vec::new();
     for (chunk_index, chunk) in snapshots.chunks(8).enumerate() {
@@ -606,7 +493,7 @@ async fn snapshots_flagged_and_region_settings(
         ebs_default,
         unsupported,
     ));
-    (nodes, gaps)
+    Ok((nodes, gaps))
 }
 
 async fn snapshot_is_public(
