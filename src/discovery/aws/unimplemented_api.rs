@@ -18,15 +18,17 @@ impl ClassifyRetry for UnimplementedApiIsFinal {
         let Some(response) = context.response() else {
             return RetryAction::NoActionIndicated;
         };
-        let html = response.headers().get("content-type").is_some_and(|value| {
-            value
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/html")
-        });
+        let html = || {
+            response.headers().get("content-type").is_some_and(|value| {
+                let value = value.trim_start().as_bytes();
+                value
+                    .get(..9)
+                    .is_some_and(|start| start.eq_ignore_ascii_case(b"text/html"))
+            })
+        };
         match response.status().as_u16() {
             501 => RetryAction::RetryForbidden,
-            500 if html => RetryAction::RetryForbidden,
+            500 if html() => RetryAction::RetryForbidden,
             _ => RetryAction::NoActionIndicated,
         }
     }
